@@ -1,0 +1,5 @@
+"""The station's local store: SQLite (through sqlite-utils) and the content store."""
+from .db import connect, thread_db, write
+from .objects import ObjectStore
+
+__all__ = ["connect", "thread_db", "write", "ObjectStore"]

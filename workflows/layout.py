@@ -1,0 +1,84 @@
+"""Which submissions a package holds, by the profile's folder-layout rules."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from . import roles
+from .profiles import Layout
+
+
+@dataclass
+class Work:
+    path: tuple[str, ...]               # folders from the package root down to the work
+    fields: dict[str, str]              # what the folder names said (stage, school, teacher, project, title)
+    files: list[str]                    # package-relative file paths
+    layout: Layout | None = None
+
+    def relative(self, package_path: str) -> str:
+        return PurePosixPath(*PurePosixPath(package_path).parts[len(self.path):]).as_posix()
+
+
+@dataclass
+class Node:
+    dirs: dict[str, "Node"] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # full package-relative paths
+
+    def all_files(self) -> list[str]:
+        out = list(self.files)
+        for child in self.dirs.values():
+            out += child.all_files()
+        return out
+
+
+def tree(paths: list[str]) -> Node:
+    root = Node()
+    for path in paths:
+        parts = PurePosixPath(path).parts
+        node = root
+        for part in parts[:-1]:
+            node = node.dirs.setdefault(part, Node())
+        node.files.append(path)
+    return root
+
+
+def _requires_met(files: list[str], requires: list[str]) -> bool:
+    exts = {"video": roles.VIDEO_EXT, "audio": roles.AUDIO_EXT}
+    return all(any(roles.ext(f) in exts[r] for f in files) for r in requires)
+
+
+def _walk(layout: Layout, name: str, node: Node, depth: int, path: tuple, fields: dict) -> list[Work] | None:
+    m = layout.levels[depth].fullmatch(name)
+    if not m:
+        return None
+    fields = fields | {k: v.strip() for k, v in m.groupdict().items() if v and v.strip()}
+    path = path + (name,)
+    if depth == len(layout.levels) - 1:
+        files = node.all_files()
+        if not files or not _requires_met(files, layout.requires):
+            return None
+        return [Work(path, fields, files, layout)]
+    if node.files or not node.dirs:
+        return None
+    works: list[Work] = []
+    for child_name, child in node.dirs.items():
+        found = _walk(layout, child_name, child, depth + 1, path, fields)
+        if found is None:
+            return None
+        works += found
+    return works
+
+
+def match(root_name: str, paths: list[str], layouts: list[Layout]) -> list[Work] | None:
+    """The works in a package whose files (paths under ROOT_NAME) are PATHS, or None if no layout fits.
+
+    PATHS are relative to the package root and start with ROOT_NAME.
+    """
+    top = tree(paths).dirs.get(root_name)
+    if top is None:
+        return None
+    for layout in layouts:
+        works = _walk(layout, root_name, top, 0, (), {})
+        if works:
+            return works
+    return None

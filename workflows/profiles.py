@@ -1,0 +1,114 @@
+"""Programme profiles: one TOML data file per programme.
+
+Built-in profiles ship in workflows/profiles/; a copy in the station's
+config/profiles/ with the same id takes precedence (an admin's edit).
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import roles
+from .errors import StationError
+
+TOP_KEYS = {"id", "name", "version", "notice", "media", "has_node_code", "layouts", "components", "rules", "metadata"}
+LAYOUT_KEYS = {"name", "levels", "requires", "clause"}
+COMPONENT_KEYS = {"required", "clause", "projects"}
+
+
+@dataclass
+class Layout:
+    name: str
+    levels: list[re.Pattern]
+    requires: list[str] = field(default_factory=list)
+    clause: str = ""
+
+
+@dataclass
+class Profile:
+    id: str
+    name: str
+    version: str
+    notice: str
+    media: str
+    layouts: list[Layout]
+    components: dict
+    data: dict
+    path: str
+    has_node_code: bool = False
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("workflows").joinpath("profiles")))
+
+
+def _sources(config_dir: Path | None) -> dict[str, Path]:
+    found = {p.stem: p for p in sorted(builtin_dir().glob("*.toml"))}
+    if config_dir and (config_dir / "profiles").is_dir():
+        found.update({p.stem: p for p in sorted((config_dir / "profiles").glob("*.toml"))})
+    return found
+
+
+def available(config_dir: Path | None = None) -> list[str]:
+    return sorted(_sources(config_dir))
+
+
+def load(profile_id: str, config_dir: Path | None = None) -> Profile:
+    sources = _sources(config_dir)
+    if profile_id not in sources:
+        raise StationError("profile.unknown", f"没有名为“{profile_id}”的项目配置；可用：{'、'.join(sorted(sources))}")
+    return parse(sources[profile_id])
+
+
+def _fail(path: Path, text: str, key: str, why: str) -> StationError:
+    leaf = key.split(".")[-1].split("[")[0]
+    line = next((n for n, l in enumerate(text.splitlines(), 1) if re.match(rf"\s*\[*{re.escape(leaf)}\b", l)), None)
+    where = f"{path}" + (f" 第 {line} 行" if line else "")
+    return StationError("profile.invalid", f"项目配置 {where}，键 {key}：{why}")
+
+
+def parse(path: Path) -> Profile:
+    text = path.read_text("utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise StationError("profile.invalid", f"项目配置 {path} 不是有效的 TOML：{e}") from e
+    for key in data:
+        if key not in TOP_KEYS:
+            raise _fail(path, text, key, "未知的键")
+    for key in ("id", "name", "version", "layouts", "components"):
+        if key not in data:
+            raise _fail(path, text, key, "缺少必填项")
+    layouts = []
+    for i, raw in enumerate(data["layouts"]):
+        for key in raw:
+            if key not in LAYOUT_KEYS:
+                raise _fail(path, text, f"layouts[{i}].{key}", "未知的键")
+        if not raw.get("levels"):
+            raise _fail(path, text, f"layouts[{i}].levels", "至少需要一级文件夹规则")
+        levels = []
+        for pattern in raw["levels"]:
+            try:
+                levels.append(re.compile(pattern))
+            except re.error as e:
+                raise _fail(path, text, f"layouts[{i}].levels", f"正则表达式“{pattern}”有误：{e}") from e
+        for req in raw.get("requires", []):
+            if req not in ("video", "audio"):
+                raise _fail(path, text, f"layouts[{i}].requires", f"只能是 video 或 audio，而不是“{req}”")
+        layouts.append(Layout(raw.get("name", f"layout {i + 1}"), levels, raw.get("requires", []), raw.get("clause", "")))
+    comps = data["components"]
+    known_roles = {r["role"] for r in roles._rules()}
+    for key in comps:
+        if key not in COMPONENT_KEYS:
+            raise _fail(path, text, f"components.{key}", "未知的键")
+    for role in comps.get("required", []) + [r for rs in comps.get("projects", {}).values() for r in rs]:
+        if role not in known_roles:
+            raise _fail(path, text, "components.required", f"未知的材料类型“{role}”")
+    return Profile(
+        id=data["id"], name=data["name"], version=str(data["version"]), notice=data.get("notice", ""),
+        media=data.get("media", "video"), layouts=layouts, components=comps, data=data, path=str(path),
+        has_node_code=bool(data.get("has_node_code", False)),
+    )
