@@ -16,46 +16,46 @@ from openpyxl.styles import Alignment, Font
 
 TITLE_SECONDS = 5
 TITLE_COLOR = "0x0d2a5c"
-WIDE_LABELS = {"课程名称", "作品名称", "单位", "团队成员"}
+WIDE_LABELS = {"课程名称", "作品名称", "资源类别", "项目", "课程节点编号", "单位", "团队成员"}
 
 AS_FORM = "课后服务优秀课程资源申报表"
-AS_LABELS = ("课程名称", "申报人姓名", "单位", "学段", "学科", "年级", "联系电话",
-             "是否原创", "资源类别", "团队成员", "教学指导", "技术指导")
+AS_LABELS = ("课程名称", "资源类别", "申报人姓名", "联系电话", "单位", "学段", "学科",
+             "年级", "是否原创", "团队成员", "教学指导", "技术指导")
 AFTER_SCHOOL = {
-    "实验": ("趣味科学小实验", "刘洋", "中牟县实验小学", "小学", "科学", "三年级", "13837125468",
-           "是", "科技活动", "李明、王丽", "周建国", "韩雪"),
-    "城关": ("剪纸艺术", "陈静", "中牟县城关镇第一小学", "小学", "美术", "四年级", "15938764203",
-           "是", "艺术素养", "刘芳", "高志强", "宋涛"),
-    "篮球": ("篮球基础", "马超", "中牟县东风路小学", "小学", "体育", "五年级", "13598016732",
-           "是", "体育健康", "何磊、郭婷", "马红梅", "谢文"),
-    "诵读": ("经典诵读", "黄晓燕", "中牟县东风路小学", "小学", "语文", "四年级", "18638529074",
-           "是", "阅读写作", "罗佳、蔡文静", "马红梅", "谢文"),
-    "新华": ("趣味科学小实验", "孙丽", "中牟县新华路小学", "小学", "科学", "三年级", "13783640519",
-           "是", "科技活动", "朱敏、胡杰", "田丰", "曹阳"),
+    "实验": ("趣味科学小实验", "科技活动", "刘洋", "13837125468", "中牟县实验小学", "小学",
+           "科学", "三年级", "是", "李明、王丽", "周建国", "韩雪"),
+    "城关": ("剪纸艺术", "艺术素养", "陈静", "15938764203", "中牟县城关镇第一小学", "小学",
+           "美术", "四年级", "是", "刘芳", "高志强", "宋涛"),
+    "篮球": ("篮球基础", "体育健康", "马超", "13598016732", "中牟县东风路小学", "小学",
+           "体育", "五年级", "是", "何磊、郭婷", "马红梅", "谢文"),
+    "诵读": ("经典诵读", "阅读写作", "黄晓燕", "18638529074", "中牟县东风路小学", "小学",
+           "语文", "四年级", "是", "罗佳、蔡文静", "马红梅", "谢文"),
+    "新华": ("趣味科学小实验", "科技活动", "孙丽", "13783640519", "中牟县新华路小学", "小学",
+           "科学", "三年级", "是", "朱敏、胡杰", "田丰", "曹阳"),
 }
 
 IE_FORM = "教师教育教学信息化交流活动作品登记表"
-IE_LABELS = ("作品名称", "第一作者", "单位", "学段", "学科", "年级", "联系电话",
-             "是否原创", "项目", "团队成员", "教学指导", "技术指导")
+IE_LABELS = ("作品名称", "项目", "第一作者", "联系电话", "单位", "学段", "学科",
+             "年级", "是否原创", "团队成员", "教学指导", "技术指导")
 INFO_EXCHANGE = {
-    "风筝": ("巧手做风筝", "张三", "中牟县实验小学", "小学", "劳动", "三年级", "13525560318",
-           "是", "精品课后服务资源", "白雪、许亮", "周建国", "韩雪"),
-    "函数": ("《函数的图像》教学案例", "李华", "中牟县第二中学", "初中", "数学", "八年级", "13603710862",
-           "是", "融合创新应用教学案例", "吕洁、唐亮", "邓海燕", "冯超"),
-    "物理": ("物理实验的数字化探究", "王芳", "中牟县第一高级中学", "高中", "物理", "高一", "15093357821",
-           "是", "信息化教学课程案例", "蒋伟、袁晓东", "彭立新", "苏杭"),
+    "风筝": ("巧手做风筝", "精品课后服务资源", "张三", "13525560318", "中牟县实验小学", "小学",
+           "劳动", "三年级", "是", "白雪、许亮", "周建国", "韩雪"),
+    "函数": ("《函数的图像》教学案例", "融合创新应用教学案例", "李华", "13603710862", "中牟县第二中学", "初中",
+           "数学", "八年级", "是", "吕洁、唐亮", "邓海燕", "冯超"),
+    "物理": ("物理实验的数字化探究", "信息化教学课程案例", "王芳", "15093357821", "中牟县第一高级中学", "高中",
+           "物理", "高一", "是", "蒋伟、袁晓东", "彭立新", "苏杭"),
 }
 
 JP_FORM = "精品课登记表"
-JP_LABELS = ("课程名称", "授课教师", "课程节点编号", "单位", "学段", "学科", "年级", "联系电话",
-             "是否原创", "团队成员", "教学指导", "技术指导")
+JP_LABELS = ("课程名称", "课程节点编号", "授课教师", "联系电话", "单位", "学段", "学科",
+             "年级", "是否原创", "团队成员", "教学指导", "技术指导")
 QUALITY_LESSONS = {
-    "分数": ("分数的初步认识", "杨帆", "RJ-SX-3A-08", "中牟县实验小学", "小学", "数学", "三年级",
-           "13938247615", "是", "李明、王丽", "王秀英", "张磊"),
-    "光合": ("光合作用", "徐静", "RJ-SW-7A-15", "中牟县第三初级中学", "初中", "生物", "七年级",
-           "18237160954", "否", "梁红、董斌", "潘志刚", "杜鹏"),
-    "春晓": ("春晓", "赵敏", "TB-YW-1B-03", "中牟县实验小学", "小学", "语文", "一年级",
-           "13673390826", "是", "钱芳", "林慧", "郑浩"),
+    "分数": ("分数的初步认识", "RJ-SX-3A-08", "杨帆", "13938247615", "中牟县实验小学", "小学",
+           "数学", "三年级", "是", "李明、王丽", "王秀英", "张磊"),
+    "光合": ("光合作用", "RJ-SW-7A-15", "徐静", "18237160954", "中牟县第三初级中学", "初中",
+           "生物", "七年级", "否", "梁红、董斌", "潘志刚", "杜鹏"),
+    "春晓": ("春晓", "TB-YW-1B-03", "赵敏", "13673390826", "中牟县实验小学", "小学",
+           "语文", "一年级", "是", "钱芳", "林慧", "郑浩"),
 }
 
 QUOTAS = [("金水区", 8, 5), ("二七区", 5, 3), ("中原区", 5, 3), ("管城回族区", 4, 2), ("中牟县", 6, 4)]
@@ -137,7 +137,8 @@ def make_pptx(path, title, author):
             '<Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/ppt/presentation.xml" '
             f'ContentType="{ct}officedocument.presentationml.presentation.main+xml"/>'
-            f'<Override PartName="/docProps/core.xml" ContentType="{ct}package.core-properties+xml"/></Types>',
+            f'<Override PartName="/docProps/core.xml" '
+            f'ContentType="{ct}package.core-properties+xml"/></Types>',
         "_rels/.rels":
             f'<Relationships xmlns="{rel}package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{rel}officeDocument/2006/relationships/officeDocument" '
@@ -150,7 +151,8 @@ def make_pptx(path, title, author):
         "docProps/core.xml":
             f'<cp:coreProperties xmlns:cp="{rel}package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            f'<dc:title>{escape(title)}</dc:title><dc:creator>{escape(author)}</dc:creator></cp:coreProperties>',
+            f'<dc:title>{escape(title)}</dc:title><dc:creator>{escape(author)}</dc:creator>'
+            '</cp:coreProperties>',
     }
     make_zip(path, {name: '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml
                     for name, xml in parts.items()})
@@ -187,8 +189,9 @@ def make_pdf(path, lines):
         offsets.append(len(out))
         out += f"{number} 0 obj\n{body}\nendobj\n".encode("ascii")
     xref = "".join(f"{offset:010d} 00000 n \n" for offset in offsets)
-    out += (f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n{xref}"
-            f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{len(out)}\n%%EOF\n").encode("ascii")
+    size = len(objects) + 1
+    out += (f"xref\n0 {size}\n0000000000 65535 f \n{xref}trailer\n<< /Size {size} /Root 1 0 R >>\n"
+            f"startxref\n{len(out)}\n%%EOF\n").encode("ascii")
     path.write_bytes(out)
 
 
@@ -210,7 +213,8 @@ def zip_folder(folder, path, info_class=zipfile.ZipInfo):
         for item in [folder, *sorted(folder.rglob("*"))]:
             info = info_class.from_file(item, item.relative_to(folder.parent).as_posix())
             data = item.read_bytes() if item.is_file() else b""
-            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED if data else zipfile.ZIP_STORED)
+            method = zipfile.ZIP_DEFLATED if item.is_file() else zipfile.ZIP_STORED
+            zf.writestr(info, data, compress_type=method)
 
 
 def _form_rows(fields):
@@ -271,8 +275,8 @@ def _after_school(root, stage, video, photo):
     _after_school_course(root / "实验小学课后服务课程资源", "实验", video, tone=440)
 
     package = stage / "城关镇第一小学课后服务课程资源"
-    _after_school_course(package, "城关", video, "申报表.docx",
-                         width=1280, height=720, fps=30, vbitrate="2M", abitrate="96k", title_card=False)
+    _after_school_course(package, "城关", video, "申报表.docx", width=1280, height=720, fps=30,
+                         vbitrate="2M", abitrate="96k", title_card=False)
     zip_folder(package, root / f"{package.name}.zip", GbkZipInfo)
 
     package = root / "东风路小学课后服务课程资源"
@@ -335,7 +339,8 @@ def _quality_lesson(root, key, video, docs=("教学设计", "学习任务单", "
 
 def _quality_lessons(root, _stage, video, _photo):
     _quality_lesson(root, "分数", video, tone=784)
-    _quality_lesson(root, "光合", video, ("教学设计", "学习任务单"), fps="30000/1001", abitrate="96k", tone=880)
+    _quality_lesson(root, "光合", video, ("教学设计", "学习任务单"),
+                    fps="30000/1001", abitrate="96k", tone=880)
     _quality_lesson(root, "春晓", video, tone=988)
 
 
@@ -373,7 +378,7 @@ def _awards(path):
 def build_share(dest: Path) -> dict:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
-        raise FileExistsError(f"{dest} is not empty")
+        raise FileExistsError(f"目标目录非空：{dest}")
     campaigns = [("课后服务2024", "课后服务 2024", _after_school),
                  ("信息化交流", "教师教育教学信息化交流活动", _info_exchange),
                  ("精品课", "精品课 学科课程", _quality_lessons)]
@@ -403,11 +408,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="生成示例县级 FTP 共享目录")
     parser.add_argument("--share", type=Path, metavar="DIR", help="在 DIR 生成示例共享目录")
     args = parser.parse_args(argv)
-    if args.share:
-        print(json.dumps(build_share(args.share), ensure_ascii=False, indent=2))
-    else:
+    if not args.share:
         parser.print_help()
         return 2
+    try:
+        print(json.dumps(build_share(args.share), ensure_ascii=False, indent=2))
+    except FileExistsError as error:
+        parser.error(str(error))
     return 0
 
 

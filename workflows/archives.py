@@ -249,13 +249,15 @@ class SevenZipReader:
         try:
             with py7zr.SevenZipFile(path) as z:
                 self.encrypted = z.needs_password()
-                self.infos = [] if self.encrypted and not z.list() else z.list()
+                self.infos = z.list()
         except py7zr.PasswordRequired as e:
             raise ArchiveEncrypted("压缩包的文件名也已加密，无法查看内容") from e
         except (py7zr.Bad7zFile, py7zr.exceptions.ArchiveError, OSError, EOFError, ValueError) as e:
             raise ArchiveCorrupt(f"7z 压缩包已损坏：{e}") from e
 
     def entries(self) -> list[Entry]:
+        if self.encrypted and not self.infos:
+            raise ArchiveEncrypted("压缩包的文件名也已加密，无法查看内容")
         return [
             Entry(name=i.filename, size=i.uncompressed or 0, compressed=i.compressed,
                   is_dir=i.is_directory, is_link=i.is_symlink, encrypted=self.encrypted)
