@@ -96,6 +96,7 @@ def make_video(path, *, width=1920, height=1080, fps=25, seconds=8, vbitrate="8M
          *[arg for src in sources for arg in ("-f", "lavfi", "-i", src)],
          "-filter_complex", graph, "-map", "[v]", "-map", f"{n}:a",
          "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-x264-params", x264,
+         "-threads", "1",
          *(["-flags", "+ildct+ilme"] if interlaced else []),
          "-b:v", vbitrate, "-maxrate", vbitrate, "-bufsize", str(_bits(vbitrate) // 2),
          "-c:a", "aac", "-b:a", abitrate, "-ac", "2", "-movflags", "+faststart", str(path)],

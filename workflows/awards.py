@@ -101,10 +101,12 @@ def refresh(db: sqlite_utils.Database) -> int:
                 if a["first_author"] and s["first_author"] and a["first_author"] != s["first_author"]:
                     continue
                 detail = "，".join(str(x) for x in (a["first_author"], a["unit"], f"{a['year']} 年" if a["year"] else None, a["level"]) if x)
+                sure = bool(a["first_author"] and s["first_author"])
+                message = (f"与往年获奖作品《{a['title']}》（{detail}）相同：已获奖作品不再纳入征集范围" if sure else
+                           f"作品名称与往年获奖作品《{a['title']}》（{detail}）相同，但缺少作者信息无法确认，请人工核实")
                 db.execute(
                     "INSERT INTO findings (submission_id, rule, status, measured, expected, message, created_at) VALUES (?,?,?,?,?,?,?)",
-                    [s["id"], RULE, "fail", f"《{a['title']}》（{detail}）", "未获过奖的作品",
-                     f"与往年获奖作品《{a['title']}》（{detail}）相同：已获奖作品不再纳入征集范围", now])
+                    [s["id"], RULE, "fail" if sure else "warn", f"《{a['title']}》（{detail}）", "未获过奖的作品", message, now])
                 count += 1
                 break
     return count

@@ -88,12 +88,13 @@ def _from_rows(rows) -> Form:
 
 
 def _xlsx_rows(path: Path):
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for ws in wb.worksheets:
-            yield from ws.iter_rows(values_only=True)
-    finally:
-        wb.close()
+    with open(path, "rb") as f:  # objects have no .xlsx suffix, which openpyxl wants from a path
+        wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+        try:
+            for ws in wb.worksheets:
+                yield from ws.iter_rows(values_only=True)
+        finally:
+            wb.close()
 
 
 def _docx_rows(path: Path):
