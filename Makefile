@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: setup
+	@echo "Building the sample station in $(DEMO_DIR)/ ..."
 	@$(PY) sample_data/build.py --station $(DEMO_DIR)
 	@$(STATION) --db $(DEMO_DIR)/station.db
 

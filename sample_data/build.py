@@ -380,12 +380,12 @@ def build_share(dest: Path) -> dict:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"目标目录非空：{dest}")
-    campaigns = [("课后服务2024", "课后服务 2024", _after_school),
-                 ("信息化交流", "教师教育教学信息化交流活动", _info_exchange),
-                 ("精品课", "精品课 学科课程", _quality_lessons)]
+    campaigns = [("课后服务2024", "课后服务 2024", _after_school, "after-school-2024"),
+                 ("信息化交流", "教师教育教学信息化交流活动", _info_exchange, "infotech-exchange"),
+                 ("精品课", "精品课 学科课程", _quality_lessons, "jpk-subject")]
     video, photo = _video_cache(), _jpeg()
     with tempfile.TemporaryDirectory() as tmp:
-        for folder, _, build in campaigns:
+        for folder, _, build, _ in campaigns:
             (dest / folder).mkdir(parents=True)
             stage = Path(tmp, folder)
             stage.mkdir()
@@ -393,9 +393,9 @@ def build_share(dest: Path) -> dict:
     _quota_table(dest / "推荐名额分配表.xlsx")
     _awards(dest / "往年获奖作品.xlsx")
     return {
-        "campaigns": [{"programme": programme, "path": str(dest / folder),
+        "campaigns": [{"name": folder, "programme": programme, "profile": profile, "path": str(dest / folder),
                        "entries": sorted(p.name for p in (dest / folder).iterdir())}
-                      for folder, programme, _ in campaigns],
+                      for folder, programme, _, profile in campaigns],
         "quota_table": str(dest / "推荐名额分配表.xlsx"),
         "awards": str(dest / "往年获奖作品.xlsx"),
         "duplicate_videos": [str(dest / "课后服务2024" / f"{school}课后服务课程资源/趣味科学小实验.mp4")
@@ -405,15 +405,38 @@ def build_share(dest: Path) -> dict:
     }
 
 
+def build_station(station_dir: Path) -> dict:
+    """A fresh sample station in STATION_DIR: the share generated into STATION_DIR/share, then imported."""
+    from workflows import awards, campaigns, ingest
+    from workflows.station import Station
+
+    station_dir = Path(station_dir)
+    if station_dir.exists():
+        shutil.rmtree(station_dir)
+    share = build_share(station_dir / "share")
+    station = Station.open(station_dir / "station.db")
+    summary = {}
+    for c in share["campaigns"]:
+        campaigns.add(station, c["name"], c["profile"], 2024)
+        summary[c["name"]] = ingest.run(station, [c["path"]], c["name"]).as_dict()
+    summary["awards"] = awards.import_file(station, Path(share["awards"]))
+    return summary
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="生成示例县级 FTP 共享目录")
-    parser.add_argument("--share", type=Path, metavar="DIR", help="在 DIR 生成示例共享目录")
+    parser = argparse.ArgumentParser(description="生成示例县级 FTP 共享目录和示例工作站")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--share", type=Path, metavar="DIR", help="在 DIR 生成示例共享目录")
+    target.add_argument("--station", type=Path, metavar="DIR", help="在 DIR 重新建立示例工作站（共享目录在 DIR/share）")
     args = parser.parse_args(argv)
-    if not args.share:
-        parser.print_help()
-        return 2
     try:
-        print(json.dumps(build_share(args.share), ensure_ascii=False, indent=2))
+        if args.share:
+            print(json.dumps(build_share(args.share), ensure_ascii=False, indent=2))
+        else:
+            result = build_station(args.station)
+            for name, counts in result.items():
+                print(f"{name}：{json.dumps(counts, ensure_ascii=False)}" if name == "awards" else
+                      f"{name}：导入作品 {counts['submissions']} 件，拒收压缩包 {counts['rejected']} 个，问题 {counts['findings']} 条")
     except FileExistsError as error:
         parser.error(str(error))
     return 0

@@ -97,7 +97,13 @@ class Importer:
             self._package(origin, pkg)
             self.progress.packages_done += 1
             self._report(self.progress)
-        self.summary.findings += duplicates.refresh(self.db) + awards.refresh(self.db)
+        duplicates.refresh(self.db)
+        awards.refresh(self.db)
+        if self.summary.ids:
+            marks = ",".join("?" * len(self.summary.ids))
+            self.summary.findings += self.db.execute(
+                f"SELECT COUNT(*) FROM findings WHERE rule IN (?, ?) AND submission_id IN ({marks})",
+                [duplicates.RULE, awards.RULE, *self.summary.ids]).fetchone()[0]
         return self.summary
 
     def _origin(self, source: str) -> Origin:
