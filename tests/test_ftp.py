@@ -201,7 +201,7 @@ def test_wrong_password_is_a_login_error_without_the_password(tree, serve, tmp_p
     with pytest.raises(FtpError) as info:
         pull(url(port, TEACHER, password=wrong), tmp_path / "spool")
     assert info.value.code == "ftp.login"
-    for text in (str(info.value), info.value.message, repr(info.value), repr(info.value.__cause__)):
+    for text in (str(info.value), info.value.message, repr(info.value), repr(info.value.__context__)):
         assert wrong not in text
     assert f"127.0.0.1:{port}" in info.value.message
 
@@ -227,6 +227,7 @@ def test_unsafe_names_are_refused(tree, serve, tmp_path):
     assert not [p for p in tmp_path.rglob("*逃逸*") if spool not in p.parents and tree not in p.parents]
 
 
+@pytest.mark.timeout(10)
 def test_connection_refused_and_silent_server(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -251,3 +252,25 @@ def test_redact_drops_the_password():
     assert redact("ftp://user@host/x") == "ftp://user@host/x"
     assert redact("ftp://host:21/x") == "ftp://host:21/x"
     assert "secret" not in redact("ftp://a:secret@h/")
+
+
+def test_station_imports_from_ftp_with_chinese_names(tree, serve, station, campaign, video):
+    from store import queries
+    from workflows import ingest
+
+    campaign("infotech-exchange")
+    work = tree / TEACHER / "精品课后服务资源" / "巧手做风筝"
+    (work / "作品演示视频.mp4").write_bytes(video.read_bytes())
+    port, sent, _ = serve(tree, encoding="gbk")
+    summary = ingest.run(station, [url(port, "")])
+    assert summary.submissions >= 1
+    subs = {s["title"]: s for s in queries.submissions(station.db())}
+    s = subs["巧手做风筝"]
+    assert (s["stage"], s["school"], s["project"]) == ("小学", "实验小学", "精品课后服务资源")
+    assert {f["path"] for f in s["files"]} == {"作品演示视频.mp4", "教学设计.docx"}
+    assert s["source"] == f"ftp://{USER}@127.0.0.1:{port}/" and PASSWORD not in s["source"]
+    transferred = len(sent)
+    again = ingest.run(station, [url(port, "")])
+    assert again.submissions == 0 and len(sent) == transferred  # the spool is current: nothing fetched again
+    station.db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert PASSWORD.encode() not in station.db_path.read_bytes()

@@ -302,3 +302,18 @@ def test_killed_import_leaves_whole_submissions_and_resumes(station, campaign, t
     code, out, _ = cli("import", share, "--json", check_json=True)
     assert code == 0 and out["submissions"] == 40 - done
     assert len(queries.submissions(db)) == 40 and audit.verify(db).ok
+
+
+def test_loose_files_between_levels_become_a_flagged_work(station, campaign, tmp_path, video):
+    campaign("infotech-exchange")
+    share = tree(tmp_path / "share", {
+        "初中+二中+李华/融合创新应用教学案例/函数/录像.mp4": video,
+        "初中+二中+李华/信息化教学课程案例/方程/录像.mp4": b"\x00\x00\x00\x18ftypisomother",
+        "初中+二中+李华/汇总表.xlsx": b"PK\x03\x04",
+    })
+    ingest.run(station, [str(share)])
+    found = subs(station)
+    assert found["函数"]["project"] == "融合创新应用教学案例" and found["方程"]["project"] == "信息化教学课程案例"
+    assert rules(found["函数"]) == [] and [f["path"] for f in found["函数"]["files"]] == ["录像.mp4"]
+    other = found["初中+二中+李华"]
+    assert rules(other) == ["layout.unrecognised"] and [f["path"] for f in other["files"]] == ["汇总表.xlsx"]

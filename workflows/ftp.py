@@ -74,7 +74,7 @@ def pull(url: str, spool: Path, progress: Progress | None = None,
     remote = "/" + "/".join(names)
     local = Path(spool, f"{host}_{port}", *names)
 
-    ftp = ftplib.FTP(encoding="latin-1", timeout=None)
+    ftp = ftplib.FTP(encoding="latin-1", timeout=timeout)
     try:
         try:
             ftp.connect(host, port)

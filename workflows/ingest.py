@@ -169,9 +169,10 @@ class Importer:
             del names[name]
         root, prefix = _root(pkg, list(names))
         paths = {prefix + n: n for n in names}
-        works = layout.match(root, list(paths), self.profile.layouts)
-        if not works:
-            works = [layout.Work((root,), {}, list(paths), None)]
+        fit = layout.match(root, list(paths), self.profile.layouts)
+        works, leftovers = fit if fit else ([], list(paths))
+        if leftovers:  # files no layout places: one work of their own, flagged for a person
+            works.append(layout.Work((root,), {}, leftovers, None))
         try:
             stored = self._extract(reader, pkg.is_dir(), names)
         except TooLarge:

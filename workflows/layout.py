@@ -47,7 +47,8 @@ def _requires_met(files: list[str], requires: list[str]) -> bool:
     return all(any(roles.ext(f) in exts[r] for f in files) for r in requires)
 
 
-def _walk(layout: Layout, name: str, node: Node, depth: int, path: tuple, fields: dict) -> list[Work] | None:
+def _walk(layout: Layout, name: str, node: Node, depth: int, path: tuple, fields: dict):
+    """(works, leftover files) if NODE and everything under it fits LAYOUT from DEPTH on, else None."""
     m = layout.levels[depth].fullmatch(name)
     if not m:
         return None
@@ -57,28 +58,27 @@ def _walk(layout: Layout, name: str, node: Node, depth: int, path: tuple, fields
         files = node.all_files()
         if not files or not _requires_met(files, layout.requires):
             return None
-        return [Work(path, fields, files, layout)]
-    if node.files or not node.dirs:
+        return [Work(path, fields, files, layout)], []
+    if not node.dirs:
         return None
-    works: list[Work] = []
+    works, leftovers = [], list(node.files)
     for child_name, child in node.dirs.items():
         found = _walk(layout, child_name, child, depth + 1, path, fields)
         if found is None:
             return None
-        works += found
-    return works
+        works += found[0]
+        leftovers += found[1]
+    return works, leftovers
 
 
-def match(root_name: str, paths: list[str], layouts: list[Layout]) -> list[Work] | None:
-    """The works in a package whose files (paths under ROOT_NAME) are PATHS, or None if no layout fits.
+def match(root_name: str, paths: list[str], layouts: list[Layout]) -> tuple[list[Work], list[str]] | None:
+    """The works in a package, and the files that sit between them (loose files at a folder level
+    above the works), by the layout that leaves fewest such files; None if no layout fits.
 
     PATHS are relative to the package root and start with ROOT_NAME.
     """
     top = tree(paths).dirs.get(root_name)
     if top is None:
         return None
-    for layout in layouts:
-        works = _walk(layout, root_name, top, 0, (), {})
-        if works:
-            return works
-    return None
+    fits = [found for l in layouts if (found := _walk(l, root_name, top, 0, (), {}))]
+    return min(fits, key=lambda f: len(f[1])) if fits else None
