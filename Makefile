@@ -10,10 +10,11 @@ export LC_ALL := C.UTF-8
 
 .PHONY: setup demo test bench clean
 
-setup: $(VENV)/.installed
+setup:
+	@bash scripts/apt-missing.sh $(DEBS)
+	@$(MAKE) -s $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	@bash scripts/apt-missing.sh $(DEBS)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
