@@ -145,7 +145,8 @@ def test_unrecognised_folder_is_kept_with_a_finding(station, campaign, tmp_path)
 ])
 def test_unsafe_archive_is_refused_and_kept(station, campaign, tmp_path, entries, rule):
     campaign()
-    z = write_zip(tmp_path / "share" / "城南小学课后服务课程资源.zip" if (tmp_path / "share").mkdir() is None else None, entries)
+    (tmp_path / "share").mkdir()
+    z = write_zip(tmp_path / "share" / "城南小学课后服务课程资源.zip", entries)
     spool_before = set(station.root.rglob("*"))
     summary = ingest.run(station, [str(z.parent)])
     assert summary.rejected == 1
@@ -161,7 +162,8 @@ def test_too_large_by_configured_limit(station, campaign, tmp_path):
     (station.config_dir / "station.toml").write_text("[ingest]\nmax_total_bytes = 1000\n", "utf-8")
     station.limits = type(station).open(station.db_path).limits
     campaign()
-    z = write_zip((tmp_path / "share").mkdir() or tmp_path / "share" / "大.zip", {"a/x.bin": b"0" * 5000})
+    (tmp_path / "share").mkdir()
+    z = write_zip(tmp_path / "share" / "大.zip", {"a/x.bin": b"0" * 5000})
     ingest.run(station, [str(z.parent)])
     assert rules(subs(station)["大.zip"]) == ["archive.too_large"]
 

@@ -375,7 +375,7 @@ def _signature(path: Path) -> str:
         for name in dirnames + filenames:
             st = os.lstat(os.path.join(dirpath, name))
             count += 1
-            size += st.st_size if not name in dirnames else 0
+            size += st.st_size
             newest = max(newest, st.st_mtime_ns)
     return f"{count}:{size}:{newest}"
 
