@@ -319,3 +319,30 @@ def test_loose_files_between_levels_become_a_flagged_work(station, campaign, tmp
     assert rules(found["函数"]) == [] and [f["path"] for f in found["函数"]["files"]] == ["录像.mp4"]
     other = found["初中+二中+李华"]
     assert rules(other) == ["layout.unrecognised"] and [f["path"] for f in other["files"]] == ["汇总表.xlsx"]
+
+
+def test_symlink_in_a_share_folder_is_reported_not_followed(station, campaign, tmp_path, video):
+    campaign()
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"county password list")
+    share = tree(tmp_path / "share", {"实验小学课后服务课程资源/课程.mp4": video})
+    (share / "实验小学课后服务课程资源" / "链接.txt").symlink_to(secret)
+    ingest.run(station, [str(share)])
+    s = subs(station)["课程"]
+    assert [f["path"] for f in s["files"]] == ["课程.mp4"]
+    assert rules(s) == ["archive.unsafe"] and "符号链接" in s["findings"][0]["message"]
+    assert not any(p.is_file() and p.read_bytes() == secret.read_bytes() for p in station.objects.root.rglob("*"))
+
+
+@pytest.mark.skipif(not (FIXTURES / "rar").is_dir(), reason="../shared/fixtures/rar is absent")
+def test_multivolume_rar_is_one_package(station, campaign, tmp_path):
+    campaign("jpk-subject")
+    share = tmp_path / "share"
+    share.mkdir()
+    for n in (1, 2, 3):
+        name = f"rar5-vols.part{n}.rar"
+        (share / name).write_bytes((FIXTURES / "rar" / "rarfile" / name).read_bytes())
+    summary = ingest.run(station, [str(share)])
+    assert summary.rejected == 0 and summary.submissions == 1
+    (s,) = subs(station).values()
+    assert {f["path"]: f["size"] for f in s["files"]} == {"bigfile.txt": 205000, "smallfile.txt": 2050}
