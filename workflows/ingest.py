@@ -110,7 +110,7 @@ class Importer:
         if source.startswith("ftp://"):
             from . import ftp
             try:
-                local = ftp.pull(source, self.station.spool / "ftp")
+                local = ftp.pull(source, self.station.spool / "ftp", progress=self._download)
             except ftp.FtpError as e:
                 raise StationError(e.code, e.message) from e
             label = ftp.redact(source)
@@ -212,6 +212,9 @@ class Importer:
             for writer in open_writers:
                 writer.abort()
         return stored
+
+    def _download(self, name: str, done: int, total: int) -> None:
+        self._report(Progress(package=f"下载 {name}", bytes_done=done, bytes_total=total))
 
     def _tick(self, n: int) -> None:
         self.progress.bytes_done += n
