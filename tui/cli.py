@@ -87,7 +87,7 @@ def campaign_add(ctx, name, profile_id, year, as_json):
 @click.pass_context
 @_errors
 def campaign_list(ctx, as_json):
-    rows = campaigns_wf.all(_station(ctx))
+    rows = campaigns_wf.all_campaigns(_station(ctx))
     _emit(rows, as_json, lambda rs: [click.echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs])
 
 

@@ -50,5 +50,5 @@ def get(station: Station, ref: str | None) -> dict:
     return row
 
 
-def all(station: Station) -> list[dict]:
+def all_campaigns(station: Station) -> list[dict]:
     return list(station.db().query("SELECT * FROM campaigns ORDER BY id"))
