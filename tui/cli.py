@@ -1,7 +1,6 @@
 """The `station` command line."""
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -12,37 +11,9 @@ from store import audit as audit_log
 from workflows import awards as awards_wf
 from workflows import campaigns as campaigns_wf
 from workflows import ingest, profiles, submissions
-from workflows.errors import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, StationError
-from workflows.station import Station
+from workflows.errors import EXIT_OK, EXIT_REJECTED
 
-
-def _emit(data, as_json: bool, human) -> None:
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        human(data)
-
-
-def _errors(fn):
-    """StationError -> a Chinese message (or a JSON error object) and exit 2."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except StationError as e:
-            if kwargs.get("as_json"):
-                click.echo(json.dumps({"error": e.as_dict()}, ensure_ascii=False))
-            else:
-                click.echo(f"错误：{e.message}（{e.code}）", err=True)
-            sys.exit(EXIT_USAGE)
-    return wrapper
-
-
-def _station(ctx: click.Context) -> Station:
-    return Station.open(ctx.obj["db"])
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+from .clikit import emit as _emit, errors as _errors, json_option, station as _station
 
 
 @click.group(invoke_without_command=True)
@@ -231,3 +202,12 @@ def audit_verify(ctx, as_json):
     _emit(verdict.__dict__, as_json, lambda v: click.echo(
         f"审计日志完整：共 {v['entries']} 条" if v["ok"] else f"审计日志被篡改：第 {v['broken_at']} 条（{v['reason']}）"))
     sys.exit(EXIT_OK if verdict.ok else EXIT_REJECTED)
+
+
+# --- commands from other modules ---------------------------------------------------------
+# Each module lists its top-level click commands/groups in COMMANDS.
+from . import cli_checks  # noqa: E402
+
+for _module in (cli_checks,):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,4 @@
+"""`station check`, `station fix`, `station report`."""
+from __future__ import annotations
+
+COMMANDS: list = []
