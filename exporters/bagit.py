@@ -1,0 +1,160 @@
+"""BagIt 1.0 (RFC 8493) tag files: write them from hashes already computed, read and check them.
+
+Our profile: sha256 manifests, a required tag manifest and Payload-Oxum, no fetch.txt.
+Payload bytes are never hashed here: the caller hashes them in the same pass that writes
+or reads them, so each byte is read once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
+
+
+class BagError(Exception):
+    """A tag file is malformed (the message says which and how)."""
+
+
+def encode_path(path: str) -> str:
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def decode_path(path: str) -> str:
+    return path.replace("%0A", "\n").replace("%0a", "\n").replace("%0D", "\r").replace("%0d", "\r").replace("%25", "%")
+
+
+def safe_relpath(path: str, prefix: str = "data/") -> bool:
+    """A relative POSIX path under PREFIX with no empty, `.` or `..` parts."""
+    if not path.startswith(prefix) or "\\" in path or "\0" in path or path.startswith("/"):
+        return False
+    parts = path.split("/")
+    return all(p not in ("", ".", "..") for p in parts)
+
+
+def _write(path: Path, data: bytes) -> str:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_text(entries: dict[str, str]) -> bytes:
+    """ENTRIES: path -> sha256 hex."""
+    return "".join(f"{sha}  {encode_path(p)}\n" for p, sha in sorted(entries.items())).encode("utf-8")
+
+
+def info_text(info: list[tuple[str, str]]) -> bytes:
+    lines = []
+    for key, value in info:
+        value = str(value).replace("\r", " ").replace("\n", " ")
+        lines.append(f"{key}: {value}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def write_tags(root: Path, payload: dict[str, tuple[str, int]], info: list[tuple[str, str]],
+               extra_tags: tuple[str, ...] = ()) -> bytes:
+    """Write bagit.txt, bag-info.txt (Payload-Oxum added), manifest-sha256.txt and the tag manifest.
+
+    PAYLOAD: data/… path -> (sha256, size). EXTRA_TAGS are tag files already written in ROOT that the
+    tag manifest must cover too. Returns the tag manifest's bytes.
+    """
+    total = sum(size for _, size in payload.values())
+    info = [*info, ("Payload-Oxum", f"{total}.{len(payload)}")]
+    hashes = {
+        "bagit.txt": _write(root / "bagit.txt", BAGIT_TXT),
+        "bag-info.txt": _write(root / "bag-info.txt", info_text(info)),
+        "manifest-sha256.txt": _write(root / "manifest-sha256.txt", manifest_text({p: s for p, (s, _) in payload.items()})),
+    }
+    for name in extra_tags:
+        hashes[name] = hashlib.sha256((root / name).read_bytes()).hexdigest()
+    tagmanifest = manifest_text(hashes)
+    _write(root / "tagmanifest-sha256.txt", tagmanifest)
+    return tagmanifest
+
+
+def parse_manifest(data: bytes, where: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BagError(f"{where} is not UTF-8") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        sha, sep, path = line.partition(" ")
+        path = decode_path(path.lstrip(" \t"))
+        if not sep or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha.lower()) or not path:
+            raise BagError(f"{where} line {n} is malformed")
+        if path in out:
+            raise BagError(f"{where} lists {path} twice")
+        out[path] = sha.lower()
+    return out
+
+
+def parse_info(data: bytes, where: str = "bag-info.txt") -> list[tuple[str, str]]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BagError(f"{where} is not UTF-8") from None
+    out: list[tuple[str, str]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if line[0] in " \t":
+            if not out:
+                raise BagError(f"{where} line {n} continues nothing")
+            key, value = out[-1]
+            out[-1] = (key, value + " " + line.strip())
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip():
+            raise BagError(f"{where} line {n} is not 'Label: value'")
+        out.append((key.strip(), value.strip()))
+    return out
+
+
+def info_get(info: list[tuple[str, str]], key: str) -> str | None:
+    values = info_all(info, key)
+    return values[0] if values else None
+
+
+def info_all(info: list[tuple[str, str]], key: str) -> list[str]:
+    return [v for k, v in info if k.lower() == key.lower()]
+
+
+def parse_oxum(value: str | None) -> tuple[int, int]:
+    try:
+        total, count = (value or "").split(".")
+        return int(total), int(count)
+    except ValueError:
+        raise BagError(f"Payload-Oxum '{value}' is malformed") from None
+
+
+def check_tags(root: Path, required: tuple[str, ...] = TAG_FILES) -> tuple[dict[str, str], list[str]]:
+    """Check the tag manifest against the tag files. Returns (tag manifest entries, problems)."""
+    problems = []
+    tm_path = root / "tagmanifest-sha256.txt"
+    if not tm_path.is_file():
+        raise BagError("tagmanifest-sha256.txt is missing")
+    entries = parse_manifest(tm_path.read_bytes(), "tagmanifest-sha256.txt")
+    for name in required:
+        if name not in entries:
+            problems.append(f"tagmanifest-sha256.txt does not cover {name}")
+    for name, sha in entries.items():
+        if not safe_relpath(name, "") or name.startswith("data/"):
+            problems.append(f"tagmanifest-sha256.txt names an unsafe path {name!r}")
+            continue
+        p = root / name
+        if not p.is_file() or p.is_symlink():
+            problems.append(f"{name} is missing")
+        elif hashlib.sha256(p.read_bytes()).hexdigest() != sha:
+            problems.append(f"{name} was altered (SHA-256 does not match the tag manifest)")
+    if (root / "bagit.txt").is_file() and (root / "bagit.txt").read_bytes().replace(b"\r\n", b"\n") != BAGIT_TXT:
+        problems.append("bagit.txt is not BagIt 1.0 UTF-8")
+    if (root / "fetch.txt").exists():
+        problems.append("fetch.txt is not allowed")
+    return entries, problems
