@@ -135,6 +135,115 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
     """,
+    # 2: reviewing: current decision per submission (rev for optimistic concurrency), reviewers with
+    # their unit (回避), notes, and trigram full-text search over title, people and school
+    """
+    CREATE TABLE reviews (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        decision TEXT CHECK (decision IN ('recommend', 'reject', 'fix', 'pending')),
+        reason TEXT,
+        reviewer TEXT,
+        decided_at TEXT,
+        rev INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX reviews_decision ON reviews(decision);
+    INSERT INTO reviews (submission_id, decision, reason, reviewer, decided_at, rev)
+        SELECT d.submission_id, d.value, d.reason, d.reviewer, d.decided_at, 1 FROM decisions d
+        WHERE d.id = (SELECT MAX(id) FROM decisions x WHERE x.submission_id = d.submission_id);
+    CREATE TABLE reviewers (
+        name TEXT PRIMARY KEY,
+        unit TEXT,
+        read_only INTEGER NOT NULL DEFAULT 0,
+        anonymous INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE notes (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        text TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX submissions_title ON submissions(title);
+    CREATE INDEX submissions_school ON submissions(school);
+    CREATE VIRTUAL TABLE search USING fts5(title, people, school, tokenize = 'trigram');
+    INSERT INTO search (rowid, title, people, school)
+        SELECT s.id, s.title, COALESCE((SELECT group_concat(name, ' ') FROM authors a WHERE a.submission_id = s.id), ''),
+               COALESCE(s.school, '') FROM submissions s;
+    CREATE TRIGGER search_submission_insert AFTER INSERT ON submissions BEGIN
+        INSERT INTO search (rowid, title, people, school) VALUES (new.id, new.title, '', COALESCE(new.school, ''));
+    END;
+    CREATE TRIGGER search_submission_update AFTER UPDATE OF title, school ON submissions BEGIN
+        UPDATE search SET title = new.title, school = COALESCE(new.school, '') WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER search_submission_delete AFTER DELETE ON submissions BEGIN
+        DELETE FROM search WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER search_author_insert AFTER INSERT ON authors BEGIN
+        UPDATE search SET people = (SELECT group_concat(name, ' ') FROM authors WHERE submission_id = new.submission_id)
+        WHERE rowid = new.submission_id;
+    END;
+    CREATE TRIGGER search_author_update AFTER UPDATE OF name ON authors BEGIN
+        UPDATE search SET people = (SELECT group_concat(name, ' ') FROM authors WHERE submission_id = new.submission_id)
+        WHERE rowid = new.submission_id;
+    END;
+    CREATE TRIGGER search_author_delete AFTER DELETE ON authors BEGIN
+        UPDATE search SET people = COALESCE((SELECT group_concat(name, ' ') FROM authors WHERE submission_id = old.submission_id), '')
+        WHERE rowid = old.submission_id;
+    END;
+    """,
+    # 3: bundles: trusted stations' keys, bundles sent (columns on exports) and received, and the
+    # decisions a sender made on the works it sent (kept as the sender's, apart from ours)
+    """
+    CREATE TABLE trusted_keys (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        name TEXT,
+        role TEXT NOT NULL CHECK (role IN ('sender', 'recipient')),
+        sign_key TEXT NOT NULL,            -- ssh-ed25519 AAAA...
+        sign_fpr TEXT NOT NULL,
+        age_recipient TEXT NOT NULL,       -- age1...
+        age_fpr TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_until TEXT,
+        revoked_at TEXT,
+        revoked_reason TEXT
+    );
+    CREATE INDEX trusted_keys_code ON trusted_keys(code, role);
+    ALTER TABLE exports ADD COLUMN bundle_id TEXT;
+    ALTER TABLE exports ADD COLUMN seq INTEGER;
+    ALTER TABLE exports ADD COLUMN prev TEXT;
+    ALTER TABLE exports ADD COLUMN audit_upto INTEGER;
+    ALTER TABLE exports ADD COLUMN submissions INTEGER;
+    ALTER TABLE exports ADD COLUMN bytes INTEGER;
+    CREATE UNIQUE INDEX exports_bundle ON exports(bundle_id);
+    CREATE TABLE received_bundles (
+        id INTEGER PRIMARY KEY,
+        bundle_id TEXT NOT NULL,
+        sender TEXT NOT NULL,              -- station code
+        seq INTEGER NOT NULL,
+        prev TEXT NOT NULL,
+        tagmanifest_sha256 TEXT NOT NULL,  -- outer tag manifest: the next bundle's Bundle-Prev
+        campaign_id INTEGER REFERENCES campaigns(id),
+        inner_tags TEXT,                   -- sha256 of the inner bag's tag files (tar) in the content store
+        audit_head TEXT,                   -- the sender's audit checkpoint
+        submissions INTEGER,
+        bytes INTEGER,
+        override_reason TEXT,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX received_bundles_sender ON received_bundles(sender, seq);
+    CREATE TABLE sender_decisions (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        sender TEXT NOT NULL,
+        bundle_id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        reason TEXT,
+        reviewer TEXT NOT NULL,
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX sender_decisions_submission ON sender_decisions(submission_id, id);
+    """,
 ]
 
 VERSION = len(MIGRATIONS)
