@@ -3,21 +3,35 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STATION := $(VENV)/bin/station
-DEBS := ffmpeg unar libarchive13 tmux age openssh-client
+DEBS := ffmpeg unar libarchive13 tmux age openssh-client mmdebstrap
 DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean lock kit
 
 setup:
 	@bash scripts/apt-missing.sh $(DEBS)
+	@python3 kit/lock.py --check
 	@$(MAKE) -s $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# The exact pins of requirements-test.lock (runtime pins identical to requirements.lock, which the kit ships).
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-test.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements-test.lock
+	@$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
+
+# Regenerate the lock files after changing dependencies in pyproject.toml (needs network).
+LOCK_VENV := .cache/lock-venv
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { python3 -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/pip install -q --disable-pip-version-check pip-tools==7.5.2; }
+	@python3 kit/lock.py --pip-compile $(LOCK_VENV)/bin/pip-compile
+
+# The offline install kit: dist/review-station-offline-<version>-debian12-<arch>.tar.gz
+kit: setup
+	@$(PY) kit/build.py --out dist
 
 demo: setup
 	@echo "Building the sample station in $(DEMO_DIR)/ ..."

@@ -28,7 +28,10 @@ except locale.Error:
     pass
 
 rarfile.UNAR_TOOL = "unar"
-rarfile.tool_setup(unrar=False, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False)
+try:
+    rarfile.tool_setup(unrar=False, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False)
+except rarfile.RarCannotExec:
+    pass  # unar is missing: extracting a RAR then fails as a finding, and `station doctor` says why
 
 ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
 CHUNK = 1024 * 1024
