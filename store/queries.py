@@ -41,6 +41,7 @@ def submissions(db: sqlite_utils.Database, campaign_id: int | None = None, ids: 
         findings.setdefault(x["submission_id"], []).append({
             "rule": x["rule"], "status": x["status"], "message": x["message"],
             "measured": x["measured"], "expected": x["expected"], "file": file_paths.get(x["file_id"]),
+            "clause": x.get("clause"), "fix": x.get("fix"),
         })
     return [
         {

@@ -122,3 +122,29 @@ def read(path: Path, kind: str) -> Form:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise FormError(str(e)) from e
     raise FormError(f"不支持读取 {kind} 格式的表格")
+
+
+def pairs(path: Path, kind: str) -> dict[str, str]:
+    """Every label/value pair of a sheet: a row of labels over a row of values, or label then value."""
+    try:
+        rows = [[unicodedata.normalize("NFC", str(c)).strip() if c is not None else "" for c in row]
+                for row in (_xlsx_rows(path) if kind == "xlsx" else _docx_rows(path) if kind == "docx" else [])]
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise FormError(str(e)) from e
+    out: dict[str, str] = {}
+    if len(rows) >= 2 and sum(1 for c in rows[0] if c) >= 3:  # a header row over one record
+        for label, value in zip(rows[0], rows[1]):
+            if label:
+                out[_plain(label)] = value
+        return out
+    for row in rows:
+        cells = [c for c in row if c]
+        if len(cells) >= 2:
+            out.setdefault(_plain(cells[0]), cells[1])
+        elif len(cells) == 1:
+            out.setdefault(_plain(cells[0]), "")
+    return out
+
+
+def _plain(label: str) -> str:
+    return re.sub(r"[\s:：*＊]", "", unicodedata.normalize("NFKC", label))

@@ -14,7 +14,12 @@ from pathlib import Path
 from . import roles
 from .errors import StationError
 
-TOP_KEYS = {"id", "name", "version", "notice", "media", "has_node_code", "layouts", "components", "rules", "metadata"}
+TOP_KEYS = {"id", "name", "version", "notice", "media", "has_node_code", "layouts", "components", "rules", "metadata",
+            "target"}
+TARGET_KEYS = {"width": int, "height": int, "fps": int, "video_bitrate": str, "audio_bitrate": str, "audio_rate": int,
+               "channels": int, "audio_codec": str}
+FIELD_KEYS = {"label", "required", "format", "codes", "matches_duration"}
+FIELD_FORMATS = {"hhmmss", "date", "list", "category", "code"}
 LAYOUT_KEYS = {"name", "levels", "requires", "clause"}
 COMPONENT_KEYS = {"required", "clause", "projects"}
 
@@ -63,10 +68,18 @@ def load(profile_id: str, config_dir: Path | None = None) -> Profile:
     return parse(sources[profile_id])
 
 
-def _fail(path: Path, text: str, key: str, why: str) -> StationError:
-    leaf = key.split(".")[-1].split("[")[0]
-    line = next((n for n, l in enumerate(text.splitlines(), 1) if re.match(rf"\s*\[*{re.escape(leaf)}\b", l)), None)
-    where = f"{path}" + (f" 第 {line} 行" if line else "")
+def _fail(path: Path, text: str, key: str, why: str, needles: tuple[str, ...] = ()) -> StationError:
+    """An error naming the file, the line and the key. NEEDLES locate the line in order (section, then key)."""
+    if not needles:
+        needles = (r"\s*\[*" + re.escape(key.split(".")[-1].split("[")[0]) + r"\b",)
+    line, start = None, 0
+    lines = text.splitlines()
+    for needle in needles:
+        line = next((n for n in range(start, len(lines)) if re.match(needle, lines[n])), None)
+        if line is None:
+            break
+        start = line
+    where = f"{path}" + (f" 第 {line + 1} 行" if line is not None else "")
     return StationError("profile.invalid", f"项目配置 {where}，键 {key}：{why}")
 
 
@@ -107,8 +120,32 @@ def parse(path: Path) -> Profile:
     for role in comps.get("required", []) + [r for rs in comps.get("projects", {}).values() for r in rs]:
         if role not in known_roles:
             raise _fail(path, text, "components.required", f"未知的材料类型“{role}”")
+    _check_rules(path, text, data)
     return Profile(
         id=data["id"], name=data["name"], version=str(data["version"]), notice=data.get("notice", ""),
         media=data.get("media", "video"), layouts=layouts, components=comps, data=data, path=str(path),
         has_node_code=bool(data.get("has_node_code", False)),
     )
+
+
+def _check_rules(path: Path, text: str, data: dict) -> None:
+    from .rules import check_params
+    for rule_id, params in data.get("rules", {}).items():
+        if not isinstance(params, dict):
+            raise _fail(path, text, f"rules.{rule_id}", "应为一个表，如 [rules.\"video.fps\"]")
+        param, why = check_params(rule_id, params)
+        if why:
+            section = r'\s*\[rules\.["\']?' + re.escape(rule_id) + r'|\s*["\']?' + re.escape(rule_id) + r'["\']?\s*='
+            needles = (section,) + ((r"\s*" + re.escape(param) + r"\s*=",) if param else ())
+            raise _fail(path, text, f"rules.{rule_id}" + (f".{param}" if param else ""), why, needles)
+    for key, value in data.get("target", {}).items():
+        if key not in TARGET_KEYS or not isinstance(value, TARGET_KEYS[key]):
+            raise _fail(path, text, f"target.{key}", "未知的键" if key not in TARGET_KEYS else f"类型应为 {TARGET_KEYS[key].__name__}")
+    for i, spec in enumerate(data.get("metadata", {}).get("fields", [])):
+        for key in spec:
+            if key not in FIELD_KEYS:
+                raise _fail(path, text, f"metadata.fields[{i}].{key}", "未知的键")
+        if "label" not in spec:
+            raise _fail(path, text, f"metadata.fields[{i}].label", "缺少必填项")
+        if spec.get("format") and spec["format"] not in FIELD_FORMATS:
+            raise _fail(path, text, f"metadata.fields[{i}].format", f"只能是 {'、'.join(sorted(FIELD_FORMATS))} 之一")

@@ -1,0 +1,454 @@
+"""Rules on media files: container, streams, video, audio, sync, black/frozen, title card."""
+from __future__ import annotations
+
+import math
+
+from . import Result, rule
+
+VIDEO = ("video",)
+
+
+def _v(f):
+    return f.m["video"][0] if f.m and f.m["video"] else None
+
+
+def _a(f):
+    return f.m["audio"][0] if f.m and f.m["audio"] else None
+
+
+def _mbps(bps):
+    return f"{bps / 1e6:.2f} Mbps" if bps >= 1e6 else f"{bps / 1e3:.0f} kbps"
+
+
+def _hms(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _audio_level(f):
+    """The A-tier data, from the audio pass or the deep pass."""
+    if f.a:
+        return f.a
+    return f.v.get("audio") if f.v else None
+
+
+# --- container and integrity ---------------------------------------------------------------
+
+@rule("file.container", params={"formats": list})
+def container(f, p, w):
+    fmt = f.m["general"].get("format")
+    want = p.get("formats", ["MPEG-4"] if f.kind == "video" else ["MPEG Audio"])
+    ok = fmt in want
+    return Result("pass" if ok else "fail", fmt or "无法识别", "、".join(want),
+                  f"封装格式为 {fmt or '无法识别'}，要求 {'或'.join(want)}")
+
+
+@rule("file.size", params={"max_bytes": int})
+def size(f, p, w):
+    limit = p.get("max_bytes")
+    if not limit:
+        return None
+    n = f.size
+    unit = "GiB" if limit >= 2**30 else "MiB"
+    scale = 2**30 if unit == "GiB" else 2**20
+    return Result("pass" if n <= limit else "fail", f"{n / scale:.2f} {unit}", f"≤ {limit / scale:g} {unit}",
+                  f"文件大小 {n / scale:.2f} {unit}（{n} 字节），要求不超过 {limit / scale:g} {unit}（{limit} 字节）")
+
+
+@rule("file.integrity", needs=("M", "P"))
+def integrity(f, p, w):
+    problems = []
+    if not f.m["video"] and not f.m["audio"]:
+        actual = {"text": "文本", "other": "无法识别的数据", "pdf": "PDF 文档", "jpg": "图片"}.get(f.kind, f.kind)
+        problems.append("文件为空" if f.size == 0 else f"内容不是音视频（实为{actual}）")
+    elif f.m["general"].get("truncated"):
+        problems.append("文件不完整（被截断）")
+    if f.p and f.p.get("timed_out"):
+        problems.append("读取超时")
+    if f.p and f.p.get("errors") and not problems:
+        problems.append(f"读取时出错：{f.p['errors'][0]}")
+    if f.v and f.v.get("error_count"):
+        problems.append(f"解码错误 {f.v['error_count']} 处：{f.v['errors'][0]}")
+    if problems:
+        return Result("fail", "；".join(problems), "完整、可解码", "；".join(problems) + "，要求文件完整、可正常播放")
+    measured = "解码 0 错误" if f.v else "结构完整"
+    return Result("pass", measured, "完整、可解码", f"文件{measured}")
+
+
+@rule("file.streams", params={"video": int, "audio_min": int})
+def streams(f, p, w):
+    nv, na = len(f.m["video"]), len(f.m["audio"])
+    want_v = p.get("video", 1 if f.kind == "video" else 0)
+    want_a = p.get("audio_min", 1)
+    ok = nv == want_v and na >= want_a
+    return Result("pass" if ok else "fail", f"视频轨 {nv}，音频轨 {na}", f"视频轨 {want_v}，音频轨 ≥ {want_a}",
+                  f"包含视频轨 {nv} 条、音频轨 {na} 条，要求视频轨 {want_v} 条、音频轨至少 {want_a} 条")
+
+
+# --- duration -------------------------------------------------------------------------------
+
+@rule("media.duration", params={"min_minutes": float, "max_minutes": float, "by_stage": dict,
+                                "total_max_minutes": float})
+def duration(f, p, w):
+    d = f.m["general"].get("duration")
+    if d is None:
+        return None
+    lo, hi = p.get("min_minutes"), p.get("max_minutes")
+    by_stage = p.get("by_stage", {})
+    stage = next((k for k in w.stage_keys() if k in by_stage), None)
+    if stage:
+        lo, hi = by_stage[stage]
+    results = []
+    if lo is not None or hi is not None:
+        ok = (lo is None or d >= lo * 60) and (hi is None or d <= hi * 60)
+        want = f"{lo:g}-{hi:g} 分钟" if lo is not None and hi is not None else (
+            f"≥ {lo:g} 分钟" if lo is not None else f"≤ {hi:g} 分钟")
+        where = f"（{stage}）" if stage else ""
+        results.append(Result("pass" if ok else "fail", _hms(d), want, f"时长 {_hms(d)}，要求{where} {want}"))
+    total_max = p.get("total_max_minutes")
+    if total_max is not None and f.is_last_media:
+        total = w.total_duration()
+        ok = total <= total_max * 60
+        results.append(Result("pass" if ok else "fail", f"合计 {_hms(total)}", f"合计 ≤ {total_max:g} 分钟",
+                              f"作品内全部录像合计 {_hms(total)}，要求总计不超过 {total_max:g} 分钟"))
+    return results
+
+
+# --- video ----------------------------------------------------------------------------------
+
+@rule("video.codec", params={"codecs": list}, media=VIDEO, mechanical=True)
+def video_codec(f, p, w):
+    v = _v(f)
+    if not v:
+        return None
+    want = p.get("codecs", ["AVC"])
+    name = {"AVC": "H.264/AVC", "HEVC": "H.265/HEVC"}
+    shown = name.get(v["codec"], v["codec"] or "未知")
+    measured = shown + (f"（{v['profile']}）" if v.get("profile") else "")
+    return Result("pass" if v["codec"] in want else "fail", measured, "、".join(name.get(c, c) for c in want),
+                  f"视频编码 {measured}，要求 {'或'.join(name.get(c, c) for c in want)}")
+
+
+@rule("video.resolution", params={"width": int, "height": int, "min_width": int, "min_height": int},
+      media=VIDEO, mechanical=True)
+def resolution(f, p, w):
+    v = _v(f)
+    if not v or not v["width"]:
+        return None
+    width, height, rot = int(v["width"]), int(v["height"]), int(v["rotation"] or 0) % 360
+    measured = f"{width}x{height}" + (f"（旋转 {rot}°）" if rot else "")
+    if rot in (90, 270):
+        return Result("fail", measured, "横屏", f"视频分辨率 {measured}，画面为竖屏（旋转 {rot}°），要求横屏")
+    if "width" in p:
+        want = f"{p['width']}x{p['height']}"
+        ok = (width, height) == (p["width"], p["height"])
+        return Result("pass" if ok else "fail", measured, want, f"视频分辨率 {measured}，要求 {want}")
+    want = f"≥ {p.get('min_width', 1280)}x{p.get('min_height', 720)}"
+    ok = width >= p.get("min_width", 1280) and height >= p.get("min_height", 720)
+    return Result("pass" if ok else "fail", measured, want, f"视频分辨率 {measured}，要求不低于 {want[2:]}")
+
+
+@rule("video.aspect", params={"ratio": str, "tolerance": float, "square_pixels": bool}, media=VIDEO, mechanical=True)
+def aspect(f, p, w):
+    v = _v(f)
+    if not v or not v["dar"]:
+        return None
+    num, den = (int(x) for x in p.get("ratio", "16:9").split(":"))
+    tol = p.get("tolerance", 0.01)
+    ok = abs(v["dar"] - num / den) <= tol
+    square = v["par"] is None or abs(v["par"] - 1) <= 0.001
+    if p.get("square_pixels", True) and not square:
+        ok = False
+    measured = f"{v['dar']:.3f}" + ("" if square else f"（像素宽高比 {v['par']:.3f}）")
+    return Result("pass" if ok else "fail", measured, f"{num}:{den}（{num / den:.3f}）",
+                  f"画面宽高比 {measured}，要求 {num}:{den}" + ("，方形像素" if p.get("square_pixels", True) else ""))
+
+
+@rule("video.fps", params={"fps": float, "tolerance": float, "cfr": bool, "min_fps": float}, media=VIDEO,
+      mechanical=True)
+def fps(f, p, w):
+    v = _v(f)
+    if not v or v["fps"] is None:
+        return None
+    mode = v.get("fps_mode") or "CFR"
+    measured = f"{v['fps']:g} fps" + ("（可变帧率）" if mode == "VFR" else "")
+    if "min_fps" in p:
+        ok = v["fps"] >= p["min_fps"] - 0.01
+        want = f"≥ {p['min_fps']:g} fps"
+    else:
+        target, tol = p.get("fps", 25), p.get("tolerance", 0.01)
+        ok = abs(v["fps"] - target) <= tol
+        want = f"{target:g} fps"
+    if p.get("cfr", "min_fps" not in p) and mode == "VFR":
+        ok = False
+        want += " 恒定帧率"
+    return Result("pass" if ok else "fail", measured, want, f"视频帧率 {measured}，要求 {want}")
+
+
+@rule("video.scan", params={}, media=VIDEO, mechanical=True)
+def scan(f, p, w):
+    v = _v(f)
+    if not v:
+        return None
+    scan_type = v.get("scan")
+    if scan_type:
+        ok = scan_type == "Progressive"
+        zh = {"Progressive": "逐行", "Interlaced": "隔行", "MBAFF": "隔行（MBAFF）", "PAFF": "隔行（PAFF）"}
+        shown = zh.get(scan_type, scan_type)
+        return Result("pass" if ok else "fail", shown, "逐行扫描", f"扫描方式为{shown}，要求逐行扫描")
+    idet = f.v and f.v["video"].get("idet")
+    if not idet:
+        return Result("skip", "元数据未标明", "逐行扫描", "元数据未标明扫描方式，需深度检查（--deep）判断")
+    interlaced = (idet["tff"] or 0) + (idet["bff"] or 0)
+    ok = interlaced <= 0.1 * max(1.0, interlaced + (idet["progressive"] or 0))
+    shown = "逐行" if ok else "隔行"
+    return Result("pass" if ok else "fail", f"{shown}（前 15 秒逐帧检测）", "逐行扫描",
+                  f"逐帧检测前 15 秒为{shown}，要求逐行扫描")
+
+
+@rule("video.bitrate", needs=("M", "P"), params={"nominal_bps": int, "ratio": float, "min_bps": int},
+      media=VIDEO, mechanical=True)
+def video_bitrate(f, p, w):
+    stream = f.stream("video")
+    measured = stream and stream.get("bitrate")
+    if not measured:
+        return None
+    if "nominal_bps" in p:
+        floor = p["nominal_bps"] * p.get("ratio", 0.9)
+        want = f"{_mbps(p['nominal_bps'])}（不低于 {_mbps(floor)}）"
+    else:
+        floor = p.get("min_bps", 2_000_000)
+        want = f"≥ {_mbps(floor)}"
+    ok = measured >= floor
+    return Result("pass" if ok else "fail", _mbps(measured), want, f"视频码率实测 {_mbps(measured)}，要求 {want}")
+
+
+# --- audio ----------------------------------------------------------------------------------
+
+@rule("audio.codec", params={"codecs": list}, mechanical=True)
+def audio_codec(f, p, w):
+    a = _a(f)
+    if not a:
+        return None
+    want = p.get("codecs", ["AAC"] if f.kind == "video" else ["MPEG Audio"])
+    codec = a["codec"] or "未知"
+    shown = codec + (f" {a['feature']}" if a.get("feature") else "") + (f" {a['profile']}" if a.get("profile") else "")
+    return Result("pass" if codec in want else "fail", shown, "、".join(want),
+                  f"音频编码 {shown}，要求 {'或'.join(want)}")
+
+
+@rule("audio.samplerate", params={"rate": int, "min_rate": int}, mechanical=True)
+def samplerate(f, p, w):
+    a = _a(f)
+    if not a or not a["rate"]:
+        return None
+    rate = int(a["rate"])
+    if "rate" in p:
+        ok, want = rate == p["rate"], f"{p['rate'] / 1000:g} kHz"
+    else:
+        ok, want = rate >= p.get("min_rate", 44100), f"≥ {p.get('min_rate', 44100) / 1000:g} kHz"
+    return Result("pass" if ok else "fail", f"{rate / 1000:g} kHz", want, f"音频采样率 {rate / 1000:g} kHz，要求 {want}")
+
+
+@rule("audio.channels", params={"channels": int, "dead_db": float}, mechanical=True)
+def channels(f, p, w):
+    a = _a(f)
+    if not a or not a["channels"]:
+        return None
+    n, want = int(a["channels"]), p.get("channels", 2)
+    if n != want:
+        return Result("fail", f"{n} 声道", f"{want} 声道", f"音频为 {n} 声道，要求 {want} 声道（立体声）")
+    level = _audio_level(f)
+    seconds = level and level.get("seconds")
+    if seconds and n == 2 and len(seconds[0]) == 3:
+        left = _power_mean([s[1] for s in seconds])
+        right = _power_mean([s[2] for s in seconds])
+        gap = abs(left - right)
+        if gap >= p.get("dead_db", 30):
+            quiet = "左" if left < right else "右"
+            return Result("warn", f"2 声道，{quiet}声道低 {gap:.0f} dB", "两个声道都有声音",
+                          f"{quiet}声道比另一声道低 {gap:.0f} dB，可能是单声道录音接成了立体声")
+    return Result("pass", f"{n} 声道", f"{want} 声道", f"音频为 {n} 声道")
+
+
+def _power_mean(levels_db):
+    powers = [10 ** (x / 10) for x in levels_db if x is not None and x > -200]
+    return 10 * math.log10(sum(powers) / len(powers)) if powers else -200.0
+
+
+@rule("audio.bitrate", params={"bps": int, "tolerance": float, "min_bps": int}, mechanical=True)
+def audio_bitrate(f, p, w):
+    a = _a(f)
+    bps = a and a.get("bitrate")
+    if not bps:
+        stream = f.stream("audio")
+        bps = stream and stream.get("bitrate")
+    if not bps:
+        return None
+    if "bps" in p:
+        tol = p.get("tolerance", 0.1)
+        ok = abs(bps - p["bps"]) <= tol * p["bps"]
+        want = f"{_mbps(p['bps'])} ± {tol:.0%}"
+    else:
+        ok, want = bps >= p.get("min_bps", 128000), f"≥ {_mbps(p.get('min_bps', 128000))}"
+    return Result("pass" if ok else "fail", _mbps(bps), want, f"音频码率 {_mbps(bps)}，要求 {want}")
+
+
+@rule("audio.bitdepth", params={"min_bits": int})
+def bitdepth(f, p, w):
+    a = _a(f)
+    if not a:
+        return None
+    if a["codec"] not in ("PCM", "FLAC", "ALAC") or not a.get("bit_depth"):
+        return Result("skip", f"{a['codec']}（有损压缩，无位深）", f"≥ {p.get('min_bits', 16)} 位",
+                      f"{a['codec']} 为有损压缩格式，不适用量化位数要求")
+    bits = int(a["bit_depth"])
+    want = p.get("min_bits", 16)
+    return Result("pass" if bits >= want else "fail", f"{bits} 位", f"≥ {want} 位", f"量化位数 {bits} 位，要求不低于 {want} 位")
+
+
+@rule("audio.loudness", needs=("M", "A"), params={"target": float, "tolerance": float, "max_true_peak": float})
+def loudness(f, p, w):
+    level = _audio_level(f)
+    if not level or level.get("integrated") is None:
+        return None
+    i, tp = level["integrated"], level.get("true_peak")
+    target, tol, max_tp = p.get("target", -23.0), p.get("tolerance", 2.0), p.get("max_true_peak", -1.0)
+    ok = abs(i - target) <= tol and (tp is None or tp <= max_tp)
+    measured = f"{i:.1f} LUFS" + (f"，真峰值 {tp:.1f} dBTP" if tp is not None else "")
+    want = f"{target:g} ± {tol:g} LUFS，真峰值 ≤ {max_tp:g} dBTP"
+    return Result("pass" if ok else "warn", measured, want, f"整体响度 {measured}，建议 {want}")
+
+
+@rule("audio.swings", needs=("M", "A"), params={"lra_warn": float, "lra_fail": float, "jump_lu": float,
+                                               "jump_share": float})
+def swings(f, p, w):
+    level = _audio_level(f)
+    if not level or level.get("lra") is None:
+        return None
+    lra = level["lra"]
+    series = [s for s in level.get("short_term", []) if s > -70]
+    jumps = sum(1 for a, b in zip(series, series[1:]) if abs(b - a) > p.get("jump_lu", 8))
+    share = jumps / len(series) if series else 0.0
+    measured = f"响度范围 {lra:.1f} LU，突变 {share:.0%}"
+    want = f"响度范围 ≤ {p.get('lra_warn', 12):g} LU，突变 ≤ {p.get('jump_share', 0.05):.0%}"
+    if lra > p.get("lra_fail", 18):
+        status = "fail"
+    elif lra > p.get("lra_warn", 12) or share > p.get("jump_share", 0.05):
+        status = "warn"
+    else:
+        status = "pass"
+    return Result(status, measured, want, f"音量忽大忽小：{measured}，要求 {want}")
+
+
+@rule("audio.silence", needs=("M", "A"), params={"warn_s": float, "fail_s": float})
+def silence(f, p, w):
+    level = _audio_level(f)
+    if not level:
+        return None
+    total = f.m["general"].get("duration") or 0
+    gaps = [(s, (e if e is not None else total)) for s, e in level.get("silences", [])]
+    longest = max(gaps, key=lambda g: g[1] - g[0], default=None)
+    warn_s, fail_s = p.get("warn_s", 3.0), p.get("fail_s", 10.0)
+    if not longest or longest[1] - longest[0] < warn_s:
+        return Result("pass", "无长时间静音", f"静音 < {warn_s:g} 秒", "未发现长时间无声段落")
+    length = longest[1] - longest[0]
+    where = f"{_hms(longest[0])}-{_hms(longest[1])}"
+    return Result("fail" if length >= fail_s else "warn", f"静音 {length:.1f} 秒（{where}）", f"静音 < {warn_s:g} 秒",
+                  f"{where} 无声 {length:.1f} 秒，要求无 {warn_s:g} 秒以上的无声段落")
+
+
+@rule("audio.clipping", needs=("M", "A"), params={"peak_dbfs": float, "true_peak_dbtp": float})
+def clipping(f, p, w):
+    level = _audio_level(f)
+    if not level or level.get("peak") is None:
+        return None
+    peak, tp, flat = level["peak"], level.get("true_peak"), level.get("flat") or 0
+    clipped = (peak >= p.get("peak_dbfs", -0.1) and flat > 0) or (tp is not None and tp > p.get("true_peak_dbtp", 0.0))
+    measured = f"峰值 {peak:.1f} dBFS" + (f"，真峰值 {tp:.1f} dBTP" if tp is not None else "")
+    return Result("warn" if clipped else "pass", measured, f"真峰值 ≤ {p.get('true_peak_dbtp', 0.0):g} dBTP，无削波",
+                  f"{measured}，" + ("存在削波失真" if clipped else "无削波"))
+
+
+@rule("audio.noise", needs=("M", "A"), params={"floor_dbfs": float})
+def noise(f, p, w):
+    level = _audio_level(f)
+    seconds = level and level.get("seconds")
+    if not seconds:
+        return None
+    rms = sorted(max(s[1:]) for s in seconds if len(s) > 1 and max(s[1:]) > -60)
+    if not rms:
+        return None
+    floor = rms[int(0.05 * (len(rms) - 1))]
+    limit = p.get("floor_dbfs", -45.0)
+    ok = floor <= limit
+    return Result("pass" if ok else "warn", f"底噪约 {floor:.0f} dBFS", f"≤ {limit:g} dBFS",
+                  f"有声段落中最安静的部分约 {floor:.0f} dBFS" + ("" if ok else "，可能有持续杂音，请人工试听"))
+
+
+# --- audio and video together ---------------------------------------------------------------
+
+@rule("av.offset", needs=("M", "P"), params={"pass_ms": list, "warn_ms": list}, media=VIDEO)
+def offset(f, p, w):
+    v, a = f.stream("video"), f.stream("audio")
+    if not v or not a or v.get("start") is None or a.get("start") is None:
+        return None
+    lead_ms = (v["start"] - a["start"]) * 1000  # > 0: sound before picture
+    lo, hi = p.get("pass_ms", [-60, 40])
+    wlo, whi = p.get("warn_ms", [-185, 90])
+    status = "pass" if lo <= lead_ms <= hi else "warn" if wlo <= lead_ms <= whi else "fail"
+    shown = f"声音{'超前' if lead_ms > 0 else '滞后'} {abs(lead_ms):.0f} ms"
+    return Result(status, shown, f"{lo}…+{hi} ms", f"{shown}，要求声画同步（声音滞后不超过 {-lo} ms、超前不超过 {hi} ms）")
+
+
+@rule("av.duration", params={"short_ms": float, "long_ms": float}, media=VIDEO)
+def av_duration(f, p, w):
+    v, a = _v(f), _a(f)
+    if not v or not a or v["duration"] is None or a["duration"] is None:
+        return None
+    diff_ms = (a["duration"] - v["duration"]) * 1000
+    ok = -p.get("short_ms", 80) <= diff_ms <= p.get("long_ms", 2000)
+    shown = f"音频比视频{'长' if diff_ms >= 0 else '短'} {abs(diff_ms) / 1000:.2f} 秒"
+    return Result("pass" if ok else "fail", shown, "音视频等长", f"{shown}，要求声音与画面长度一致")
+
+
+@rule("video.black", needs=("M", "V"), params={"warn_s": float, "fail_s": float, "title_s": float}, media=VIDEO)
+def black(f, p, w):
+    return _segments(f, p, "black", "黑屏", p.get("fail_s", 10.0))
+
+
+@rule("video.freeze", needs=("M", "V"), params={"warn_s": float, "title_s": float}, media=VIDEO)
+def freeze(f, p, w):
+    return _segments(f, {"warn_s": 5.0, **p}, "freezes", "画面静止", None)
+
+
+def _segments(f, p, key, label, fail_s):
+    total = f.m["general"].get("duration") or 0
+    title_s = p.get("title_s", 5.0)
+    spans = [(max(s, title_s if s < title_s else s), e if e is not None else total) for s, e in f.v["video"][key]]
+    spans = [(s, e) for s, e in spans if e > s]
+    longest = max(spans, key=lambda g: g[1] - g[0], default=None)
+    warn_s = p.get("warn_s", 2.0)
+    if not longest or longest[1] - longest[0] < warn_s:
+        return Result("pass", f"无 ≥ {warn_s:g} 秒{label}", f"{label} < {warn_s:g} 秒", f"片头之外未发现{label}段落")
+    length = longest[1] - longest[0]
+    where = f"{_hms(longest[0])}-{_hms(longest[1])}"
+    status = "fail" if fail_s is not None and length >= fail_s else "warn"
+    return Result(status, f"{label} {length:.1f} 秒（{where}）", f"{label} < {warn_s:g} 秒",
+                  f"{where} {label} {length:.1f} 秒（片头之外），要求不超过 {warn_s:g} 秒")
+
+
+@rule("video.titlecard", needs=("M", "T"), params={"seconds": float}, media=VIDEO)
+def titlecard(f, p, w):
+    want = p.get("seconds", 5.0)
+    t = f.t
+    still = next((e if e is not None else 12.0 for s, e in t["freezes"] if s <= 0.5), 0.0)
+    cut = next((c for c in t["cuts"] if 3.5 <= c <= 8.0), None)
+    thumb = "，已截取 2.5 秒处画面供人工核对片头文字" if t.get("thumbnail_sha") else ""
+    if still >= want - 1 or cut is not None:
+        shown = f"开头静止画面 {still:.1f} 秒" if still >= want - 1 else f"{cut:.1f} 秒处切换画面"
+        return Result("pass", shown, f"片头 {want:g} 秒", f"{shown}，符合片头 {want:g} 秒的要求（片头文字待人工核对{thumb}）",
+                      extra={"thumbnail": t.get("thumbnail_sha")})
+    return Result("warn", "未检测到片头", f"片头 {want:g} 秒",
+                  f"开头未检测到约 {want:g} 秒的片头（静止画面或画面切换）{thumb}，请人工核对",
+                  extra={"thumbnail": t.get("thumbnail_sha")})
