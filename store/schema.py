@@ -244,6 +244,22 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX sender_decisions_submission ON sender_decisions(submission_id, id);
     """,
+    # 4: checks: cached measurements by file hash and tier; findings say where they come from
+    """
+    CREATE TABLE measurements (
+        sha256 TEXT NOT NULL,
+        tier TEXT NOT NULL,                -- M metadata, P packets, A audio, V deep decode, T title card
+        version INTEGER NOT NULL,          -- the measuring code's version for that tier
+        data TEXT NOT NULL,
+        measured_at TEXT NOT NULL,
+        PRIMARY KEY (sha256, tier)
+    );
+    ALTER TABLE findings ADD COLUMN source TEXT NOT NULL DEFAULT 'ingest';   -- ingest | check
+    ALTER TABLE findings ADD COLUMN profile TEXT;                            -- profile id@version
+    ALTER TABLE findings ADD COLUMN clause TEXT;
+    ALTER TABLE findings ADD COLUMN fix TEXT;                                -- ffmpeg command for a compliant copy
+    ALTER TABLE campaigns ADD COLUMN checked_with TEXT;
+    """,
 ]
 
 VERSION = len(MIGRATIONS)
