@@ -34,14 +34,6 @@ def safe_relpath(path: str, prefix: str = "data/") -> bool:
     return all(p not in ("", ".", "..") for p in parts)
 
 
-def _write(path: Path, data: bytes) -> str:
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    return hashlib.sha256(data).hexdigest()
-
-
 def manifest_text(entries: dict[str, str]) -> bytes:
     """ENTRIES: path -> sha256 hex."""
     return "".join(f"{sha}  {encode_path(p)}\n" for p, sha in sorted(entries.items())).encode("utf-8")
@@ -55,25 +47,32 @@ def info_text(info: list[tuple[str, str]]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def write_tags(root: Path, payload: dict[str, tuple[str, int]], info: list[tuple[str, str]],
-               extra_tags: tuple[str, ...] = ()) -> bytes:
-    """Write bagit.txt, bag-info.txt (Payload-Oxum added), manifest-sha256.txt and the tag manifest.
+def make_tags(payload: dict[str, tuple[str, int]], info: list[tuple[str, str]],
+              extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """bagit.txt, bag-info.txt (Payload-Oxum added), manifest-sha256.txt, EXTRA tag files and the tag manifest.
 
-    PAYLOAD: data/… path -> (sha256, size). EXTRA_TAGS are tag files already written in ROOT that the
-    tag manifest must cover too. Returns the tag manifest's bytes.
+    PAYLOAD: data/... path -> (sha256, size).
     """
     total = sum(size for _, size in payload.values())
     info = [*info, ("Payload-Oxum", f"{total}.{len(payload)}")]
-    hashes = {
-        "bagit.txt": _write(root / "bagit.txt", BAGIT_TXT),
-        "bag-info.txt": _write(root / "bag-info.txt", info_text(info)),
-        "manifest-sha256.txt": _write(root / "manifest-sha256.txt", manifest_text({p: s for p, (s, _) in payload.items()})),
+    files = {
+        "bagit.txt": BAGIT_TXT,
+        "bag-info.txt": info_text(info),
+        "manifest-sha256.txt": manifest_text({p: s for p, (s, _) in payload.items()}),
+        **(extra or {}),
     }
-    for name in extra_tags:
-        hashes[name] = hashlib.sha256((root / name).read_bytes()).hexdigest()
-    tagmanifest = manifest_text(hashes)
-    _write(root / "tagmanifest-sha256.txt", tagmanifest)
-    return tagmanifest
+    files["tagmanifest-sha256.txt"] = manifest_text({n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+    return files
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def parse_manifest(data: bytes, where: str) -> dict[str, str]:
