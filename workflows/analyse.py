@@ -17,7 +17,7 @@ AUDIO_CHAIN = (
     "ebur128=peak=true:metadata=1,ametadata=print:file=ebur.txt,ametadata=delete,"
     "silencedetect=n=-50dB:d=2,ametadata=print:file=silence.txt,ametadata=delete,"
     "asetnsamples=n={rate}:p=0,"
-    "astats=metadata=1:reset=1:measure_perchannel=RMS_level+Peak_level+Flat_factor:measure_overall=Peak_level,"
+    "astats=metadata=1:reset=1:length=0.01:measure_perchannel=RMS_level+RMS_trough+Peak_level+Flat_factor:measure_overall=Peak_level,"
     "ametadata=print:file=astats.txt"
 )
 VIDEO_CHAIN = (
@@ -130,11 +130,13 @@ def _read_audio(work: Path) -> dict:
         last = v
         if "lavfi.r128.S" in v:
             short_term.append(float(v["lavfi.r128.S"]))
-    seconds, peaks, flats = [], [], []
+    seconds, troughs, peaks, flats = [], [], [], []
     for t, v in _frames(work / "astats.txt"):
         rms = {k.split(".")[2]: float(val) for k, val in v.items()
                if k.endswith(".RMS_level") and not k.startswith("lavfi.astats.Overall")}
         seconds.append([round(t, 2), *(rms[c] for c in sorted(rms))])
+        quietest = [float(val) for k, val in v.items() if k.endswith(".RMS_trough") and val not in ("-inf", "inf", "nan")]
+        troughs.append(round(max(quietest), 1) if quietest else None)
         if "lavfi.astats.Overall.Peak_level" in v:
             peaks.append(float(v["lavfi.astats.Overall.Peak_level"]))
         flats.append(max((float(val) for k, val in v.items() if k.endswith(".Flat_factor")), default=0.0))
@@ -148,7 +150,7 @@ def _read_audio(work: Path) -> dict:
         "integrated": _f(last.get("lavfi.r128.I")), "lra": _f(last.get("lavfi.r128.LRA")),
         "true_peak": _db(_f(last.get("lavfi.r128.true_peak"))),
         "short_term": _every(short_term, 10),  # one per second is enough for jumps
-        "seconds": seconds, "peak": max(peaks, default=None), "flat": max(flats, default=0.0),
+        "seconds": seconds, "troughs": troughs, "peak": max(peaks, default=None), "flat": max(flats, default=0.0),
         "silences": silences,
     }
 

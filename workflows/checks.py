@@ -22,7 +22,7 @@ from .errors import StationError
 from .rules import REGISTRY, Finding, Result, base_id
 
 # Bump a tier's version when its measuring code changes: cached results of older versions are redone.
-TIER_VERSION = {"M": 1, "P": 1, "A": 1, "V": 1, "T": 1}
+TIER_VERSION = {"M": 1, "P": 1, "A": 3, "V": 3, "T": 1}
 DEFAULT_TIERS = ("M", "P", "T")
 DEEP_TIERS = ("M", "P", "T", "V")
 COST_WEIGHT = {"M": 0.02, "P": 0.2, "T": 1.5, "A": 0.07, "V": 1.0}  # seconds per file (M, P, T) or per media second

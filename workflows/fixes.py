@@ -4,13 +4,14 @@ The teacher's file is only ever read: the copy goes to a new file the user names
 """
 from __future__ import annotations
 
-import shlex
+import re
 from pathlib import Path, PurePosixPath
 
 from . import ffrun, probe
 from .errors import StationError
 
 REMUX_ONLY = {"file.container"}
+SAFE = re.compile(r"[A-Za-z0-9_.:=+,/@-]+")
 DEFAULT_TARGET = {"width": 1920, "height": 1080, "fps": 25, "video_bitrate": "8M", "audio_bitrate": "128k",
                   "audio_rate": 48000, "channels": 2}
 AUDIO_TARGET = {"audio_codec": "libmp3lame", "audio_bitrate": "128k", "audio_rate": 44100, "channels": 2}
@@ -51,7 +52,13 @@ def command(f, profile, failed: set[str]) -> str:
     """The command as a user would type it, with the file names as the teacher knows them."""
     name = PurePosixPath(f.path).name
     args = arguments(f, profile, failed, name, output_name(f.path, f.media_class))
-    return "ffmpeg " + " ".join(shlex.quote(a) for a in args)
+    return "ffmpeg " + " ".join(_quote(a) for a in args)
+
+
+def _quote(arg: str) -> str:
+    """Double quotes work the same in the Windows console the school uses and in a Linux shell."""
+    return arg if SAFE.fullmatch(arg) else '"' + arg.replace('"', '\\"') + '"'
+
 
 
 def _double(rate: str) -> str:

@@ -372,18 +372,19 @@ def clipping(f, p, w):
 
 @rule("audio.noise", needs=("M", "A"), params={"floor_dbfs": float})
 def noise(f, p, w):
+    """The quietest 50 ms of each second is the room between words: its median is the noise floor."""
     level = _audio_level(f)
-    seconds = level and level.get("seconds")
-    if not seconds:
+    if not level or not level.get("troughs"):
         return None
-    rms = sorted(max(s[1:]) for s in seconds if len(s) > 1 and max(s[1:]) > -60)
-    if not rms:
+    floors = sorted(x for x, s in zip(level["troughs"], level["seconds"])
+                    if x is not None and x > -120 and max(s[1:], default=-200) > -60)
+    if not floors:
         return None
-    floor = rms[int(0.05 * (len(rms) - 1))]
+    floor = floors[len(floors) // 2]
     limit = p.get("floor_dbfs", -45.0)
     ok = floor <= limit
     return Result("pass" if ok else "warn", f"底噪约 {floor:.0f} dBFS", f"≤ {limit:g} dBFS",
-                  f"有声段落中最安静的部分约 {floor:.0f} dBFS" + ("" if ok else "，可能有持续杂音，请人工试听"))
+                  f"讲话间隙的背景声约 {floor:.0f} dBFS" + ("" if ok else f"，高于 {limit:g} dBFS，可能有持续杂音，请人工试听"))
 
 
 # --- audio and video together ---------------------------------------------------------------

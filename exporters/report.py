@@ -1,0 +1,67 @@
+"""退回修改通知: one sheet per work listing what to fix, in plain language, for the school."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from store import queries
+from workflows.errors import StationError
+from workflows.rules import STATUS_ZH
+
+HEADER = ["序号", "问题", "涉及文件", "实测", "要求", "依据", "修改方法"]
+WIDTHS = [6, 60, 24, 22, 22, 30, 60]
+INVALID = set('[]:*?/\\')
+
+
+def write(station, ids: list[int], path: Path) -> dict:
+    rows = queries.submissions(station.db(), ids=ids)
+    missing = sorted(set(ids) - {r["id"] for r in rows})
+    if missing:
+        raise StationError("submission.unknown", f"没有编号为 {'、'.join(map(str, missing))} 的作品")
+    wb = Workbook()
+    wb.remove(wb.active)
+    problems = 0
+    used: set[str] = set()
+    for r in rows:
+        ws = wb.create_sheet(_sheet_name(r, used))
+        bad = [f for f in r["findings"] if f["status"] in ("fail", "warn")]
+        problems += len(bad)
+        ws.append([f"退回修改通知：{r['title']}"])
+        ws["A1"].font = Font(bold=True, size=14)
+        ws.append([f"编号 #{r['id']}　学校：{r['school'] or '未填写'}　教师：{'、'.join(r['authors']) or '未填写'}"
+                   f"　征集活动：{r['campaign']}"])
+        ws.append(["以下问题须修改后重新报送；“警告”项请核实。原始文件未作任何改动。" if bad else "技术检查全部通过，无需修改。"])
+        ws.append(HEADER)
+        for cell in ws[4]:
+            cell.font = Font(bold=True)
+        for n, f in enumerate(sorted(bad, key=lambda f: f["status"] != "fail"), 1):
+            ws.append([n, f"【{STATUS_ZH[f['status']]}】{f['message']}", f["file"] or "", f["measured"] or "",
+                       f["expected"] or "", f.get("clause") or "", _how(f)])
+        for col, width in zip("ABCDEFG", WIDTHS):
+            ws.column_dimensions[col].width = width
+        for row in ws.iter_rows(min_row=5):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return {"path": str(path), "works": len(rows), "problems": problems}
+
+
+def _how(f: dict) -> str:
+    if f.get("fix"):
+        return f"可用以下命令生成合规副本（不改动原文件）：\n{f['fix']}"
+    return "请按要求修改后重新报送"
+
+
+def _sheet_name(r: dict, used: set[str]) -> str:
+    base = "".join("_" if c in INVALID else c for c in f"{r['id']} {r['title']}")[:31]
+    name, n = base, 2
+    while name in used:
+        suffix = f"~{n}"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    used.add(name)
+    return name

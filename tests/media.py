@@ -1,0 +1,137 @@
+"""Small test media made with the real ffmpeg: one compliant clip and one variant per broken rule.
+
+The checks tests run against a copy of the after-school profile scaled down to 320x180 at
+1 Mbps and 15-30 s (an admin's override in config/profiles), so each clip encodes in well
+under a second. Long files are made by stream-copy looping, never by encoding.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+SIZE = "320x180"
+TITLE = "color=c=0x0d2a5c:s=320x180:r={fps}:d=5"
+MOVING = "testsrc2=s=320x180:r={fps}:d={d}"
+TONE = "sine=frequency=440:sample_rate={rate}:d={d}"
+# Speech-like: a tone in 0.3 s bursts over quiet room noise (about -60 dBFS), so levels, pauses
+# and the noise floor behave as in a real lesson recording.
+VOICE = ("sine=frequency=440:sample_rate={rate}:d={d},volume='if(lt(mod(t,0.5),0.3),1,0)':eval=frame{shape}[s];"
+         "anoisesrc=color=pink:amplitude={noise}:sample_rate={rate}:duration={d}[n];[s][n]amix=inputs=2:normalize=0[out0]")
+
+
+def x264(rate: str = "1M", params: str = "") -> list[str]:
+    return ["-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-threads", "1",
+            "-x264-params", "8x8dct=1:nal-hrd=cbr" + (":" + params if params else ""),
+            "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate]
+
+
+AAC = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def clip(out: Path, *, seconds: float = 16, fps: str = "25", rate: int = 48000, title: bool = True,
+         video: list[str] | None = None, audio: list[str] | None = None, vfilter: str = "", afilter: str = "",
+         middle: str | None = None, audio_delay: float = 0.0, extra: list[str] | None = None,
+         shape: str = "", noise: float = 0.001) -> Path:
+    """A title card (5 s still) then moving test pattern; a 440 Hz tone throughout.
+
+    MIDDLE replaces the moving part with another lavfi video source description.
+    """
+    inputs, parts = [], []
+    if title:
+        inputs += ["-f", "lavfi", "-i", TITLE.format(fps=fps)]
+    body = seconds - (5 if title else 0)
+    inputs += ["-f", "lavfi", "-i", middle.format(fps=fps, d=body) if middle else MOVING.format(fps=fps, d=body)]
+    n = 2 if title else 1
+    parts = "".join(f"[{i}:v]" for i in range(n)) + f"concat=n={n}:v=1:a=0,format=yuv420p{',' + vfilter if vfilter else ''}[v]"
+    audio_input = ["-itsoffset", str(audio_delay)] if audio_delay else []
+    audio_input += ["-f", "lavfi", "-i", VOICE.format(rate=rate, d=seconds, shape="," + shape if shape else "", noise=noise)]
+    graph = parts + (f";[{n}:a]{afilter}[a]" if afilter else "")
+    ffmpeg(*inputs, *audio_input, "-filter_complex", graph, "-map", "[v]", "-map", "[a]" if afilter else f"{n}:a",
+           *(video or x264()), *(audio or AAC), *(extra or []), "-movflags", "+faststart", str(out))
+    return out
+
+
+def join(parts: list[Path], out: Path) -> Path:
+    """PARTS one after another by stream copy (the concat demuxer keeps the frame rate constant)."""
+    listing = out.with_suffix(".txt")
+    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
+    ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(out))
+    return out
+
+
+def tone_mp3(out: Path, *, seconds: float = 12, rate: int = 44100, channels: int = 2, bitrate: str = "128k") -> Path:
+    ffmpeg("-f", "lavfi", "-i", TONE.format(rate=rate, d=seconds), "-ac", str(channels), "-c:a", "libmp3lame",
+           "-b:a", bitrate, "-ar", str(rate), str(out))
+    return out
+
+
+def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
+    """name -> (file, the media rules it must not pass). 'ok' must pass every rule."""
+    folder.mkdir(parents=True, exist_ok=True)
+    v = {}
+
+    def add(name, expected, **kwargs):
+        v[name] = (clip(folder / f"{name}.mp4", **kwargs), expected)
+
+    add("ok", set())
+    add("small", {"video.resolution"}, vfilter="scale=256:144")
+    add("aspect43", {"video.aspect"}, vfilter="setsar=3/4")
+    add("ntsc", {"video.fps"}, fps="30000/1001")
+    add("vfr", {"video.fps"}, vfilter="select='not(eq(mod(n,4),0))'", extra=["-fps_mode", "vfr"])
+    add("interlaced", {"video.scan"}, video=[*x264(params="tff=1"), "-flags", "+ildct+ilme"])
+    add("hevc", {"video.codec"}, video=["-c:v", "libx265", "-preset", "ultrafast", "-b:v", "1M", "-x265-params",
+                                        "log-level=error:vbv-maxrate=1000:vbv-bufsize=500:strict-cbr=1", "-tag:v", "hvc1"])
+    add("mp3audio", {"audio.codec"}, audio=["-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2"])
+    add("mono", {"audio.channels"}, audio=["-c:a", "aac", "-b:a", "128k", "-ac", "1"])
+    add("rate44", {"audio.samplerate"}, rate=44100)
+    add("abr64", {"audio.bitrate"}, audio=["-c:a", "aac", "-b:a", "64k", "-ac", "2"])
+    add("lowrate", {"video.bitrate"}, video=x264("300k"))
+    add("short", {"media.duration"}, seconds=10)
+    add("offset", {"av.offset"}, audio_delay=0.5)
+    add("notitle", {"video.titlecard"}, title=False)
+    # decoded tiers (A, V)
+    add("gap", {"audio.silence"}, seconds=24, shape="volume=enable='between(t,4,19)':volume=0")
+    add("swings", {"audio.swings"}, seconds=24, shape="volume=enable='lt(mod(t,6),3)':volume=0.12")
+    add("clipped", {"audio.clipping", "audio.loudness"}, shape="volume=30dB")
+    add("noisy", {"audio.noise"}, noise=0.3)
+    add("black", {"video.black", "video.freeze"}, seconds=22,
+        middle="color=c=black:s=320x180:r={fps}:d=12[b];testsrc2=s=320x180:r={fps}:d=5[t];[b][t]concat[out0]")
+    add("frozen", {"video.freeze"}, seconds=20, vfilter="split[x][y];[x][y]freezeframes=first=200:last=400:replace=199")
+    v["long"] = (join([v["ok"][0], v["notitle"][0], v["notitle"][0]], folder / "long.mp4"), {"media.duration"})
+    truncated = folder / "truncated.mp4"
+    data = v["ok"][0].read_bytes()
+    truncated.write_bytes(data[: len(data) * 6 // 10])
+    v["truncated"] = (truncated, {"file.integrity"})
+    (folder / "empty.mp4").write_bytes(b"")
+    v["empty"] = (folder / "empty.mp4", {"file.integrity"})
+    (folder / "notes.mp4").write_text("这不是视频，是老师的备课笔记。\n" * 20, encoding="utf-8")
+    v["notes"] = (folder / "notes.mp4", {"file.integrity"})
+    return v
+
+
+def audio_variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "ok": (tone_mp3(folder / "ok.mp3"), set()),
+        "mono": (tone_mp3(folder / "mono.mp3", channels=1), {"audio.channels"}),
+        "rate22": (tone_mp3(folder / "rate22.mp3", rate=22050), {"audio.samplerate"}),
+    }
+
+
+def test_profile(builtin_text: str) -> str:
+    """The after-school profile scaled to the test clips (an admin's edit, as the README describes)."""
+    swaps = [
+        ("width = 1920\nheight = 1080\nclause", "width = 320\nheight = 180\nclause"),
+        ("nominal_bps = 8_000_000", "nominal_bps = 1_000_000"),
+        ("min_minutes = 15\nmax_minutes = 30", "min_minutes = 0.25\nmax_minutes = 0.5"),
+        ("min_rate = 44100", "rate = 48000"),
+        ('channels = 2\nseverity = "warn"', "channels = 2"),
+    ]
+    for old, new in swaps:
+        assert old in builtin_text, old
+        builtin_text = builtin_text.replace(old, new)
+    return builtin_text
