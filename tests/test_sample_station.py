@@ -3,7 +3,6 @@ import asyncio
 import importlib.util
 
 import pytest
-from textual.widgets import DataTable
 
 from conftest import ROOT
 from store import audit, queries
@@ -53,8 +52,8 @@ def test_tui_lists_the_sample_submissions(sample):
     async def run():
         app = StationApp(station, reviewer="测试员")
         async with app.run_test(size=(120, 30)) as pilot:
-            table = app.query_one(DataTable)
-            titles = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+            model = app.screen.model
+            titles = [model.row(i)["title"] for i in range(model.total)]
             await pilot.press("ctrl+q")
             return titles
     titles = asyncio.run(run())

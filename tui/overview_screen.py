@@ -1,0 +1,129 @@
+"""总览 and 名额: counts read straight from the store, refreshed when the database changes."""
+from __future__ import annotations
+
+import importlib
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from . import strings as S
+from .cells import message
+from .chrome import SectionBar, StationScreen
+
+
+def campaign_lines(db) -> list[str]:
+    rows = db.query("""SELECT c.id, c.name, c.profile, COUNT(s.id) AS total,
+        SUM(r.decision IS NOT NULL) AS decided, SUM(r.decision = 'recommend') AS recommend,
+        SUM(r.decision = 'reject') AS reject, SUM(r.decision = 'fix') AS fix, SUM(r.decision = 'pending') AS pending
+        FROM campaigns c LEFT JOIN submissions s ON s.campaign_id = c.id AND s.status != 'superseded'
+        LEFT JOIN reviews r ON r.submission_id = s.id GROUP BY c.id ORDER BY c.id""")
+    return [S.OVERVIEW_CAMPAIGN_LINE.format(**{k: r[k] or 0 for k in ("decided", "recommend", "reject", "fix", "pending")},
+                                            name=r["name"], profile=r["profile"], total=r["total"],
+                                            undecided=r["total"] - (r["decided"] or 0)) for r in rows]
+
+
+def finding_lines(db) -> list[str]:
+    rows = db.query("""SELECT f.rule, SUM(f.status = 'fail') AS fail, SUM(f.status = 'warn') AS warn,
+        SUM(f.status = 'pass') AS pass_ FROM findings f JOIN submissions s ON s.id = f.submission_id
+        WHERE s.status != 'superseded' GROUP BY f.rule ORDER BY fail DESC, warn DESC, f.rule""")
+    return [S.OVERVIEW_FINDING_LINE.format(rule=r["rule"], fail=r["fail"] or 0, warn=r["warn"] or 0, pass_=r["pass_"] or 0)
+            for r in rows]
+
+
+def quota_lines(db) -> list[str]:
+    out = []
+    for r in db.query("""SELECT q.*, c.name AS campaign FROM quotas q JOIN campaigns c ON c.id = q.campaign_id
+                         ORDER BY q.campaign_id, q.id"""):
+        where, params = ["s.campaign_id = ?", "s.status != 'superseded'", "r.decision = 'recommend'"], [r["campaign_id"]]
+        for column in ("project", "stage", "subject"):
+            if r[column]:
+                where.append(f"s.{column} = ?")
+                params.append(r[column])
+        if r["region"]:
+            where.append("(s.county = ? OR s.school LIKE ?)")
+            params += [r["region"], f"%{r['region']}%"]
+        used = db.execute(f"SELECT COUNT(*) FROM submissions s JOIN reviews r ON r.submission_id = s.id "
+                          f"WHERE {' AND '.join(where)}", params).fetchone()[0]
+        scope = " ".join(v for v in (r["region"], r["project"], r["stage"], r["subject"]) if v)
+        out.append(S.OVERVIEW_QUOTA_LINE.format(campaign=r["campaign"], scope=scope, used=used,
+                                                max=r["max"] if r["max"] is not None else "-"))
+    return out
+
+
+def doctor_lines(station) -> list[str]:
+    """Items from workflows.doctor when another part of the station provides it."""
+    try:
+        doctor = importlib.import_module("workflows.doctor")
+        items = doctor.run(station)
+    except Exception:  # absent or failing: the overview still opens
+        return []
+    lines = []
+    for item in items if isinstance(items, (list, tuple)) else getattr(items, "items", []):
+        get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+        status = S.FINDING.get(get("status"), get("status") or "")
+        lines.append(f"[{status}] {get('name') or get('check') or ''} {get('message') or ''}".strip())
+    return lines
+
+
+class OverviewScreen(StationScreen):
+    SECTION = "overview"
+    NAME = S.SECTIONS["overview"][2:]
+    DEFAULT_CSS = "OverviewScreen #body { padding: 0 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield SectionBar(self.SECTION)
+        with VerticalScroll(id="scroll"):
+            yield Static(id="body")
+        yield Footer(compact=True, show_command_palette=False)
+
+    doctor: list[str] = []
+
+    def on_mount(self) -> None:
+        self.external_change()
+        self.query_one("#scroll").focus()
+        if self.SECTION == "overview":
+            self.run_worker(self._doctor, thread=True, exit_on_error=False)
+
+    def _doctor(self) -> None:
+        lines = doctor_lines(self.app.station)
+        if lines:
+            self.app.call_from_thread(self._show_doctor, lines)
+
+    def _show_doctor(self, lines: list[str]) -> None:
+        self.doctor = lines
+        self.external_change()
+
+    def on_screen_resume(self) -> None:
+        self.external_change()
+
+    def sections(self) -> list[tuple[str, list[str], str]]:
+        db = self.app.station.db()
+        jobs = [S.JOB_LINE.format(at=j["at"], kind=S.JOB_KIND[j["kind"]], state=S.JOB_STATE[j["state"]])
+                + (f"  {j['summary']}" if j.get("summary") else "") for j in reversed(self.app.jobs[-5:])]
+        out = [(S.OVERVIEW_CAMPAIGNS, campaign_lines(db), S.OVERVIEW_NONE),
+               (S.OVERVIEW_FINDINGS, finding_lines(db), S.OVERVIEW_NONE),
+               (S.OVERVIEW_QUOTAS, quota_lines(db), S.OVERVIEW_NO_QUOTAS),
+               (S.OVERVIEW_JOBS, jobs, S.OVERVIEW_NO_JOBS)]
+        if self.doctor:
+            out.append((S.OVERVIEW_DOCTOR, self.doctor, S.OVERVIEW_NONE))
+        return out
+
+    def external_change(self) -> None:
+        body = Text()
+        for title, lines, empty in self.sections():
+            body.append(title + "\n", style="bold underline")
+            for line in lines or [empty]:
+                body.append("  " + message(line) + "\n")
+            body.append("\n")
+        body.rstrip()
+        self.query_one("#body", Static).update(body)
+
+
+class QuotaScreen(OverviewScreen):
+    SECTION = "quota"
+    NAME = S.QUOTA_TITLE
+
+    def sections(self):
+        return [(S.OVERVIEW_QUOTAS, quota_lines(self.app.station.db()), S.OVERVIEW_NO_QUOTAS)]

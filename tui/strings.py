@@ -1,0 +1,221 @@
+"""Every string the TUI shows, in one place (Simplified Chinese).
+
+Keep East-Asian ambiguous-width characters (curly quotes, dashes, ellipsis, middle dot, box drawing) out of the chrome:
+SSH clients set to "ambiguous = wide" would break the layout.
+"""
+
+APP_TITLE = "评审工作站"
+REVIEWER = "评审人：{name}"
+READ_ONLY = "（只读）"
+ANONYMOUS = "（匿名评审）"
+RECUSED = "回避单位：{unit}"
+
+SECTIONS = {"overview": "1 总览", "import": "2 导入", "checks": "3 检查", "queue": "4 评审", "quota": "5 名额",
+            "export": "6 导出"}
+
+# queue columns
+COL_ID = "编号"
+COL_TITLE = "作品名称"
+COL_STAGE = "学段"
+COL_SUBJECT = "学科"
+COL_SCHOOL = "学校"
+COL_TEACHER = "教师"
+COL_CHECK = "检查"
+COL_DECISION = "决定"
+
+DECISION = {"recommend": "推荐", "reject": "不推荐", "fix": "需修改", "pending": "待定", None: "未审"}
+FINDING = {"pass": "通过", "warn": "警告", "fail": "不通过", "skip": "不适用"}
+CHECK_FAIL = "不通过{n}"
+CHECK_WARN = "警告{n}"
+CHECK_PASS = "通过"
+CHECK_NONE = "未检"
+STATUS = {"imported": "已导入", "rejected": "已拒收", "superseded": "已替换"}
+
+POSITION = "第 {n}/{total} 条"
+POSITION_EMPTY = "没有符合条件的作品"
+MARKED = "已标记 {n}"
+FILTER = "筛选：{desc}"
+SORT = "排序：{name}"
+SORTS = {"id": "编号", "title": "名称", "school": "学校", "decision": "决定"}
+QUICK = {"undecided": "未审", "failed": "检查不通过", "fix": "需修改", "marked": "已标记"}
+FACET = {"stage": "学段", "subject": "学科", "school": "学校", "project": "项目", "campaign_id": "征集活动"}
+FACET_EMPTY = "（空）"
+FACET_MORE = "按{name}筛选"
+ACTIVE = "[已选] "
+SEARCH = "搜索「{text}」"
+FILTER_PLACEHOLDER = "输入作品名称、教师或学校，回车确定，Esc 清除"
+
+# key descriptions (footer, help, palette)
+KEYS = {
+    "app.quit": "退出",
+    "app.help": "按键",
+    "app.palette": "命令",
+    "app.overview": "总览",
+    "app.import": "导入",
+    "app.checks": "检查",
+    "app.queue": "评审",
+    "app.quota": "名额",
+    "app.export": "导出",
+    "queue.down": "下一条",
+    "queue.up": "上一条",
+    "queue.top": "第一条",
+    "queue.bottom": "最后一条",
+    "queue.page_down": "下一页",
+    "queue.page_up": "上一页",
+    "queue.open": "详情",
+    "queue.recommend": "推荐",
+    "queue.reject": "不推荐",
+    "queue.fix": "需修改",
+    "queue.pending": "待定",
+    "queue.undo": "撤销",
+    "queue.note": "备注",
+    "queue.mark": "标记",
+    "queue.mark_all": "全部标记",
+    "queue.search": "搜索",
+    "queue.undecided": "只看未审",
+    "queue.failed": "只看不通过",
+    "queue.filter": "筛选",
+    "queue.sort": "排序",
+    "queue.clear": "清除筛选",
+    "detail.back": "返回",
+    "detail.down": "向下",
+    "detail.up": "向上",
+    "jobs.start": "开始",
+    "jobs.cancel": "取消任务",
+    "jobs.campaign": "选择活动",
+    "modal.yes": "是",
+    "modal.no": "否",
+    "modal.ok": "确定",
+    "modal.cancel": "取消",
+}
+
+HELP_TITLE = "按键说明（{screen}）"
+HELP_CLOSE = "按 Esc 或 ? 关闭"
+HELP_NO_KEYS = "本屏幕没有按键"
+
+# modals
+CONFIRM_BULK = "将已标记的 {n} 件作品设为「{decision}」？"
+CONFIRM_HINT = "y 确定    n 或 Esc 取消"
+REASON_TITLE = "需修改：请写明修改意见"
+REASON_REQUIRED = "修改意见不能为空"
+NOTE_TITLE = "作品 {id} 的备注（留空则删除）"
+INPUT_HINT = "回车确定    Esc 取消"
+ERROR_TITLE = "操作未完成"
+ERROR_HINT = "按回车或 Esc 关闭"
+ERROR_UNEXPECTED = "发生意外错误：{error}"
+CONFLICT_TITLE = "他人已修改"
+CONFLICT_STATE = "作品 {id} 当前：{decision}（{reviewer}，{at}）"
+CHOOSE_HINT = "上下键选择，回车确定，Esc 取消"
+CHOOSE_FILTER = "筛选"
+REVIEWER_TITLE = "请输入评审人姓名"
+QUIT_TITLE = "要退出吗？"
+QUIT_HINT = "按 {key} 退出评审工作站"
+
+# notifications
+DECIDED = "作品 {id}：{decision}"
+DECIDED_MANY = "{n} 件作品：{decision}"
+UNDONE = "已撤销作品 {id} 的决定"
+UNDONE_MANY = "已撤销 {n} 件作品的决定"
+NOTHING_TO_UNDO = "没有可撤销的决定"
+NOTE_SAVED = "备注已保存"
+NOTE_REMOVED = "备注已删除"
+NOTHING_SELECTED = "当前没有作品"
+ALL_DECIDED = "后面没有未审的作品了"
+MARKED_ALL = "已标记当前筛选的 {n} 件作品"
+UNMARKED_ALL = "已取消全部标记"
+REFRESHED = "其他评审人刚更新了 {n} 处"
+KEYMAP_BAD = "按键配置 {path} 有误：{error}"
+
+# detail
+DETAIL_TITLE = "作品 {id}：{title}"
+DETAIL_META = "基本信息"
+DETAIL_AUTHORS = "作者"
+DETAIL_FILES = "文件"
+DETAIL_FINDINGS = "检查结果"
+DETAIL_NOTE = "备注"
+DETAIL_HISTORY = "历史记录"
+DETAIL_SOURCES = "各来源的值"
+DETAIL_HIDDEN = "（匿名评审：已隐藏）"
+REDACTED = "[已隐藏]"
+DETAIL_NONE = "无"
+DETAIL_FIELDS = (("campaign", "征集活动"), ("status", "状态"), ("version", "版本"), ("project", "项目"),
+                 ("stage", "学段"), ("subject", "学科"), ("grade", "年级"), ("school", "学校"),
+                 ("node_code", "课程节点编号"), ("original", "是否原创"), ("contact", "联系电话"), ("source", "来源"))
+HIDDEN_FIELDS = {"school", "contact", "source"}
+DETAIL_DECISION = "评审决定：{decision}"
+DETAIL_DECIDED_BY = "（{reviewer}，{at}）"
+DETAIL_REASON = "意见：{reason}"
+DETAIL_MEASURED = "实测：{measured}"
+DETAIL_EXPECTED = "要求：{expected}"
+DETAIL_FIX = "建议修复：{fix}"
+DETAIL_FILE = "文件：{file}"
+DETAIL_SIZE = "{size}"
+ORIGIN = {"form": "申报表", "folder": "文件夹"}
+META_FIELDS = {"title": "作品名称", "project": "项目", "first_author": "第一作者", "teacher": "教师", "contact": "联系电话",
+               "school": "学校", "stage": "学段", "subject": "学科", "grade": "年级", "original": "是否原创",
+               "team": "团队成员", "node_code": "课程节点编号", "county": "县区"}
+META_PERSONAL = {"first_author", "teacher", "contact", "school", "team", "教学指导", "技术指导"}
+HISTORY_ACTIONS = {"decision.made": "评审决定", "decision.undone": "撤销决定", "note.set": "修改备注",
+                   "submission.imported": "导入"}
+HISTORY_CHANGE = "{old} -> {new}"
+
+# overview
+OVERVIEW_CAMPAIGNS = "征集活动"
+OVERVIEW_CAMPAIGN_LINE = "{name}（{profile}）：作品 {total} 件，已审 {decided}，推荐 {recommend}，不推荐 {reject}，需修改 {fix}，待定 {pending}，未审 {undecided}"
+OVERVIEW_FINDINGS = "检查问题（按规则）"
+OVERVIEW_FINDING_LINE = "{rule}：不通过 {fail}，警告 {warn}，通过 {pass_}"
+OVERVIEW_QUOTAS = "名额使用"
+OVERVIEW_QUOTA_LINE = "{campaign} {scope}：已推荐 {used} / 名额 {max}"
+OVERVIEW_NO_QUOTAS = "尚未设置名额"
+OVERVIEW_JOBS = "最近任务"
+OVERVIEW_NO_JOBS = "本次还没有运行任务"
+OVERVIEW_DOCTOR = "环境检查"
+OVERVIEW_NONE = "无"
+
+# jobs
+JOB_KIND = {"import": "导入", "checks": "技术检查", "export": "导出"}
+JOB_IMPORT_HELP = "输入要导入的文件夹、压缩包或 ftp:// 地址（多个用空格分隔），回车开始。"
+JOB_CHECKS_HELP = "对所选征集活动的全部作品运行技术检查，按回车开始。"
+JOB_EXPORT_HELP = "导出所选征集活动的推荐作品，按回车开始。"
+JOB_SOURCE_PLACEHOLDER = "例如 /srv/ftp/课后服务2024"
+JOB_CAMPAIGN = "征集活动：{name}（F2 切换）"
+JOB_NO_CAMPAIGN = "还没有征集活动"
+JOB_IDLE = "空闲"
+JOB_RUNNING = "{kind}进行中：{count}  {size}  剩余约 {eta}"
+JOB_STARTED = "{kind}已开始"
+JOB_DONE = "{kind}完成：{summary}"
+JOB_CANCELLED = "{kind}已取消"
+JOB_FAILED = "{kind}失败"
+JOB_BUSY = "已有任务在运行，请等待或按 Esc 取消"
+JOB_UNAVAILABLE = "本版本尚未提供{kind}功能"
+JOB_NO_SOURCE = "请输入导入来源"
+JOB_ETA_UNKNOWN = "未知"
+JOB_IMPORT_SUMMARY = "新作品 {submissions} 件，拒收 {rejected} 个，问题 {findings} 条，未变化 {unchanged} 项"
+JOB_LINE = "{at}  {kind}  {state}"
+JOB_STATE = {"running": "进行中", "done": "完成", "cancelled": "已取消", "failed": "失败"}
+
+# quota screen
+QUOTA_TITLE = "名额"
+
+# command palette
+PALETTE_PLACEHOLDER = "搜索命令"
+PALETTE_NO_MATCHES = "没有匹配的命令"
+CMD_SECTION = "转到：{name}"
+CMD_QUICK = "筛选：{name}"
+CMD_QUICK_ON = "取消筛选：{name}"
+CMD_SORT = "排序：按{name}"
+CMD_CLEAR = "清除全部筛选"
+CMD_HELP = "显示按键说明"
+CMD_QUIT = "退出评审工作站"
+CMD_THEME = "切换配色"
+CMD_UNDO = "撤销上一个决定"
+CMD_HELP_TEXT = {
+    "section": "切换到该页面",
+    "quick": "与其他筛选条件组合",
+    "sort": "保持当前作品不变",
+    "clear": "显示全部作品",
+    "help": "本屏幕可用的按键",
+    "quit": "退出程序",
+    "theme": "在配色之间切换",
+    "undo": "撤销本次会话中最近的决定",
+}
