@@ -35,7 +35,8 @@ PART_SIZE = 4 * 2**30 - 4 * 2**20                # plaintext per object; ciphert
 BLOCK = 1 << 20
 MAX_INDEX = 256 * 2**20
 INNER_TAGS = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "objects.txt", "tagmanifest-sha256.txt", SIG_PATH)
-OUTER_TOP = {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt", "signatures", "data"}
+SIZES = "sizes.txt"                              # outer tag file: each object's size, so step 1 names short copies
+OUTER_TOP = {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", SIZES, "tagmanifest-sha256.txt", "signatures", "data"}
 _OBJECT_NAME = re.compile(r"^[0-9]{6}\.age$")
 
 
@@ -325,7 +326,8 @@ def inner_tags(address: Address, payload: dict[str, tuple[str, int]], objects: l
 def seal_outer(root: Path, info: list[tuple[str, str]], objects: dict[str, tuple[str, int]],
                key: sshsig.SigningKey) -> str:
     """Write and sign the outer tag files over OBJECTS (path -> (sha256, size)); returns the tag manifest hash."""
-    tags = bagit.make_tags(objects, info)
+    sizes = "".join(f"{size}  {path}\n" for path, (_, size) in sorted(objects.items())).encode()
+    tags = bagit.make_tags(objects, info, {SIZES: sizes})
     bagit.write_files(root, tags)
     (root / "signatures").mkdir(exist_ok=True)
     bagit.write_files(root, {SIG_PATH: sshsig.sign(key, OUTER_NS, tags["tagmanifest-sha256.txt"]).encode()})
@@ -344,12 +346,12 @@ def encrypt_object(dest: Path, data: bytes, recipients: list[age.Recipient]) -> 
 def build(out_dir: Path, name: str, sources: list[Source], address: Address, key: sshsig.SigningKey,
           progress: Callable[[int, int], None] | None = None, workers: int | None = None,
           part_size: int = PART_SIZE) -> Built:
-    """Write the bundle into OUT_DIR/.partial-PID-NAME; `finish` renames it to OUT_DIR/NAME."""
+    """Write the bundle into OUT_DIR/.partial-PID-…; `finish` renames it to OUT_DIR/NAME."""
     paths = [s.path for s in sources]
     bad = [p for p in paths if not bagit.safe_relpath(p)]
     if bad or len(set(paths)) != len(paths):
         raise ValueError(f"unsafe or repeated inner paths: {bad or paths}")
-    partial = out_dir / f".partial-{os.getpid()}-{name}"
+    partial = out_dir / partial_name(name)
     (partial / "data").mkdir(parents=True)
     total = sum(s.size for s in sources)
     tasks, objects, number = [], [], 1
@@ -377,6 +379,11 @@ def build(out_dir: Path, name: str, sources: list[Source], address: Address, key
     _fsync_dir(partial / "data")
     _fsync_dir(partial)
     return Built(partial, out_dir / name, tm, total, len(outer), len(sources))
+
+
+def partial_name(name: str, pid: int | None = None) -> str:
+    """Where NAME is built: hidden, and without the .bundle suffix, so it never looks finished."""
+    return f".partial-{pid or os.getpid()}-{name.removesuffix('.bundle')}"
 
 
 def finish(built: Built) -> Path:
@@ -463,7 +470,7 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
     if problems and not (root / "tagmanifest-sha256.txt").is_file():
         return None, problems
     try:
-        entries, tag_problems = bagit.check_tags(root)
+        entries, tag_problems = bagit.check_tags(root, (*bagit.TAG_FILES, SIZES))
     except bagit.BagError as e:
         return None, problems + [Problem("bundle.tags", f"标签清单无法读取：{e}")]
     for msg in tag_problems:
@@ -472,7 +479,8 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
         info = bagit.parse_info((root / "bag-info.txt").read_bytes())
         manifest = bagit.parse_manifest((root / "manifest-sha256.txt").read_bytes(), "manifest-sha256.txt")
         signature = (root / SIG_PATH).read_text("ascii")
-    except (OSError, UnicodeDecodeError, bagit.BagError) as e:
+        sizes = _parse_sizes((root / SIZES).read_bytes())
+    except (OSError, UnicodeDecodeError, ValueError, bagit.BagError) as e:
         return None, problems + [Problem("bundle.tags", f"外层标签文件无法读取：{e}")]
     outer = Outer(root, info, manifest, (root / "tagmanifest-sha256.txt").read_bytes(), signature)
     for path in manifest:
@@ -490,7 +498,16 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
             elif rel not in manifest:
                 problems.append(Problem("bundle.extra", f"多余的对象：{rel}（清单中没有）", rel))
             else:
-                present[rel] = entry.stat().st_size
+                present[rel] = size = entry.stat().st_size
+                expected = sizes.get(rel)
+                if expected is not None and size < expected:
+                    problems.append(Problem("bundle.truncated", f"对象 {rel} 不完整（被截断）：{size} 字节，应为 {expected} 字节，"
+                                                                f"请重新拷贝", rel))
+                elif expected is not None and size > expected:
+                    problems.append(Problem("bundle.size", f"对象 {rel} 大小不符：{size} 字节，应为 {expected} 字节，请重新拷贝",
+                                            rel))
+    if set(sizes) != set(manifest):
+        problems.append(Problem("bundle.tags", f"{SIZES} 与清单列出的对象不一致"))
     for rel in sorted(set(manifest) - set(present)):
         if (root / rel).exists() or (root / rel).is_symlink():
             continue
@@ -515,6 +532,14 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
     if not (outer.get("Bundle-Seq") or "").isdigit():
         problems.append(Problem("bundle.info", f"Bundle-Seq 不是数字：{outer.get('Bundle-Seq')}"))
     return outer, problems
+
+
+def _parse_sizes(data: bytes) -> dict[str, int]:
+    out = {}
+    for line in data.decode("utf-8").splitlines():
+        size, _, path = line.partition("  ")
+        out[path] = int(size)
+    return out
 
 
 def _zh_tag(msg: str) -> str:
@@ -706,7 +731,7 @@ def decrypt_files(outer: Outer, inner: Inner, identity: age.Identity, staging: P
     total = sum((outer.root / o).stat().st_size for p in paths for o in inner.objects[p] if (outer.root / o).exists())
     if workers is None:
         workers = default_workers(total, len(tasks))
-    results = _run(_decrypt_task, tasks, workers, (lambda done: progress(done, total * 2)) if progress else None)
+    results = _run(_decrypt_task, tasks, workers, (lambda done: progress(done, total)) if progress else None)
     problems, files = [], {}
     for task, r in zip(tasks, results):
         for obj, what in r.damaged:

@@ -103,8 +103,7 @@ def export(station: Station, campaign: str | None, to: str, out_dir: Path, passp
 
 
 def _remove_partial(out_dir: Path, name: str) -> None:
-    for p in out_dir.glob(f".partial-*-{name}"):
-        shutil.rmtree(p, ignore_errors=True)
+    shutil.rmtree(out_dir / bundle.partial_name(name), ignore_errors=True)
 
 
 def _sources(station: Station, db, camp: dict, subs: list[dict], tmp: Path, ident: keys.Identity,
