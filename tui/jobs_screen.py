@@ -118,6 +118,7 @@ class JobsScreen(StationScreen):
         self.worker: Worker | None = None
         self.started = 0.0
         self._last_tick = 0.0
+        self.last_tick: Tick | None = None
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.kind)
@@ -193,6 +194,7 @@ class JobsScreen(StationScreen):
         self.query_one("#bar", Bar).update_bar(None, 0)
         self.query_one("#state", Static).update(S.JOB_STARTED.format(kind=S.JOB_KIND[self.kind]))
         self.show_log()
+        self.set_focus(None)  # number keys switch sections again
         self.worker = self.run_worker(lambda: self._run(fn, kwargs), thread=True, exit_on_error=False,
                                       group="job", name=self.kind)
 
@@ -203,7 +205,8 @@ class JobsScreen(StationScreen):
         args = [self.app.station]
         if "sources" in offered and "sources" in params:
             args.append(offered.pop("sources"))
-        return fn(*args, **{k: v for k, v in offered.items() if k in params})
+        takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values())
+        return fn(*args, **{k: v for k, v in offered.items() if takes_any or k in params})
 
     def _report(self, p) -> None:
         now = time.monotonic()
@@ -212,7 +215,7 @@ class JobsScreen(StationScreen):
             self.post_message(JobProgress(Tick.of(p)))
 
     def on_job_progress(self, message_: JobProgress) -> None:
-        t = message_.tick
+        t = self.last_tick = message_.tick
         total, done = (t.bytes_total, t.bytes_done) if t.bytes_total else (t.count_total, t.count_done)
         self.query_one("#bar", Bar).update_bar(total or None, done)
         size = f"{size_text(t.bytes_done)}/{size_text(t.bytes_total)}" if t.bytes_total else ""
