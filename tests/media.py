@@ -130,6 +130,8 @@ def test_profile(builtin_text: str) -> str:
         ("min_minutes = 15\nmax_minutes = 30", "min_minutes = 0.25\nmax_minutes = 0.5"),
         ("min_rate = 44100", "rate = 48000"),
         ('channels = 2\nseverity = "warn"', "channels = 2"),
+        ("[target]\nwidth = 1920\nheight = 1080", "[target]\nwidth = 320\nheight = 180"),
+        ('video_bitrate = "8M"', 'video_bitrate = "1M"'),
     ]
     for old, new in swaps:
         assert old in builtin_text, old

@@ -25,6 +25,8 @@ from .rules import REGISTRY, Finding, Result, base_id
 TIER_VERSION = {"M": 1, "P": 1, "A": 3, "V": 3, "T": 1}
 DEFAULT_TIERS = ("M", "P", "T")
 DEEP_TIERS = ("M", "P", "T", "V")
+SKIPPED = {"skipped": "not applicable"}  # a tier that does not apply to a file (no video, not media)
+SKIPPED_JSON = probe.dumps(SKIPPED)
 COST_WEIGHT = {"M": 0.02, "P": 0.2, "T": 1.5, "A": 0.07, "V": 1.0}  # seconds per file (M, P, T) or per media second
 
 
@@ -266,11 +268,10 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
                 return
             if tier == "M":
                 m = data
-            if data is not None:
-                _save(station.db(), task.file.sha256, tier, data)
-                with state["lock"]:
-                    summary.measured[tier] = summary.measured.get(tier, 0) + 1
+            _save(station.db(), task.file.sha256, tier, data)
             with state["lock"]:
+                if data is not SKIPPED:
+                    summary.measured[tier] = summary.measured.get(tier, 0) + 1
                 state["done"] += _cost(task, tier)
             report(task, tier, 1.0)
 
@@ -296,12 +297,12 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
     if tier == "M":
         return probe.metadata(path)
     if not playable:
-        return {"skipped": "not media"} if tier == "P" else None
+        return SKIPPED
     if tier == "P":
         return probe.packets(path)
     if tier == "T":
         if not m["video"]:
-            return None
+            return SKIPPED
         thumb = station.spool / f"thumb-{task.file.sha256[:16]}-{threading.get_ident()}.jpg"
         try:
             data = analyse.title_card(path, m, thumb, cancelled=is_cancelled)
@@ -312,12 +313,12 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
         return data
     if tier == "A":
         if not m["audio"]:
-            return None
+            return SKIPPED
         return analyse.audio(path, m, progress=lambda f, s: report(task, "A", f, s), cancelled=is_cancelled)
     if tier == "V":
         if not m["video"]:
             return analyse.audio(path, m, progress=lambda f, s: report(task, "V", f, s), cancelled=is_cancelled) \
-                if m["audio"] else None
+                if m["audio"] else SKIPPED
         return analyse.deep(path, m, progress=lambda f, s: report(task, "V", f, s), cancelled=is_cancelled)
     raise ValueError(tier)
 
@@ -337,7 +338,7 @@ def _cached(db, sha, tier):
 def _load_measurements(db, w: WorkFacts) -> None:
     for f in w.media:
         for row in db.execute("SELECT tier, version, data FROM measurements WHERE sha256 = ?", [f.sha256]):
-            if TIER_VERSION.get(row[0]) == row[1]:
+            if TIER_VERSION.get(row[0]) == row[1] and row[2] != SKIPPED_JSON:
                 f.measured[row[0]] = json.loads(row[2])
         if "V" in f.measured and f.media_class == "audio" and "A" not in f.measured:
             f.measured["A"] = f.measured.pop("V")

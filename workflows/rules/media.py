@@ -55,7 +55,7 @@ def size(f, p, w):
                   f"文件大小 {n / scale:.2f} {unit}（{n} 字节），要求不超过 {limit / scale:g} {unit}（{limit} 字节）")
 
 
-@rule("file.integrity", needs=("M", "P"))
+@rule("file.integrity")
 def integrity(f, p, w):
     problems = []
     if not f.m["video"] and not f.m["audio"]:

@@ -1,0 +1,231 @@
+"""Technical checks on real media made by ffmpeg: every rule in both directions, cache, fixes, reports."""
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import media
+from conftest import tree
+from store import queries
+from workflows import campaigns, checks, ffrun, ingest, probe, profiles
+from workflows.errors import StationError
+from workflows.station import Station
+
+NOT_MEDIA_RULES = ("package.", "authors.", "title.", "dup.", "layout.", "meta.")
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clips")
+    return media.variants(root / "video"), media.audio_variants(root / "audio")
+
+
+def _override(station: Station, profile_id: str, text: str) -> None:
+    (station.config_dir / "profiles").mkdir(parents=True, exist_ok=True)
+    (station.config_dir / "profiles" / f"{profile_id}.toml").write_text(text, "utf-8")
+
+
+def _builtin(profile_id: str) -> str:
+    return (profiles.builtin_dir() / f"{profile_id}.toml").read_text("utf-8")
+
+
+@pytest.fixture(scope="session")
+def checked(tmp_path_factory, clips):
+    """One station: every clip as a work, checked once with --deep. Tests copy it before changing it."""
+    video, audio = clips
+    root = tmp_path_factory.mktemp("checked")
+    station = Station.open(root / "station" / "station.db")
+    _override(station, "after-school-2024", media.test_profile(_builtin("after-school-2024")))
+    campaigns.add(station, "视频", "after-school-2024")
+    campaigns.add(station, "音频", "ce-audio")
+    share = root / "share"
+    for name, (path, _) in video.items():
+        target = share / "video" / "测试学校课后服务课程资源" / name / f"{name}.mp4"
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(path, target)
+    for name, (path, _) in audio.items():
+        target = share / "audio" / name / f"{name}.mp3"
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(path, target)
+    ingest.run(station, [str(share / "video")], "视频")
+    ingest.run(station, [str(share / "audio")], "音频")
+    summary = checks.run(station, deep=True)
+    return station, summary
+
+
+def _bad_media_rules(station, title, campaign="视频"):
+    rows = [r for r in queries.submissions(station.db()) if r["title"] == title and r["campaign"] == campaign]
+    assert len(rows) == 1, title
+    return {f["rule"] for f in rows[0]["findings"]
+            if f["status"] in ("fail", "warn") and not f["rule"].startswith(NOT_MEDIA_RULES)}, rows[0]
+
+
+VIDEO_NAMES = ["ok", "small", "aspect43", "ntsc", "vfr", "interlaced", "hevc", "mp3audio", "mono", "rate44", "abr64",
+               "lowrate", "short", "long", "offset", "notitle", "gap", "swings", "clipped", "noisy", "black", "frozen",
+               "empty", "notes"]
+
+
+@pytest.mark.parametrize("name", VIDEO_NAMES)
+def test_each_video_variant_fails_exactly_its_rules(checked, clips, name):
+    station, _ = checked
+    expected = clips[0][name][1]
+    bad, _ = _bad_media_rules(station, name)
+    assert bad == expected
+
+
+@pytest.mark.parametrize("name", ["ok", "mono", "rate22"])
+def test_each_audio_variant_fails_exactly_its_rules(checked, clips, name):
+    station, _ = checked
+    bad, row = _bad_media_rules(station, name, "音频")
+    assert bad == clips[1][name][1]
+    if name == "ok":  # lossy audio has no bit depth: the rule does not apply, it does not pass or fail
+        assert {f["rule"]: f["status"] for f in row["findings"]}["audio.bitdepth"] == "skip"
+
+
+def test_truncated_file_fails_integrity_without_crashing(checked):
+    station, _ = checked
+    bad, row = _bad_media_rules(station, "truncated")
+    assert "file.integrity" in bad
+    integrity = next(f for f in row["findings"] if f["rule"] == "file.integrity")
+    assert "截断" in integrity["message"]
+
+
+def test_findings_say_measured_expected_and_clause(checked):
+    station, _ = checked
+    _, row = _bad_media_rules(station, "ntsc")
+    fps = next(f for f in row["findings"] if f["rule"] == "video.fps")
+    assert fps["status"] == "fail"
+    assert fps["measured"] == "29.97 fps" and fps["expected"] == "25 fps"
+    assert "29.97 fps" in fps["message"] and "25 fps" in fps["message"] and "二（二）2" in fps["message"]
+    assert fps["clause"].startswith("二（二）2")
+    assert fps["fix"].startswith("ffmpeg -i ntsc.mp4 ") and "fps=25" in fps["fix"] and fps["fix"].endswith('"ntsc_合规.mp4"')
+
+
+def test_a_wrong_container_alone_is_fixed_by_remuxing(checked, tmp_path):
+    station, _ = checked
+    works = checks._works(station, station.db(), None, "视频")
+    ok = next(w for w in works if w.submission["title"] == "ok")
+    from workflows import fixes
+    assert "-c copy" in fixes.command(ok.media[0], ok.profile, {"file.container"})
+    assert "libx264" in fixes.command(ok.media[0], ok.profile, {"file.container", "video.fps"})
+
+
+def test_second_run_measures_nothing_and_profile_edit_reevaluates_from_cache(checked, tmp_path):
+    station = _copy(checked[0], tmp_path)
+    again = checks.run(station, deep=True)
+    assert again.measured == {} and again.cached == again.files
+    text = (station.config_dir / "profiles" / "after-school-2024.toml").read_text("utf-8")
+    _override(station, "after-school-2024", text.replace("max_minutes = 0.5", "max_minutes = 1.0"))
+    edited = checks.run(station, deep=True)
+    assert edited.measured == {}
+    bad, _ = _bad_media_rules(station, "long")
+    assert "media.duration" not in bad
+
+
+def test_check_rule_pattern_touches_only_matching_findings(checked, tmp_path):
+    station = _copy(checked[0], tmp_path)
+    def findings():
+        return {r["id"]: sorted(r["findings"], key=lambda f: (f["rule"], f["file"] or "", f["message"]))
+                for r in queries.submissions(station.db())}
+    before = findings()
+    summary = checks.run(station, rule="video.fps")
+    assert summary.findings["fail"] == 2 and set(summary.findings) == {"pass", "fail"}  # only video.fps: ntsc, vfr
+    assert findings() == before  # unchanged measurements, same findings, nothing else dropped
+
+
+def test_cancelled_run_stops_and_keeps_the_store_consistent(clips, station, campaign):
+    campaign()
+    share = tree(station.root.parent / "share", {f"乙学校课后服务课程资源/{n}/{n}.mp4": clips[0][n][0]
+                                                 for n in ("ok", "ntsc", "gap")})
+    ingest.run(station, [str(share)])
+    summary = checks.run(station, deep=True, cancelled=lambda: True)
+    assert summary.cancelled
+    assert not summary.measured.get("V")
+    # whatever was measured is evaluated; a later run completes the job
+    assert checks.run(station, deep=True).measured.get("V") == 3
+
+
+def test_runaway_ffmpeg_is_killed_at_its_time_limit(tmp_path):
+    result = ffrun.run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=64x64:r=25", "-f", "null", "-"],
+                              duration=0, timeout=1, cwd=tmp_path)
+    assert result.timed_out
+
+
+def test_profile_typos_are_refused_with_file_line_and_key(station):
+    text = _builtin("after-school-2024")
+    _override(station, "after-school-2024", text.replace('[rules."video.fps"]', '[rules."video.fsp"]'))
+    with pytest.raises(StationError) as e:
+        profiles.load("after-school-2024", station.config_dir)
+    line = text.splitlines().index('[rules."video.fps"]') + 1
+    assert e.value.code == "profile.invalid" and f"第 {line} 行" in e.value.message and "video.fsp" in e.value.message
+    _override(station, "after-school-2024", text.replace("tolerance = 0.01", 'tolerance = "0.01"'))
+    with pytest.raises(StationError) as e:
+        profiles.load("after-school-2024", station.config_dir)
+    line = text.splitlines().index("tolerance = 0.01") + 1
+    assert f"第 {line} 行" in e.value.message and "tolerance" in e.value.message and "数值" in e.value.message
+
+
+def test_every_builtin_profile_cites_a_clause_for_every_rule():
+    for pid in profiles.available():
+        p = profiles.load(pid)
+        for rule_id, params in p.data["rules"].items():
+            assert params.get("clause"), f"{pid}: {rule_id}"
+
+
+def test_station_check_json_is_the_list_shape_with_findings(checked, tmp_path):
+    station = _copy(checked[0], tmp_path)
+    ok_id = next(r["id"] for r in queries.submissions(station.db()) if r["title"] == "ok" and r["campaign"] == "视频")
+    station_bin = str(Path(sys.executable).parent / "station")
+    out = subprocess.run([station_bin, "--db", str(station.db_path), "check", str(ok_id), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stderr  # the clip is sound, but the work lacks 课件 and 申报表
+    rows = json.loads(out.stdout)
+    listed = json.loads(subprocess.run([station_bin, "--db", str(station.db_path), "list", "--json"],
+                                       capture_output=True, text=True, timeout=120).stdout)
+    assert set(rows[0]) == set(listed[0])
+    rules = {f["rule"]: f for f in rows[0]["findings"]}
+    assert rules["video.fps"]["status"] == "pass" and rules["video.fps"]["measured"] == "25 fps"
+    assert set(rules["video.fps"]) >= {"rule", "status", "measured", "expected", "message", "file", "clause", "fix"}
+
+
+def test_fix_writes_a_compliant_copy_and_leaves_the_original(checked, tmp_path):
+    station = _copy(checked[0], tmp_path)
+    row = next(r for r in queries.submissions(station.db()) if r["title"] == "ntsc")  # only in 视频
+    original = station.objects.path(row["files"][0]["sha256"])
+    digest = hashlib.sha256(original.read_bytes()).hexdigest()
+    from workflows import fixes
+    made = fixes.run(station, row["id"], tmp_path / "out")
+    assert len(made) == 1 and Path(made[0]["output"]).name == "ntsc_合规.mp4"
+    m = probe.metadata(Path(made[0]["output"]))
+    assert m["video"][0]["fps"] == 25.0 and m["video"][0]["width"] == 320
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == digest == row["files"][0]["sha256"]
+    with pytest.raises(StationError) as e:
+        fixes.run(station, row["id"], tmp_path / "out")
+    assert e.value.code == "fix.exists"
+
+
+def test_report_lists_problems_with_fixes_per_work(checked, tmp_path):
+    station = _copy(checked[0], tmp_path)
+    rows = {r["title"]: r for r in queries.submissions(station.db()) if r["campaign"] == "视频"}
+    from exporters import report
+    result = report.write(station, [rows["ntsc"]["id"], rows["ok"]["id"]], tmp_path / "退回.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "退回.xlsx")
+    assert len(wb.sheetnames) == 2
+    sheets = {name.split(" ", 1)[1]: wb[name] for name in wb.sheetnames}
+    ntsc = [r for r in sheets["ntsc"].iter_rows(values_only=True)]
+    assert any(r[1] and "29.97 fps" in r[1] and "ffmpeg" in (r[6] or "") for r in ntsc)
+    ok = [r for r in sheets["ok"].iter_rows(values_only=True)]
+    assert not any(r[1] and "【" in str(r[1]) and "fps" in str(r[1]) for r in ok)
+    assert result["works"] == 2
+
+
+def _copy(station: Station, tmp_path: Path) -> Station:
+    dest = tmp_path / "copy"
+    station.db().conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(station.root, dest)
+    return Station.open(dest / "station.db")
