@@ -407,7 +407,7 @@ def build_share(dest: Path) -> dict:
 
 def build_station(station_dir: Path) -> dict:
     """A fresh sample station in STATION_DIR: the share generated into STATION_DIR/share, then imported."""
-    from workflows import awards, campaigns, ingest
+    from workflows import awards, campaigns, checks, ingest
     from workflows.station import Station
 
     station_dir = Path(station_dir)
@@ -420,6 +420,7 @@ def build_station(station_dir: Path) -> dict:
         campaigns.add(station, c["name"], c["profile"], 2024)
         summary[c["name"]] = ingest.run(station, [c["path"]], c["name"]).as_dict()
     summary["awards"] = awards.import_file(station, Path(share["awards"]))
+    summary["checks"] = checks.run(station).findings  # the M, P and T tiers, as after any import
     return summary
 
 
@@ -435,7 +436,7 @@ def main(argv=None):
         else:
             result = build_station(args.station)
             for name, counts in result.items():
-                print(f"{name}：{json.dumps(counts, ensure_ascii=False)}" if name == "awards" else
+                print(f"{name}：{json.dumps(counts, ensure_ascii=False)}" if name in ("awards", "checks") else
                       f"{name}：导入作品 {counts['submissions']} 件，拒收压缩包 {counts['rejected']} 个，问题 {counts['findings']} 条")
     except FileExistsError as error:
         parser.error(str(error))

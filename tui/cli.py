@@ -96,10 +96,11 @@ def profiles_show(ctx, profile_id, as_json):
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--campaign", help="Campaign name or id (default: the only one).")
 @click.option("--force", is_flag=True, help="Read sources again even if they look unchanged.")
+@click.option("--no-check", is_flag=True, help="Do not run the quick checks (metadata, packets, title card) afterwards.")
 @json_option
 @click.pass_context
 @_errors
-def import_(ctx, sources, campaign, force, as_json):
+def import_(ctx, sources, campaign, force, no_check, as_json):
     """Import submission folders, archives or ftp://user:pass@host:port/path."""
     station = _station(ctx)
     show_bar = not as_json and sys.stderr.isatty()
@@ -110,12 +111,18 @@ def import_(ctx, sources, campaign, force, as_json):
     else:
         summary = ingest.run(station, list(sources), campaign, force=force)
     data = summary.as_dict()
+    if summary.ids and not no_check:
+        from workflows import checks
+        data["checks"] = checks.run(station, ids=summary.ids).findings
 
     def human(d):
         click.echo(f"导入完成：新作品 {d['submissions']} 件（其中新版本 {d['versions']} 件），文件 {d['files']} 个，"
                    f"{d['bytes'] / 2**20:.1f} MB；拒收压缩包 {d['rejected']} 个；发现问题 {d['findings']} 条；未变化 {d['unchanged']} 项")
         for path in d["ignored"]:
             click.echo(f"  已忽略系统文件：{path}")
+        if "checks" in d:
+            c = d["checks"]
+            click.echo(f"快速检查：不通过 {c.get('fail', 0)} 项，警告 {c.get('warn', 0)} 项（station check --deep 做完整检查）")
     _emit(data, as_json, human)
     sys.exit(EXIT_REJECTED if summary.rejected else EXIT_OK)
 
