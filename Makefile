@@ -8,7 +8,7 @@ DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: setup demo test bench clean lock kit
+.PHONY: setup demo test bench bench-bundle clean lock kit
 
 setup:
 	@bash scripts/apt-missing.sh $(DEBS)
@@ -43,6 +43,9 @@ test: setup
 
 bench: setup
 	@$(PY) benchmarks/ingest.py
+
+bench-bundle: setup
+	@$(PY) benchmarks/bundle.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -265,7 +265,10 @@ def _run(fn, tasks: list, workers: int, progress: Callable[[int], None] | None) 
     counter = ctx.Value("q", 0)
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                 initargs=(counter,)) as pool:
-        futures = [pool.submit(fn, t) for t in tasks]
+        # largest first, so one big video does not start last and run alone
+        order = sorted(range(len(tasks)), key=lambda i: -_task_size(tasks[i]))
+        by_index = {i: pool.submit(fn, tasks[i]) for i in order}
+        futures = [by_index[i] for i in range(len(tasks))]
         try:
             pending = set(futures)
             while pending:
@@ -280,6 +283,12 @@ def _run(fn, tasks: list, workers: int, progress: Callable[[int], None] | None) 
             for f in futures:
                 f.cancel()
             raise
+
+
+def _task_size(task) -> int:
+    if isinstance(task, EncTask):
+        return task.source.size
+    return sum(os.path.getsize(o) for o, _ in task.objects if os.path.exists(o))
 
 
 def default_workers(total_bytes: int, files: int) -> int:
