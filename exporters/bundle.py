@@ -687,6 +687,11 @@ class _Capped:
         return self.out.write(data)
 
 
+def untar_tags(data: bytes) -> dict[str, bytes]:
+    """An inner bag's tag files from the index tar, refusing anything but the expected regular files."""
+    return _untar(data)
+
+
 def _untar(data: bytes) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     try:
@@ -749,3 +754,60 @@ def decrypt_files(outer: Outer, inner: Inner, identity: age.Identity, staging: P
             problems.append(Problem("bundle.inner_mismatch", f"{r.path} 解密后与内层清单不符", r.path))
         files[r.path] = (Path(task.dest), r.sha256, r.size)
     return files, problems
+
+
+# --- forwarded inner bags ---------------------------------------------------------------------------
+
+FORWARDED = "data/forwarded/"
+
+
+def check_forwarded(manifest: dict[str, str], read: Callable[[str], bytes], via: str | None
+                    ) -> tuple[list[dict], list[Problem]]:
+    """Each inner bag carried under data/forwarded/NAME/: its tag files, its own signature, addressed to VIA
+    (the forwarding station's encryption key fingerprint), and its manifest against the files carried."""
+    prefixes = sorted({FORWARDED + p[len(FORWARDED):].split("/", 1)[0] + "/" for p in manifest
+                       if p.startswith(FORWARDED) and "/" in p[len(FORWARDED):]})
+    found, problems = [], []
+    for prefix in prefixes:
+        name = prefix[len(FORWARDED):-1]
+
+        def bad(message: str) -> None:
+            problems.append(Problem("bundle.forwarded", f"转报的内层包 {name}：{message}", prefix))
+        try:
+            tags = {t: read(prefix + t) for t in INNER_TAGS}
+        except (KeyError, OSError):
+            bad("缺少标签文件")
+            continue
+        try:
+            entries = bagit.parse_manifest(tags["tagmanifest-sha256.txt"], "tagmanifest-sha256.txt")
+            info = bagit.parse_info(tags["bag-info.txt"])
+            own = bagit.parse_manifest(tags["manifest-sha256.txt"], "manifest-sha256.txt")
+        except bagit.BagError as e:
+            bad(f"标签文件有误：{e}")
+            continue
+        altered = [t for t in INNER_TAGS[:4] if entries.get(t) != hashlib.sha256(tags[t]).hexdigest()]
+        if altered:
+            bad(f"{'、'.join(altered)} 与其标签清单不符")
+            continue
+        try:
+            signer = sshsig.verify(tags[SIG_PATH].decode("ascii", "replace"), tags["tagmanifest-sha256.txt"], INNER_NS)
+        except sshsig.SignatureError as e:
+            bad(f"原发送方签名无效：{e}")
+            continue
+        if bagit.info_get(info, "Bundle-Sender-Key") != signer.fingerprint:
+            bad("签名密钥与其 bag-info.txt 中的发送方密钥不一致")
+            continue
+        if via and via not in bagit.info_all(info, "Bundle-Recipient-Key"):
+            bad("原包不是发给转报单位的")
+            continue
+        unsafe = [p for p in own if not bagit.safe_relpath(p)]
+        wrong = [p for p, sha in own.items() if manifest.get(prefix + p) != sha]
+        extra = [p[len(prefix):] for p in manifest if p.startswith(prefix)
+                 and p[len(prefix):] not in own and p[len(prefix):] not in INNER_TAGS]
+        if unsafe or wrong or extra:
+            bad(f"内容与其清单不符（{'、'.join((unsafe + wrong + extra)[:5])}）")
+            continue
+        found.append({"name": name, "sender": bagit.info_get(info, "Bundle-Sender"),
+                      "bundle_id": bagit.info_get(info, "External-Identifier"), "seq": bagit.info_get(info, "Bundle-Seq"),
+                      "signer": signer.fingerprint, "files": len(own)})
+    return found, problems

@@ -620,3 +620,78 @@ def test_manifest_paths_are_percent_encoded_as_rfc_8493_says():
     text = bagit.manifest_text({path: "a" * 64})
     assert text == ("a" * 64 + "  data/submissions/1/满分 100%25%0A说明.txt\n").encode()
     assert bagit.parse_manifest(text, "m") == {path: "a" * 64}
+
+
+# --- forwarding upward ------------------------------------------------------------------------------
+
+@pytest.fixture
+def chain(net, tmp_path):
+    """County -> city received; the city recommends the work; a province trusts the city (and the county)."""
+    do_receive(net, do_export(net)["path"])
+    province = new_station(tmp_path, "province", "某某省教育厅", "41", b"province-pass")
+    keys.export_public(net.city, tmp_path / "city.pub")
+    keys.trust(net.city, tmp_path / "province.pub", "recipient")
+    keys.trust(province, tmp_path / "city.pub", "sender")
+    city_work = net.city.db().execute("SELECT id FROM submissions").fetchone()[0]
+    review.decide(net.city, [city_work], "recommend", "市级推荐", reviewer="市评审")
+    return net, province
+
+
+def test_forwarding_carries_the_county_inner_bag(chain, tmp_path):
+    net, province = chain
+    keys.trust(province, tmp_path / "county.pub", "sender")      # the province knows the county's key too
+    r = export.export(net.city, None, "41", tmp_path / "up", CITY_PASS, forward=True)
+    assert r["forwarded"] == 1
+    path = Path(r["path"])
+    inner = bundle.open_index(bundle.intake(path)[0], keys.unlock(province, b"province-pass").enc)
+    forwarded = [p for p in inner.manifest if p.startswith("data/forwarded/")]
+    assert any(p.endswith("/signatures/tagmanifest-sha256.txt.sig") for p in forwarded)
+    assert not any(p.startswith("data/submissions/") for p in inner.manifest)   # the works are not packed twice
+    got = do_receive(net, path, station=province, passphrase=b"province-pass")
+    assert got["imported"] == 1
+    assert [(f["sender"], f["signer_known"]) for f in got["forwarded"]] == [("410102", True)]
+    work = next(province.db().query("SELECT * FROM submissions"))
+    meta = json.loads(work["meta"])
+    assert meta["bundle"]["sender"] == "4101" and meta["bundle_origin"]["sender"] == "410102"
+    for f in province.db().query("SELECT sha256 FROM files"):
+        assert province.objects.path(f["sha256"]).is_file()
+    assert [(d["sender"], d["value"], d["reviewer"]) for d in province.db().query("SELECT * FROM sender_decisions")] == \
+           [("4101", "recommend", "市评审")]
+    # the county's signature on its inner bag, as the province now holds it, verifies with ssh-keygen
+    tm = next(p for p in forwarded if p.endswith("/tagmanifest-sha256.txt") and "/signatures/" not in p)
+    assert tm.startswith("data/forwarded/410102_")
+    sig = tm.replace("/tagmanifest-sha256.txt", "/" + bundle.SIG_PATH)
+    if shutil.which("ssh-keygen"):
+        allowed = tmp_path / "allowed"
+        allowed.write_text(f"410102 {keys.public(net.county).sign.openssh()}\n")
+        p = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "410102", "-n", "bundle-inner",
+                            "-s", str(province.objects.path(inner.manifest[sig]))],
+                           stdin=open(province.objects.path(inner.manifest[tm]), "rb"), capture_output=True)
+        assert p.returncode == 0, p.stderr
+
+
+def test_forwarded_bag_altered_by_the_city_is_refused(chain, tmp_path):
+    net, province = chain
+    row = next(net.city.db().query("SELECT inner_tags FROM received_bundles"))
+    stored = net.city.objects.path(row["inner_tags"])
+    tags = bundle.untar_tags(stored.read_bytes())
+    tags["bag-info.txt"] = tags["bag-info.txt"].replace("某某县教育局".encode(), "某某市教育局".encode())
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in tags.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    stored.chmod(0o644)
+    stored.write_bytes(buf.getvalue())
+    r = export.export(net.city, None, "41", tmp_path / "up", CITY_PASS, forward=True)
+    problems = rejected(do_receive, net, r["path"], station=province, passphrase=b"province-pass")
+    assert codes(problems) == {"bundle.forwarded"} and "bag-info.txt 与其标签清单不符" in problems[0].message
+    assert db_state(province)["submissions"] == 0
+
+
+def test_forwarding_without_knowing_the_county_warns(chain, tmp_path):
+    net, province = chain
+    r = export.export(net.city, None, "41", tmp_path / "up", CITY_PASS, forward=True)
+    got = do_receive(net, r["path"], station=province, passphrase=b"province-pass")
+    assert got["imported"] == 1 and "bundle.forwarded_signer" in codes(got["warnings"])

@@ -165,15 +165,18 @@ def keys_export_identity(ctx, file, yes, passphrase_file, as_json):
 @click.option("--campaign", help="Campaign name or id (default: the only one).")
 @click.option("--to", "to", required=True, help="Recipient station code (registered with keys trust --role recipient).")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=".", show_default=True)
+@click.option("--forward", is_flag=True,
+              help="Carry the received inner bags the works came from unchanged, so the next level can check their senders' signatures.")
 @passphrase_option
 @json_option
 @click.pass_context
 @errors
-def export(ctx, campaign, to, out, passphrase_file, as_json):
+def export(ctx, campaign, to, out, forward, passphrase_file, as_json):
     """Pack the recommended works into a signed, encrypted bundle for TO."""
     st = station(ctx)
     bar = _bar(not as_json and sys.stderr.isatty())
-    result = export_wf.export(st, campaign, to, Path(out), read_passphrase(passphrase_file), progress=bar)
+    result = export_wf.export(st, campaign, to, Path(out), read_passphrase(passphrase_file), progress=bar,
+                              forward=forward)
     if bar:
         click.echo("", err=True)
     emit(result, as_json, lambda r: click.echo(
@@ -238,6 +241,9 @@ def receive(ctx, bundle_path, campaign, override_reason, passphrase_file, as_jso
             click.echo(f"已接收 {r['sender_name']}（{r['sender']}）的报送包（序号 {r['seq']}）：作品 {r['imported']} 件"
                        f"（新版本 {r['versions']}，未变化 {r['unchanged']}），文件 {r['files']} 个，"
                        f"导入征集活动“{r['campaign']}”")
+            for f in r.get("forwarded", []):
+                state = "签名已核对" if f["signer_known"] else "签名完整，签名者未登记"
+                click.echo(f"  转报的 {f['sender']} 报送包（序号 {f['seq']}）：{state}（{f['signer']}）")
     emit(result, as_json, human)
 
 

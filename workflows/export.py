@@ -16,6 +16,7 @@ from exporters import age, bagit, bundle, sshsig, summary_xlsx
 from store import audit, queries
 
 from . import campaigns, keys
+from . import forward as forward_wf
 from .errors import StationError
 from .station import Station
 
@@ -43,7 +44,8 @@ def last_sent(db, recipient: str) -> dict | None:
 
 def export(station: Station, campaign: str | None, to: str, out_dir: Path, passphrase: bytes,
            progress: Callable[[int, int], None] | None = None, workers: int | None = None,
-           part_size: int = bundle.PART_SIZE) -> dict:
+           part_size: int = bundle.PART_SIZE, forward: bool = False) -> dict:
+    """FORWARD: carry the received inner bags the works came from unchanged (see workflows.forward)."""
     db = station.db()
     camp = campaigns.get(station, campaign)
     targets = keys.trusted(station, "recipient", to)
@@ -72,7 +74,7 @@ def export(station: Station, campaign: str | None, to: str, out_dir: Path, passp
     name = bundle.bundle_name(ident.code, f"c{camp['id']}", seq, bundle_id)
     station.spool.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=station.spool, prefix="export-") as tmp:
-        sources, audit_upto = _sources(station, db, camp, subs, Path(tmp), ident, prev_row)
+        sources, audit_upto, forwarded = _sources(station, db, camp, subs, Path(tmp), ident, prev_row, forward)
         try:
             built = bundle.build(out_dir, name, sources, address, ident.signing, progress, workers, part_size)
         except bundle.SourceChanged as e:
@@ -99,7 +101,7 @@ def export(station: Station, campaign: str | None, to: str, out_dir: Path, passp
         raise
     return {"path": str(built.final), "bundle_id": bundle_id, "seq": seq, "to": to, "campaign": camp["name"],
             "submissions": len(subs), "files": built.files, "objects": built.objects, "bytes": built.payload_bytes,
-            "tagmanifest_sha256": built.tagmanifest_sha256}
+            "tagmanifest_sha256": built.tagmanifest_sha256, "forwarded": forwarded}
 
 
 def _remove_partial(out_dir: Path, name: str) -> None:
@@ -107,11 +109,15 @@ def _remove_partial(out_dir: Path, name: str) -> None:
 
 
 def _sources(station: Station, db, camp: dict, subs: list[dict], tmp: Path, ident: keys.Identity,
-             prev_row: dict | None) -> tuple[list[bundle.Source], int]:
+             prev_row: dict | None, forward: bool) -> tuple[list[bundle.Source], int, int]:
     """The inner payload: the works' files from the content store, and the generated records in TMP."""
     objects = station.objects
-    sources = []
+    sources, files_in = forward_wf.sources(station, subs, tmp) if forward else ([], {})
+    forwarded = len({src.path.split("/")[2] for src in sources})
     for s in subs:
+        if s["id"] in files_in:
+            s["files_in"] = files_in[s["id"]]
+            continue
         for f in s["files"]:
             inner = f"data/submissions/{s['id']}/{f['path']}"
             label = f"作品 #{s['id']}“{s['title']}”的文件 {f['path']}"
@@ -138,7 +144,7 @@ def _sources(station: Station, db, camp: dict, subs: list[dict], tmp: Path, iden
                 "audit/checkpoint.json", "audit/checkpoint.json.sig"):
         p = tmp / rel
         sources.append(bundle.Source(f"data/{rel}", str(p), p.stat().st_size))
-    return sources, audit_upto
+    return sources, audit_upto, forwarded
 
 
 def _audit_segment(db, folder: Path, since: int, ident: keys.Identity) -> int:

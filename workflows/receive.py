@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import store
-from exporters import bundle, sshsig
+from exporters import bagit, bundle, sshsig
 from exporters.bundle import Problem, Rejected
 from store import audit
 
@@ -152,7 +152,9 @@ def receive(station: Station, path: Path, passphrase: bytes | Callable[[], bytes
             raise Rejected(problems)
         records = _records(files)
         c.warnings += _check_audit(station, outer, c.signer, files, records, override)
+        forwarded = _check_forwarded(station, c, inner, files)
         result = _commit(station, c, inner, files, records, campaign, override)
+        result["forwarded"] = forwarded
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
     return dict(c.as_dict(path), **result)
@@ -211,10 +213,25 @@ def _check_audit(station: Station, outer: bundle.Outer, signer: sshsig.PublicKey
     return []
 
 
+def _check_forwarded(station: Station, c: Checked, inner: bundle.Inner, files: dict) -> list[dict]:
+    """Inner bags the sender forwarded from its own senders: signed by them and addressed to the sender."""
+    found, problems = bundle.check_forwarded(inner.manifest, lambda p: files[p][0].read_bytes(),
+                                             c.sender["age_fingerprint"])
+    if problems:
+        raise Rejected(problems)
+    known = {r["sign_fingerprint"]: r for r in keys.trusted(station)}
+    for f in found:
+        row = known.get(f["signer"])
+        f["signer_known"] = row is not None and row["code"] == f["sender"]
+        if not f["signer_known"]:
+            c.warnings.append(Problem("bundle.forwarded_signer", f"转报的 {f['sender']} 报送包签名完整，但其签名密钥 {f['signer']} "
+                                                                 f"未在本站登记，请与该单位核对指纹"))
+    return found
+
+
 def _campaign(station: Station, db, inner: bundle.Inner, ref: str | None) -> dict:
     if ref:
         return campaigns.get(station, ref)
-    from exporters import bagit
     name = bagit.info_get(inner.info, "Bundle-Campaign") or "报送作品"
     row = next(db.query("SELECT * FROM campaigns WHERE name = ?", [name]), None)
     if row:
@@ -254,8 +271,11 @@ def _commit(station: Station, c: Checked, inner: bundle.Inner, files: dict, reco
         camp = _campaign(station, db, inner, campaign_ref)
         for s in records["metadata"]:
             rows = []
+            base = s.get("files_in") or f"data/submissions/{s['id']}/"
+            if not (base.endswith("/") and bagit.safe_relpath(base[:-1])):
+                raise Rejected([Problem("bundle.inner_unsafe", f"作品 #{s['id']} 的文件位置不安全：{base!r}")])
             for f in s["files"]:
-                inner_path = f"data/submissions/{s['id']}/{f['path']}"
+                inner_path = base + f["path"]
                 staged = files.get(inner_path)
                 if staged is None or staged[1] != f["sha256"]:
                     raise Rejected([Problem("bundle.content", f"作品 #{s['id']} 的文件 {f['path']} 与元数据不符或缺失")])
@@ -274,6 +294,8 @@ def _commit(station: Station, c: Checked, inner: bundle.Inner, files: dict, reco
                 versions += 1
             own = decisions.get(s["id"], [])
             meta = dict(s.get("meta") or {})
+            if meta.get("bundle"):
+                meta["bundle_origin"] = meta["bundle"]      # where the sender had it from
             meta["bundle"] = {"sender": sender, "sender_name": sender_name, "bundle_id": bundle_id, "seq": seq,
                               "submission_id": s["id"], "decision": own[-1]["value"] if own else None}
             sub_id = db.execute(
