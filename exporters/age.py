@@ -367,12 +367,14 @@ def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
-class Encryptor(io.RawIOBase):
-    """A writable sink: bytes written are encrypted to OUT as age v1; close() writes the final chunk."""
+class Encryptor:
+    """A writable sink: bytes written are encrypted to OUT as age v1; close() writes the final chunk.
+
+    Not closing it leaves a file without its final chunk, which every reader rejects as truncated.
+    """
 
     def __init__(self, out: BinaryIO, recipients: Iterable[Recipient] = (), passphrase: bytes | None = None,
                  log_n: int = SCRYPT_LOG_N):
-        super().__init__()
         recipients = list(recipients)
         if bool(recipients) == (passphrase is not None):
             raise ValueError("give recipients or a passphrase, not both")
@@ -398,6 +400,8 @@ class Encryptor(io.RawIOBase):
     def write(self, data) -> int:
         mv = memoryview(data).cast("B")
         n = len(mv)
+        if self._finished:
+            raise ValueError("write after close")
         if not n:
             return 0
         if self._pending:
@@ -420,7 +424,6 @@ class Encryptor(io.RawIOBase):
             self._finished = True
             self._emit(self._pending, True)
             self._pending = bytearray()
-        super().close()
 
 
 def encrypt(src: BinaryIO, out: BinaryIO, recipients: Iterable[Recipient] = (), passphrase: bytes | None = None,
