@@ -67,7 +67,9 @@ def test_queue_opens_with_every_submission_and_position(sample):
             text = lines(app)
             assert text[0].split()[:2] == ["编号", "作品名称"]
             assert all(cell_len(line) == 80 for line in text)
-            assert any("春晓" in line and "不通过1" in line and "未审" in line for line in text)
+            fails = sum(f["status"] == "fail" for s in queries.submissions(sample.db()) if s["title"] == "春晓"
+                        for f in s["findings"])
+            assert any("春晓" in line and f"不通过{fails}" in line and "未审" in line for line in text)
             await pilot.press("ctrl+q")
     run(go())
 
