@@ -120,8 +120,11 @@ def dependency_wheels(cache: Path) -> Path:
     if not (folder / ".complete").exists():
         log("downloading wheels for requirements.lock")
         tmp = Path(tempfile.mkdtemp(prefix="wheels-", dir=cache))
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
-                        "--only-binary=:all:", "--require-hashes", "-r", str(LOCK), "-d", str(tmp)], check=True)
+        p = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+                            "--only-binary=:all:", "--require-hashes", "-r", str(LOCK), "-d", str(tmp)],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"[kit] pip download failed (every pin needs a wheel for Python 3.11):\n{p.stderr[-3000:]}")
         (tmp / ".complete").touch()
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)

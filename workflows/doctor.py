@@ -344,5 +344,5 @@ def trusted(conn: sqlite3.Connection, now: datetime | None = None) -> Item:
     if expired or soon:
         parts = ([f"已过期：{'、'.join(expired)}"] if expired else []) + ([f"30 天内到期：{'、'.join(soon)}"] if soon else [])
         return Item("trusted", "warn", title, detail + "；" + "；".join(parts),
-                    "向对方索取新的公钥文件，用 station keys trust 重新登记")
+                    "向对方索取新的公钥文件，用 station keys trust 公钥文件 --role sender（或 recipient）重新登记")
     return Item("trusted", "ok", title, detail + "，均在有效期内")
