@@ -108,18 +108,28 @@ def addressing(info: list[tuple[str, str]]) -> dict:
 
 # --- worker processes ---------------------------------------------------------------------------
 
-_counter = None
+class Aborted(Exception):
+    """Another file failed: this worker stops instead of finishing a file nobody will use."""
 
 
-def _init_worker(counter) -> None:
-    global _counter
-    _counter = counter
+_shared = None      # (bytes done, stop flag), shared with the parent process
+_inline = None      # progress callback when running in the parent process
+
+
+def _init_worker(counter, stop) -> None:
+    global _shared
+    _shared = (counter, stop)
 
 
 def _tick(n: int) -> None:
-    if _counter is not None:
-        with _counter.get_lock():
-            _counter.value += n
+    if _shared is not None:
+        counter, stop = _shared
+        if stop.value:
+            raise Aborted()
+        with counter.get_lock():
+            counter.value += n
+    elif _inline is not None:
+        _inline(n)
 
 
 class _HashingWriter:
@@ -204,7 +214,6 @@ class DecResult:
 
 def _decrypt_task(t: DecTask) -> DecResult:
     identity = age.Identity(t.identity)
-    plain = hashlib.sha256()
     damaged = []
     with open(t.dest, "wb", buffering=0) as raw:
         out = _HashingWriter(raw)
@@ -244,27 +253,36 @@ class _Ticking:
         return self.out.write(data)
 
 
-def _run(fn, tasks: list, workers: int, progress: Callable[[int], None] | None) -> list:
-    """Run FN over TASKS in worker processes (or inline when WORKERS is 0), reporting bytes done."""
-    global _counter
+Progress = Callable[[int, int, int, int], None]   # bytes done, bytes total, files done, files total
+
+
+def _run(fn, tasks: list, workers: int, total: int, progress: Progress | None) -> list:
+    """Run FN over TASKS in worker processes (or inline when WORKERS is 0), reporting bytes and files done."""
+    global _inline
     if not tasks:
         return []
+    report = progress or (lambda *a: None)
     if workers <= 0:
-        ctx = multiprocessing.get_context("spawn")
-        _counter = ctx.Value("q", 0)
+        done = [0, 0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            if done[0] - done[1] >= 8 * BLOCK:
+                done[1] = done[0]
+                report(done[0], total, files, len(tasks))
+        _inline, files, out = tick, 0, []
         try:
-            out = []
             for t in tasks:
                 out.append(fn(t))
-                if progress:
-                    progress(_counter.value)
+                files += 1
+                report(done[0], total, files, len(tasks))
             return out
         finally:
-            _counter = None
+            _inline = None
     ctx = multiprocessing.get_context("spawn")
-    counter = ctx.Value("q", 0)
+    counter, stop = ctx.Value("q", 0), ctx.Value("b", 0)
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                initargs=(counter,)) as pool:
+                                initargs=(counter, stop)) as pool:
         # largest first, so one big video does not start last and run alone
         order = sorted(range(len(tasks)), key=lambda i: -_task_size(tasks[i]))
         by_index = {i: pool.submit(fn, tasks[i]) for i in order}
@@ -273,13 +291,13 @@ def _run(fn, tasks: list, workers: int, progress: Callable[[int], None] | None) 
             pending = set(futures)
             while pending:
                 done, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_EXCEPTION)
-                if progress:
-                    progress(counter.value)
+                report(counter.value, total, len(futures) - len(pending), len(tasks))
                 for f in done:
                     if f.exception() is not None:
                         raise f.exception()
             return [f.result() for f in futures]
         except BaseException:
+            stop.value = 1
             for f in futures:
                 f.cancel()
             raise
@@ -353,7 +371,7 @@ def encrypt_object(dest: Path, data: bytes, recipients: list[age.Recipient]) -> 
 
 
 def build(out_dir: Path, name: str, sources: list[Source], address: Address, key: sshsig.SigningKey,
-          progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+          progress: Progress | None = None, workers: int | None = None,
           part_size: int = PART_SIZE) -> Built:
     """Write the bundle into OUT_DIR/.partial-PID-…; `finish` renames it to OUT_DIR/NAME."""
     paths = [s.path for s in sources]
@@ -375,7 +393,7 @@ def build(out_dir: Path, name: str, sources: list[Source], address: Address, key
         tasks.append(EncTask(s, dests, part_size, [r.public for r in address.recipients]))
     if workers is None:
         workers = default_workers(total, len(tasks))
-    results = _run(_encrypt_task, tasks, workers, (lambda done: progress(done, total)) if progress else None)
+    results = _run(_encrypt_task, tasks, workers, total, progress)
     payload, outer = {}, {}
     by_object = iter(objects)
     for task, (plain_sha, size, parts) in zip(tasks, results):
@@ -736,7 +754,7 @@ def _parse_objects(data: bytes) -> dict[str, list[str]]:
 # --- step 5: decrypt every file into staging ------------------------------------------------------
 
 def decrypt_files(outer: Outer, inner: Inner, identity: age.Identity, staging: Path,
-                  progress: Callable[[int, int], None] | None = None, workers: int | None = None
+                  progress: Progress | None = None, workers: int | None = None
                   ) -> tuple[dict[str, tuple[Path, str, int]], list[Problem]]:
     """Decrypt each inner file into STAGING, checking both manifests. Returns ({inner path: (file, sha, size)}, problems)."""
     paths = sorted(inner.manifest)
@@ -745,7 +763,7 @@ def decrypt_files(outer: Outer, inner: Inner, identity: age.Identity, staging: P
     total = sum((outer.root / o).stat().st_size for p in paths for o in inner.objects[p] if (outer.root / o).exists())
     if workers is None:
         workers = default_workers(total, len(tasks))
-    results = _run(_decrypt_task, tasks, workers, (lambda done: progress(done, total)) if progress else None)
+    results = _run(_decrypt_task, tasks, workers, total, progress)
     problems, files = [], {}
     for task, r in zip(tasks, results):
         for obj, what in r.damaged:

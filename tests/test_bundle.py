@@ -178,7 +178,11 @@ def test_bundle_contents_and_second_bundle_chains(net):
 
 
 def test_inner_records(net):
-    path = Path(do_export(net)["path"])
+    calls = []
+    path = Path(do_export(net, progress=lambda *a: calls.append(a))["path"])
+    done, total, files, files_total = calls[-1]
+    assert done == total > 0 and files == files_total > 5
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
     inner = bundle.open_index(bundle.intake(path)[0], city_identity(net))
     names = set(inner.manifest)
     assert {"data/metadata.jsonl", "data/decisions.jsonl", "data/findings.jsonl", "data/summary/汇总表.xlsx",
@@ -695,3 +699,15 @@ def test_forwarding_without_knowing_the_county_warns(chain, tmp_path):
     r = export.export(net.city, None, "41", tmp_path / "up", CITY_PASS, forward=True)
     got = do_receive(net, r["path"], station=province, passphrase=b"province-pass")
     assert got["imported"] == 1 and "bundle.forwarded_signer" in codes(got["warnings"])
+
+
+def test_changed_source_stops_a_parallel_export(big_net):
+    net = big_net
+    sha = next(f["sha256"] for s in export.recommended(net.county.db(), 1) for f in s["files"] if f["path"].endswith(".txt"))
+    obj = net.county.objects.path(sha)
+    obj.chmod(0o644)
+    obj.write_bytes(b"changed after review")
+    with pytest.raises(StationError) as e:
+        do_export(net, workers=2)
+    assert e.value.code == "export.source_changed" and "教学设计 #1.txt" in e.value.message
+    assert list((net.tmp / "out").iterdir()) == []

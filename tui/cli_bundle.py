@@ -41,11 +41,12 @@ def _bar(enabled: bool):
         return None
     state = {"last": -1}
 
-    def show(done: int, total: int) -> None:
+    def show(done: int, total: int, files: int, files_total: int) -> None:
         pct = int(done * 100 / total) if total else 100
-        if pct != state["last"]:
-            state["last"] = pct
-            click.echo(f"\r  {done / 2**20:,.0f} / {total / 2**20:,.0f} MB（{pct}%）", nl=False, err=True)
+        if (pct, files) != state["last"]:
+            state["last"] = (pct, files)
+            click.echo(f"\r  文件 {files}/{files_total}，{done / 2**20:,.0f} / {total / 2**20:,.0f} MB（{pct}%）",
+                       nl=False, err=True)
     return show
 
 

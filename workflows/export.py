@@ -9,7 +9,6 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Callable
 
 import store
 from exporters import age, bagit, bundle, sshsig, summary_xlsx
@@ -43,7 +42,7 @@ def last_sent(db, recipient: str) -> dict | None:
 
 
 def export(station: Station, campaign: str | None, to: str, out_dir: Path, passphrase: bytes,
-           progress: Callable[[int, int], None] | None = None, workers: int | None = None,
+           progress: bundle.Progress | None = None, workers: int | None = None,
            part_size: int = bundle.PART_SIZE, forward: bool = False) -> dict:
     """FORWARD: carry the received inner bags the works came from unchanged (see workflows.forward)."""
     db = station.db()

@@ -119,7 +119,7 @@ def verify(station: Station, path: Path, progress: Callable[[int], None] | None 
 
 
 def receive(station: Station, path: Path, passphrase: bytes | Callable[[], bytes] | None, campaign: str | None = None,
-            override: str | None = None, progress: Callable[[int, int], None] | None = None,
+            override: str | None = None, progress: bundle.Progress | None = None,
             workers: int | None = None) -> dict:
     path = Path(path)
     override = (override or "").strip() or None
