@@ -1,0 +1,111 @@
+"""End to end: the real `station` command in tmux at 80x24, driven by keys and read back with capture-pane."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+
+from sample_station import sample, sample_master  # noqa: F401
+from workflows import review
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+WIDTH, HEIGHT = 80, 24
+
+
+class Tmux:
+    def __init__(self, db: Path):
+        self.socket = f"station-test-{uuid.uuid4().hex[:8]}"
+        station = Path(sys.executable).parent / "station"
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT),
+                  "-e", f"STATION_DB={db}", "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8",
+                  f"{station} --reviewer 终端测试员")
+        self.tmux("set-option", "-s", "escape-time", "10")
+
+    def tmux(self, *args) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True,
+                              env=dict(os.environ, TERM="xterm-256color")).stdout
+
+    def keys(self, *keys: str, pause: float = 0.3) -> None:
+        for key in keys:  # one at a time: Esc followed at once by a key would read as Alt+key
+            self.tmux("send-keys", "-t", "0", key)
+            time.sleep(pause)
+
+    def text(self, literal: str) -> None:
+        self.tmux("send-keys", "-t", "0", "-l", literal)
+        time.sleep(0.3)
+
+    def screen(self) -> list[str]:
+        return self.tmux("capture-pane", "-p", "-N", "-t", "0").split("\n")[:HEIGHT]
+
+    def wait_for(self, text: str, timeout: float = 20) -> list[str]:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            lines = self.screen()
+            if any(text in line for line in lines):
+                return lines
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not on screen:\n" + "\n".join(self.screen()))
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "-L", self.socket, "has-session"], capture_output=True).returncode == 0
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def assert_full_width(lines: list[str]) -> None:
+    """Every painted line is exactly the terminal width. (tmux keeps nothing of a row that was only
+    cleared, so an empty row is a blank line, not a short one.)"""
+    assert len(lines) == HEIGHT
+    painted = [(n, line) for n, line in enumerate(lines) if line]
+    assert len(painted) >= HEIGHT // 2
+    for number, line in painted:
+        assert cell_len(line) == WIDTH, f"line {number} is {cell_len(line)} cells: {line!r}"
+
+
+def test_station_in_tmux(sample):
+    t = Tmux(sample.db_path)
+    try:
+        lines = t.wait_for("第 1/13 条")
+        assert_full_width(lines)
+        assert "评审工作站" in lines[0] and "评审人：终端测试员" in lines[0]
+        assert "编号" in lines[1] and "作品名称" in lines[1] and "决定" in lines[1]
+        assert any("春晓" in line for line in lines)
+        t.keys("j", "j", "r")
+        lines = t.wait_for("第 4/13 条")
+        assert_full_width(lines)
+        third = lines[4]
+        assert "推荐" in third, third
+        t.keys("/")
+        t.text("王芳")
+        t.keys("Enter")
+        lines = t.wait_for("第 1/1 条")
+        assert_full_width(lines)
+        assert "物理实验的数字化探究" in lines[2] and "搜索「王芳」" in lines[-2]
+        t.keys("Enter")
+        lines = t.wait_for("基本信息")
+        assert_full_width(lines)
+        t.keys("Escape")
+        t.keys("?")
+        lines = t.wait_for("按键说明")
+        assert_full_width(lines)
+        t.keys("Escape")
+        t.keys("x")  # a dialog is not needed for one item
+        lines = t.wait_for("不推荐")
+        assert_full_width(lines)
+        t.keys("C-q")
+        for _ in range(50):
+            if not t.alive():
+                break
+            time.sleep(0.1)
+        assert not t.alive()
+    finally:
+        t.close()
+    decided = {i: s for i, s in review.current(sample.db(), range(1, 14)).items() if s.decision}
+    assert {s.decision for s in decided.values()} == {"recommend", "reject"}
+    assert {s.reviewer for s in decided.values()} == {"终端测试员"}
