@@ -260,6 +260,31 @@ MIGRATIONS: list[str] = [
     ALTER TABLE findings ADD COLUMN fix TEXT;                                -- ffmpeg command for a compliant copy
     ALTER TABLE campaigns ADD COLUMN checked_with TEXT;
     """,
+    # 5: quotas: per-campaign recommendation rules, works that do not consume quota, admins' overrides
+    """
+    ALTER TABLE quotas ADD COLUMN cell TEXT;           -- where in the city's table the entry was read
+    CREATE INDEX quotas_campaign ON quotas(campaign_id);
+    CREATE TABLE campaign_rules (
+        campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+        data TEXT NOT NULL,                            -- JSON: the admin's edits over the profile's [recommend]
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE quota_exceptions (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
+        reason TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE rule_overrides (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        rule TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX rule_overrides_submission ON rule_overrides(submission_id, rule);
+    """,
 ]
 
 VERSION = len(MIGRATIONS)

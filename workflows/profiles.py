@@ -15,7 +15,7 @@ from . import roles
 from .errors import StationError
 
 TOP_KEYS = {"id", "name", "version", "notice", "media", "has_node_code", "layouts", "components", "rules", "metadata",
-            "target"}
+            "target", "recommend", "rubric"}
 TARGET_KEYS = {"width": int, "height": int, "fps": int, "video_bitrate": str, "audio_bitrate": str, "audio_rate": int,
                "channels": int, "audio_codec": str}
 FIELD_KEYS = {"label", "required", "format", "codes", "matches_duration"}
@@ -138,6 +138,11 @@ def _check_rules(path: Path, text: str, data: dict) -> None:
             section = r'\s*\[rules\.["\']?' + re.escape(rule_id) + r'|\s*["\']?' + re.escape(rule_id) + r'["\']?\s*='
             needles = (section,) + ((r"\s*" + re.escape(param) + r"\s*=",) if param else ())
             raise _fail(path, text, f"rules.{rule_id}" + (f".{param}" if param else ""), why, needles)
+    from .quotas import RULE_KEYS
+    for key, value in data.get("recommend", {}).items():
+        want = RULE_KEYS.get(key)
+        if want is None or not (isinstance(value, want) or (want is float and isinstance(value, int))):
+            raise _fail(path, text, f"recommend.{key}", "未知的键" if want is None else f"类型应为 {want.__name__}")
     for key, value in data.get("target", {}).items():
         if key not in TARGET_KEYS or not isinstance(value, TARGET_KEYS[key]):
             raise _fail(path, text, f"target.{key}", "未知的键" if key not in TARGET_KEYS else f"类型应为 {TARGET_KEYS[key].__name__}")
