@@ -136,20 +136,34 @@ def ladder_sizes(max_mb: int) -> list[int]:
     return sizes
 
 
+def stored_twin(path: Path) -> Path:
+    """A hard link named as the content store names objects: no extension."""
+    twin = path.parent / "stored" / path.stem
+    twin.parent.mkdir(exist_ok=True)
+    if not twin.exists():
+        os.link(path, twin)
+    return twin
+
+
 def metadata_tier(files: dict[int, Path], repeat: int) -> dict:
+    """probe.metadata on each file named NAME.mp4 (as the teacher sent it) and as the station stores it."""
     probe.metadata(files[min(files)])  # loads libmediainfo; not counted
-    times: dict[int, list[float]] = {mb: [] for mb in files}
-    for _ in range(repeat):  # round robin, so other load on the machine falls on every size alike
-        for mb, path in files.items():
+    paths = {(mb, how): path if how == "named" else stored_twin(path) for mb, path in files.items()
+             for how in ("named", "stored")}
+    times: dict[tuple[int, str], list[float]] = {key: [] for key in paths}
+    for _ in range(repeat):  # round robin, so other load on the machine falls on every file alike
+        for key, path in paths.items():
             start = time.perf_counter()
             probe.metadata(path)
-            times[mb].append(time.perf_counter() - start)
-    rows = [{"mb": mb, "bytes": files[mb].stat().st_size, "first": t[0], "median": statistics.median(t), "max": max(t)}
-            for mb, t in times.items()]
+            times[key].append(time.perf_counter() - start)
+    rows = [{"mb": mb, "bytes": path.stat().st_size,
+             **{how: {"first": times[mb, how][0], "median": statistics.median(times[mb, how]), "max": max(times[mb, how])}
+                for how in ("named", "stored")}}
+            for mb, path in files.items()]
     m = probe.metadata(files[max(files)])
-    return {"rows": rows, "repeat": repeat,
-            "flatness": rows[-1]["median"] / rows[0]["median"] if rows[0]["median"] else 0.0,
-            "worst": max(r["max"] for r in rows),
+    return {"rows": rows, "repeat": repeat, "load": os.getloadavg(),
+            **{how: {"flatness": rows[-1][how]["median"] / rows[0][how]["median"],
+                     "worst": max(r[how]["max"] for r in rows)} for how in ("named", "stored")},
             "largest_duration": m["general"]["duration"]}
 
 
@@ -169,7 +183,7 @@ def deep_pass(path: Path, repeat: int) -> dict:
             "plain_cpu": mid(plain, "cpu"), "deep_cpu": mid(deep, "cpu"),
             "ratio": mid(deep, "seconds") / mid(plain, "seconds"),
             "cpu_ratio": mid(deep, "cpu") / mid(plain, "cpu") if mid(plain, "cpu") else 0.0,
-            "errors": result.get("error_count"), "timed_out": result.get("timed_out")}
+            "errors": result.get("error_count"), "timed_out": result.get("timed_out"), "load": os.getloadavg()}
 
 
 # --- 3. the whole deep check of 8 works ------------------------------------------------------
@@ -198,10 +212,11 @@ class TierClock:
 
 def deep_check(media: Media, workdir: Path, batch_mb: int, jobs: int) -> dict:
     share = workdir / "share" / SCHOOL
+    originals = []
     for i in range(1, BATCH_FILES + 1):
-        course = share / f"课程{i:02d}"
-        course.mkdir(parents=True)
-        os.link(media.sized(batch_mb, tag=f"bench-{i:02d}"), course / f"课程{i:02d}.mp4")
+        originals.append(share / f"课程{i:02d}" / f"课程{i:02d}.mp4")
+        originals[-1].parent.mkdir(parents=True)
+        os.link(media.sized(batch_mb, tag=f"bench-{i:02d}"), originals[-1])
     station = Station.open(workdir / "station" / "station.db")
     campaigns.add(station, "bench", PROFILE)
     imported = ingest.run(station, [str(share)], "bench")
@@ -223,7 +238,8 @@ def deep_check(media: Media, workdir: Path, batch_mb: int, jobs: int) -> dict:
             "ratio": ours["seconds"] / baseline, "ratio_before": ours["seconds"] / before["seconds"],
             "ratio_after": ours["seconds"] / after["seconds"],
             "measured": summary.measured, "cached": summary.cached, "findings": summary.findings,
-            "tiers": clock.totals(), "paths": [str(p) for p in paths]}
+            "tiers": clock.totals(), "load": os.getloadavg(),
+            "paths": [str(p) for p in paths], "originals": [str(p) for p in originals]}
 
 
 # --- 4. MediaConch against tier M ---------------------------------------------------------------
@@ -234,12 +250,12 @@ def mediaconch_row(label: str, files: list[Path], home: Path, warmup: Path) -> d
         return dict(row, skipped="mediaconch is not installed (apt-get install --no-install-recommends mediaconch)")
     if not POLICY.exists():
         return dict(row, skipped=f"policy {POLICY} not found (../shared/ is missing)")
-    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"))
+    env = dict(os.environ, HOME=str(home))
     cmd = ["mediaconch", "-p", str(POLICY), "-fc"]
-    if not (home / "data").exists():
-        # MediaConch keeps every report in a database under the user's data dir and answers from it
-        # when it has seen the file: the first run creates it, on a file not timed below.
-        home.mkdir(parents=True, exist_ok=True)
+    if not home.exists():
+        # MediaConch keeps every report in a database under ~/.local/share and answers from it when
+        # it has seen the file: the first run creates it, on a file not timed below.
+        home.mkdir(parents=True)
         subprocess.run([*cmd, str(warmup)], env=env, capture_output=True, check=False)
     run = lambda: subprocess.run([*cmd, *map(str, files)], env=env, capture_output=True, text=True)  # noqa: E731
     theirs, done = timed(run)
@@ -250,12 +266,16 @@ def mediaconch_row(label: str, files: list[Path], home: Path, warmup: Path) -> d
     fresh, _ = timed(subprocess.run, [sys.executable, "-c", "import sys; from workflows import probe; "
                                       "[probe.metadata(p) for p in sys.argv[1:]]", *map(str, files)],
                      cwd=ROOT, check=True)
-    return dict(row, mediaconch=theirs, ours=ours, ours_fresh_process=fresh,
+    return dict(row, mediaconch=theirs, ours=ours, ours_fresh_process=fresh, load=os.getloadavg(),
                 verdicts={v: verdicts.count(v) for v in sorted(set(verdicts))},
                 ratio=ours["seconds"] / theirs["seconds"], ratio_fresh=fresh["seconds"] / theirs["seconds"])
 
 
 # --- report ------------------------------------------------------------------------------------
+
+def load(r: dict) -> str:
+    return f"load average {r['load'][0]:.1f}"
+
 
 def print_table(r: dict) -> None:
     g = r["generation"]
@@ -263,45 +283,51 @@ def print_table(r: dict) -> None:
           f"segment encoded in {g['encode_seconds']:.1f} s, stream copies took {g['copy_seconds']:.1f} s")
 
     m = r["metadata"]
-    print(f"\n1. tier M (probe.metadata, pymediainfo) per file, {m['repeat']} calls each, warm page cache")
-    print(f"{'file':>10}{'MB':>9}{'first s':>10}{'median s':>10}{'max s':>9}")
+    print(f"\n1. tier M (probe.metadata) per file, {m['repeat']} calls each, warm page cache; {load(m)}")
+    print(f"{'':>18}{'named NAME.mp4':^27}{'as stored (no extension)':^27}")
+    print(f"{'file':>9}{'MB':>9}" + f"{'first s':>9}{'median s':>9}{'max s':>9}" * 2)
     for row in m["rows"]:
-        print(f"{str(row['mb']) + ' MB':>10}{row['bytes'] / MB:>9.1f}{row['first']:>10.4f}{row['median']:>10.4f}{row['max']:>9.4f}")
-    print(f"largest / smallest median = {m['flatness']:.2f} (goal: flat); slowest call = {m['worst']:.4f} s "
-          f"(goal < {GOAL_M_SECONDS} s); largest file lasts {m['largest_duration'] / 60:.1f} min")
+        print(f"{str(row['mb']) + ' MB':>9}{row['bytes'] / MB:>9.1f}" +
+              "".join(f"{row[how]['first']:>9.4f}{row[how]['median']:>9.4f}{row[how]['max']:>9.4f}"
+                      for how in ("named", "stored")))
+    for how, label in (("named", "named .mp4"), ("stored", "as stored")):
+        print(f"{label}: largest / smallest median = {m[how]['flatness']:.2f} (goal: flat); slowest call = "
+              f"{m[how]['worst']:.4f} s (goal < {GOAL_M_SECONDS} s)")
+    print(f"(the largest file lasts {m['largest_duration'] / 60:.1f} min; checks.run reads files as stored)")
 
     d = r["deep"]
     print(f"\n2. tier V (analyse.deep) against `ffmpeg -i f -f null -`: {d['file']}, {d['bytes'] / MB:.0f} MB, "
-          f"{d['duration']:.0f} s, median of {d['repeat']}")
+          f"{d['duration']:.0f} s, median of {d['repeat']}; {load(d)}")
     print(f"{'step':<22}{'wall s':>9}{'cpu s':>9}")
     print(f"{'plain decode':<22}{d['plain_seconds']:>9.2f}{d['plain_cpu']:>9.2f}")
     print(f"{'deep pass':<22}{d['deep_seconds']:>9.2f}{d['deep_cpu']:>9.2f}")
-    print(f"deep / plain = {d['ratio']:.2f} wall, {d['cpu_ratio']:.2f} CPU (goal <= {GOAL_DEEP})")
+    print(f"deep / plain = {d['ratio']:.2f} wall (goal <= {GOAL_DEEP}), {d['cpu_ratio']:.2f} CPU")
     if d["errors"] or d["timed_out"]:
         print(f"WARNING: the deep pass reported {d['errors']} error lines, timed out: {d['timed_out']}")
 
     b = r["batch"]
     print(f"\n3. checks.run(deep=True, jobs={b['jobs']}) on {b['files']} works, {b['bytes'] / MB:.0f} MB, "
-          f"{b['media_seconds'] / 60:.1f} min of video, against the plain decodes one after another")
+          f"{b['media_seconds'] / 60:.1f} min of video, against the plain decodes one after another; {load(b)}")
     print(f"{'step':<28}{'wall s':>9}{'cpu s':>9}{'cores busy':>12}")
     for label, key in (("plain decodes (before)", "before"), ("checks.run deep", "ours"), ("plain decodes (after)", "after")):
         s = b[key]
         print(f"{label:<28}{s['seconds']:>9.2f}{s['cpu']:>9.2f}{s['cpu'] / s['seconds']:>12.2f}")
     tiers = ", ".join(f"{t} {s:.1f} s" for t, s in sorted(b["tiers"].items(), key=lambda kv: -kv[1]))
-    print(f"tier time summed over workers: {tiers}; measured {b['measured']}, findings {b['findings']}")
+    print(f"tier wall time summed over workers: {tiers}; measured {b['measured']}, findings {b['findings']}")
     print(f"deep check / plain decodes = {b['ratio']:.2f} (before {b['ratio_before']:.2f}, after {b['ratio_after']:.2f}; "
-          f"goal <= {GOAL_BATCH} on 2 cores)")
+          f"goal <= {GOAL_BATCH} on 2 cores); CPU {b['ours']['cpu'] / ((b['before']['cpu'] + b['after']['cpu']) / 2):.2f}")
 
     print("\n4. mediaconch -p mediaconch-after-school.xml -fc FILES... against tier M on the same files")
-    print(f"{'files':<22}{'n':>3}{'MB':>8}{'mediaconch s':>14}{'ours s':>9}{'ratio':>7}{'ours+python s':>15}{'ratio':>7}")
+    print(f"{'files':<30}{'MB':>6}{'mediaconch s':>13}{'its cpu':>8}{'ours s':>8}{'ours cpu':>9}{'ratio':>7}"
+          f"{'ours+python s':>14}{'ratio':>7}")
     for row in r["mediaconch"]:
-        head = f"{row['label']:<22}{row['files']:>3}{row['bytes'] / MB:>8.0f}"
+        head = f"{row['label']:<30}{row['bytes'] / MB:>6.0f}"
         if "skipped" in row:
             print(f"{head}  skipped: {row['skipped']}")
             continue
-        print(f"{head}{row['mediaconch']['seconds']:>14.3f}{row['ours']['seconds']:>9.3f}{row['ratio']:>7.2f}"
-              f"{row['ours_fresh_process']['seconds']:>15.3f}{row['ratio_fresh']:>7.2f}")
-    print("ratio = ours / mediaconch (goal < 1); ours+python = tier M in a fresh Python process, start-up included")
+        print(f"{head}{row['mediaconch']['seconds']:>13.3f}{row['mediaconch']['cpu']:>8.3f}{row['ours']['seconds']:>8.3f}"
+              f"{row['ours']['cpu']:>9.3f}{row['ratio']:>7.2f}{row['ours_fresh_process']['seconds']:>14.3f}{row['ratio_fresh']:>7.2f}")
+    print("ratio = ours / mediaconch, wall (goal < 1); ours+python = tier M in a fresh Python process, start-up included")
 
 
 def log(message: str) -> None:
@@ -352,8 +378,12 @@ def main(argv: list[str] | None = None) -> int:
         r["batch"] = deep_check(media, workdir, batch_mb, args.jobs)
         log("4. mediaconch ...")
         home = workdir / "mediaconch"
-        r["mediaconch"] = [mediaconch_row(f"ladder of 1 ({min(ladder)}-{max(ladder)} MB)", list(ladder.values()), home, warmup),
-                           mediaconch_row("the 8 works of 3", [Path(p) for p in r["batch"]["paths"]], home, warmup)]
+        ladder_label = f"1's {len(ladder)} ({min(ladder)}-{max(ladder)} MB)"
+        r["mediaconch"] = [
+            mediaconch_row(f"{ladder_label}, .mp4", list(ladder.values()), home, warmup),
+            mediaconch_row(f"{ladder_label}, stored", [stored_twin(p) for p in ladder.values()], home, warmup),
+            mediaconch_row("3's 8 works, .mp4", [Path(p) for p in r["batch"]["originals"]], home, warmup),
+            mediaconch_row("3's 8 works, stored", [Path(p) for p in r["batch"]["paths"]], home, warmup)]
         r["generation"] = {"encode_seconds": media.encode_seconds, "copy_seconds": media.copy_seconds}
         r["load_after"] = os.getloadavg()
         r["goals"] = {"m_seconds": GOAL_M_SECONDS, "deep_ratio": GOAL_DEEP, "batch_ratio": GOAL_BATCH}
