@@ -285,6 +285,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX rule_overrides_submission ON rule_overrides(submission_id, rule);
     """,
+    # 6: scoring: experts' item scores (experts and their units for 回避 are the `reviewers` table),
+    # which expert scores which work, and the campaign's aggregation method
+    """
+    CREATE TABLE scores (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        expert TEXT NOT NULL,
+        item TEXT NOT NULL,                -- a rubric item, or a veto item (value 1 = vetoed)
+        value REAL NOT NULL,               -- points counted for the item
+        grade TEXT,                        -- A-E when entered as a grade
+        comment TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, expert, item)
+    );
+    CREATE TABLE score_assignments (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id),
+        expert TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (submission_id, expert)
+    );
+    CREATE TABLE scoring_settings (
+        campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+        aggregation TEXT NOT NULL CHECK (aggregation IN ('mean', 'trimmed', 'median')),
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 VERSION = len(MIGRATIONS)
