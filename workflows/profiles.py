@@ -143,6 +143,8 @@ def _check_rules(path: Path, text: str, data: dict) -> None:
         want = RULE_KEYS.get(key)
         if want is None or not (isinstance(value, want) or (want is float and isinstance(value, int))):
             raise _fail(path, text, f"recommend.{key}", "未知的键" if want is None else f"类型应为 {want.__name__}")
+    from .scoring import check_rubric
+    check_rubric(data.get("rubric"), lambda key, why, needles: _fail(path, text, key, why, needles))
     for key, value in data.get("target", {}).items():
         if key not in TARGET_KEYS or not isinstance(value, TARGET_KEYS[key]):
             raise _fail(path, text, f"target.{key}", "未知的键" if key not in TARGET_KEYS else f"类型应为 {TARGET_KEYS[key].__name__}")
