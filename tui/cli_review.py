@@ -1,23 +1,27 @@
 """`station decide` and `station reviewer`: reviewing from scripts, under the same rules as the TUI."""
 from __future__ import annotations
 
+import json
+import sys
+
 import click
 
 from workflows import campaigns as campaigns_wf
-from workflows import review, reviewers
-from workflows.errors import StationError
+from workflows import quotas, review, reviewers
+from workflows.errors import EXIT_REJECTED, StationError
 
 from .clikit import emit, errors, json_option, station
 
 
 @click.command("decide")
 @click.argument("args", nargs=-1, required=True, metavar="ID... recommend|reject|fix|pending")
-@click.option("--reason", help="Reason (required for fix: 修改意见).")
+@click.option("--reason", help="Reason (required for fix: 修改意见; required with --override).")
 @click.option("--reviewer", help="Reviewer name (default: --reviewer of station, then the OS user).")
+@click.option("--override", is_flag=True, help="Admin: recommend despite a quota rule; --reason says why.")
 @json_option
 @click.pass_context
 @errors
-def decide(ctx, args, reason, reviewer, as_json):
+def decide(ctx, args, reason, reviewer, override, as_json):
     """Record a review decision (推荐/不推荐/需修改/待定) for one or more submissions."""
     *ids, value = args
     bad = [i for i in ids if not i.isdigit()]
@@ -25,7 +29,18 @@ def decide(ctx, args, reason, reviewer, as_json):
         raise StationError("decision.usage", "用法：station decide 编号... recommend|reject|fix|pending"
                                   + (f"（“{bad[0]}”不是作品编号）" if bad else ""))
     who = reviewer or (ctx.obj or {}).get("reviewer") or campaigns_wf.actor()
-    outcome = review.decide(station(ctx), [int(i) for i in ids], value, reason, who)
+    if override and not (reason or "").strip():
+        raise StationError("decision.override_reason", "特批推荐（--override）必须用 --reason 写明理由")
+    try:
+        outcome = review.decide(station(ctx), [int(i) for i in ids], value, reason, who,
+                                override=reason if override else None)
+    except quotas.RuleViolation as e:
+        if as_json:
+            click.echo(json.dumps({"error": e.as_dict(), "violations": [v.as_dict() for v in e.violations]},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"错误：{e.message}（{e.code}）", err=True)
+        sys.exit(EXIT_REJECTED)
 
     def human(d):
         for c in d["changed"]:

@@ -152,19 +152,22 @@ def parse(grid: list[list]) -> Table:
     data = [r for r in range(first, len(grid)) if any(v is not None for v in grid[r])]
     skipped = []
     label_cols, value_cols = [], []
-    for c in range(width):
+    body = [r for r in data if not _is_total_row(grid[r])]
+    usable = [c for c in range(width)
+              if not (headers[c] and any(headers[c][-1].startswith(w) for w in SKIP_HEADERS))]
+    numeric_cols = [c for c in usable if any(_number(grid[r][c]) is not None for r in body)]
+    first_value = min(numeric_cols, default=width)
+    for c in usable:
         leaf = headers[c][-1] if headers[c] else None
-        if leaf and any(leaf.startswith(w) for w in SKIP_HEADERS):
-            continue
         if headers[c] and any(TOTAL.search(h) for h in headers[c]):
             skipped.append(f"{_cell(header_rows[-1], c)}（{leaf}）")
             continue
-        column = [grid[r][c] for r in data if not _is_total_row(grid[r])]
-        filled = [v for v in column if v is not None]
-        if not filled and not headers[c]:
+        if not headers[c] and all(grid[r][c] is None for r in body):
             continue
-        numeric = sum(1 for v in filled if _number(v) is not None)
-        (value_cols if filled and numeric * 2 >= len(filled) else label_cols).append(c)
+        if c < first_value or (_dimension_of_header(leaf) and c not in numeric_cols):
+            label_cols.append(c)
+        else:
+            value_cols.append(c)
     if not value_cols:
         raise _refuse("找不到名额数字所在的列")
     if not label_cols:

@@ -14,7 +14,7 @@ import sqlite_utils
 import store
 from store import audit
 
-from . import reviewers
+from . import quotas, reviewers
 from .errors import StationError
 from .station import Station
 
@@ -87,8 +87,12 @@ def current(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, State]:
 
 
 def decide(station: Station, ids: Iterable[int], value: str, reason: str | None = None, reviewer: str = "",
-           expected: dict[int, int] | None = None) -> Outcome:
-    """Record VALUE for every submission in IDS, all or nothing."""
+           expected: dict[int, int] | None = None, override: str | None = None) -> Outcome:
+    """Record VALUE for every submission in IDS, all or nothing.
+
+    A recommendation that breaks a hard quota rule raises `quotas.RuleViolation`, unless
+    OVERRIDE gives the admin's reason (recorded and audit-logged).
+    """
     if value not in DECISIONS:
         raise StationError("decision.value", f"无效的评审决定“{value}”：应为 recommend、reject、fix 或 pending")
     reason = (reason or "").strip() or None
@@ -105,6 +109,9 @@ def decide(station: Station, ids: Iterable[int], value: str, reason: str | None 
         _check_expected(states, expected)
         for rule in RULES:
             rule(db, who, rows, value)
+        for campaign_id in sorted({rows[i]["campaign_id"] for i in ids}):
+            picked = [i for i in ids if rows[i]["campaign_id"] == campaign_id]
+            quotas.check_decision(db, campaign_id, quotas.rules(station, campaign_id), picked, value, override, who.name)
         outcome = Outcome()
         at = audit.now()
         for i in ids:
