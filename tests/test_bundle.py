@@ -711,3 +711,22 @@ def test_changed_source_stops_a_parallel_export(big_net):
         do_export(net, workers=2)
     assert e.value.code == "export.source_changed" and "教学设计 #1.txt" in e.value.message
     assert list((net.tmp / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("field,value,code,text", [
+    ("Bundle-Suite", "sm2-sm3-sm4/1", "bundle.suite", "不支持的密码套件"),
+    ("Bundle-Sender", "410199", "bundle.sender_mismatch", "声称发送方是 410199"),
+])
+def test_resigned_outer_fields_are_still_checked(net, field, value, code, text):
+    """Even correctly signed by a trusted county, an unknown suite or a claimed other sender is refused."""
+    path = Path(do_export(net)["path"])
+    outer = bundle.intake(path)[0]
+    objects = {p: (sha, (path / p).stat().st_size) for p, sha in outer.manifest.items()}
+    info = [(k, value if k == field else v) for k, v in outer.info if k != "Payload-Oxum"]
+    bundle.seal_outer(path, info, objects, keys.unlock(net.county, COUNTY_PASS).signing)
+    both_refuse(net, path, code, text)
+
+
+def test_default_parts_stay_below_the_fat32_limit():
+    assert age.ciphertext_size(bundle.PART_SIZE) <= bundle.OBJECT_LIMIT < 4 * 2**30
+    assert bundle.PART_SIZE % age.CHUNK == 0
