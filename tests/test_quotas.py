@@ -204,3 +204,20 @@ def test_cli_decide_refuses_and_override_needs_a_reason(station, jpk, cli):
     code, violations, _ = cli("rules", "check", "--json", check_json=True)
     node = next(v for v in violations if v["rule"] == "node.unique")
     assert node["overridden"] and code == 0
+
+
+def test_export_refuses_while_a_hard_violation_is_open(station, jpk, tmp_path):
+    from test_bundle import COUNTY_PASS, new_station
+    from workflows import export, keys
+    camp, t = jpk
+    keys.init(station, "某某县教育局", "410122", COUNTY_PASS)
+    new_station(tmp_path, "city", "某某市教育局", "4101", b"city-pass-123")
+    keys.trust(station, tmp_path / "city.pub", "recipient")
+    review.decide(station, [t["春晓"], t["静夜思"]], "recommend", reviewer="张老师")
+    # the admin lowers the cap after the fact: the list now breaks the table
+    with write(station.db()):
+        station.db().execute("UPDATE quotas SET max = 1 WHERE stage = '小学'")
+    with pytest.raises(StationError) as e:
+        export.export(station, "精品课", "4101", tmp_path / "out", COUNTY_PASS)
+    assert e.value.code == "export.rules" and "名额已超" in e.value.message and "1" in e.value.message
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.bundle"))

@@ -14,7 +14,7 @@ import store
 from exporters import age, bagit, bundle, sshsig, summary_xlsx
 from store import audit, queries
 
-from . import campaigns, keys
+from . import campaigns, keys, quotas
 from . import forward as forward_wf
 from .errors import StationError
 from .station import Station
@@ -54,6 +54,10 @@ def export(station: Station, campaign: str | None, to: str, out_dir: Path, passp
     subs = recommended(db, camp["id"])
     if not subs:
         raise StationError("export.empty", f"征集活动“{camp['name']}”还没有推荐的作品，无可导出")
+    blocking = quotas.hard_violations(station, camp["id"])
+    if blocking:
+        raise StationError("export.rules", "推荐名单违反规则，不能导出：" + "；".join(v.message for v in blocking)
+                           + "。请调整推荐，或由管理员 station decide … --override --reason 特批（station rules check 查看）")
     prev_row = last_sent(db, to)
     seq = prev_row["seq"] + 1 if prev_row else 1
     bundle_id = str(uuid.uuid4())
