@@ -213,8 +213,8 @@ def audit_verify(ctx, as_json):
 
 # --- commands from other modules ---------------------------------------------------------
 # Each module lists its top-level click commands/groups in COMMANDS.
-from . import cli_bundle, cli_checks, cli_doctor, cli_quotas, cli_review, cli_scoring  # noqa: E402
+from . import cli_bundle, cli_checks, cli_doctor, cli_quotas, cli_recommend, cli_review, cli_scoring  # noqa: E402
 
-for _module in (cli_checks, cli_doctor, cli_review, cli_bundle, cli_quotas, cli_scoring):
+for _module in (cli_checks, cli_doctor, cli_review, cli_bundle, cli_quotas, cli_scoring, cli_recommend):
     for _command in _module.COMMANDS:
         main.add_command(_command)
