@@ -195,7 +195,10 @@ def _check_audit(station: Station, outer: bundle.Outer, signer: sshsig.PublicKey
     prev, count, first_prev = None, 0, None
     with open(log, encoding="utf-8") as f:
         for line in f:
-            e = json.loads(line)
+            try:
+                e = json.loads(line)
+            except json.JSONDecodeError:
+                raise Rejected([Problem("bundle.audit", f"发送方审计日志第 {count + 1} 行无法读取")]) from None
             count += 1
             if first_prev is None:
                 first_prev = prev = e["prev_hash"]
@@ -268,6 +271,9 @@ def _commit(station: Station, c: Checked, inner: bundle.Inner, files: dict, reco
     objects = station.objects
     tar_sha = hashlib.sha256(inner.tar).hexdigest()
     with store.write(db):
+        late = [p for p in _sequence(station, outer) if not (override and p.code in OVERRIDABLE)]
+        if late:   # another receive of the same sender committed while this one was decrypting
+            raise Rejected(late)
         camp = _campaign(station, db, inner, campaign_ref)
         for s in records["metadata"]:
             rows = []
