@@ -16,6 +16,7 @@ SORTS = {
 FACETS = ("stage", "subject", "school", "project", "campaign_id")
 
 FROM = "submissions s LEFT JOIN reviews r ON r.submission_id = s.id"
+FROM_PLAIN = "submissions s"
 COLUMNS = """s.id, s.title, s.stage, s.subject, s.school, s.project, s.status, s.campaign_id,
     (SELECT name FROM authors a WHERE a.submission_id = s.id ORDER BY a.ord LIMIT 1) AS teacher,
     r.decision, r.reason, r.reviewer, COALESCE(r.rev, 0) AS rev,
@@ -85,29 +86,40 @@ def order(f: Filter) -> str:
     return SORTS.get(f.sort, SORTS["id"])
 
 
+def depends_on_decision(f: Filter) -> bool:
+    """True when a decision can move a submission in or out of the list, or within it."""
+    return bool(f.quick & {"undecided", "fix"}) or f.sort == "decision"
+
+
+def _from(f: Filter) -> str:
+    return FROM if depends_on_decision(f) else FROM_PLAIN
+
+
 def count(db: sqlite_utils.Database, f: Filter) -> int:
     sql, params = where(f)
-    return db.execute(f"SELECT COUNT(*) FROM {FROM} WHERE {sql}", params).fetchone()[0]
+    return db.execute(f"SELECT COUNT(*) FROM {_from(f)} WHERE {sql}", params).fetchone()[0]
 
 
 def page(db: sqlite_utils.Database, f: Filter, offset: int, limit: int) -> list[dict]:
     sql, params = where(f)
-    return list(db.query(f"SELECT {COLUMNS} FROM {FROM} WHERE {sql} ORDER BY {order(f)} LIMIT ? OFFSET ?",
-                         [*params, limit, offset]))
+    # Pick the page's ids first: with OFFSET, SQLite would compute every column of every skipped row.
+    return list(db.query(f"SELECT {COLUMNS} FROM {FROM} WHERE s.id IN (SELECT s.id FROM {_from(f)} WHERE {sql} "
+                         f"ORDER BY {order(f)} LIMIT ? OFFSET ?) ORDER BY {order(f)}", [*params, limit, offset]))
 
 
 def ids(db: sqlite_utils.Database, f: Filter) -> list[int]:
     sql, params = where(f)
-    return [r[0] for r in db.execute(f"SELECT s.id FROM {FROM} WHERE {sql} ORDER BY {order(f)}", params)]
+    return [r[0] for r in db.execute(f"SELECT s.id FROM {_from(f)} WHERE {sql} ORDER BY {order(f)}", params)]
 
 
 def position(db: sqlite_utils.Database, f: Filter, submission_id: int) -> int | None:
     """Row index of SUBMISSION_ID in the filtered, sorted queue, or None when it is not there."""
     sql, params = where(f)
     if f.sort == "id":
-        if not db.execute(f"SELECT 1 FROM {FROM} WHERE {sql} AND s.id = ?", [*params, submission_id]).fetchone():
+        if not db.execute(f"SELECT 1 FROM {_from(f)} WHERE {sql} AND s.id = ?", [*params, submission_id]).fetchone():
             return None
-        return db.execute(f"SELECT COUNT(*) FROM {FROM} WHERE {sql} AND s.id < ?", [*params, submission_id]).fetchone()[0]
+        return db.execute(f"SELECT COUNT(*) FROM {_from(f)} WHERE {sql} AND s.id < ?",
+                          [*params, submission_id]).fetchone()[0]
     row = db.execute(f"SELECT n FROM (SELECT s.id, ROW_NUMBER() OVER (ORDER BY {order(f)}) - 1 AS n FROM {FROM} "
                      f"WHERE {sql}) WHERE id = ?", [*params, submission_id]).fetchone()
     return row[0] if row else None

@@ -34,7 +34,7 @@ def row_ids(app):
 
 
 def status(app):
-    return str(app.screen.query_one("#status", Static).render())
+    return str(app.screen.query_one("#status").render())
 
 
 async def settle(pilot, app):

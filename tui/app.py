@@ -168,7 +168,8 @@ class StationApp(App):
                 self.post_message(WriteDone(failed, e))
             else:
                 self.post_message(WriteDone(done, result))
-        self._writer.submit(job)
+        # After the next frame: the thread competes for the GIL, and the screen already shows the change.
+        self.call_after_refresh(self._writer.submit, job)
 
     def on_write_done(self, message: WriteDone) -> None:
         message.callback(message.value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 from textual.screen import Screen
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from . import strings as S
@@ -56,3 +58,26 @@ class StationScreen(Screen):
             if display not in keys:
                 keys.append(display)
         self.app.push_screen(HelpModal(self.NAME, [("/".join(k), d) for k, d in groups.values()]))
+
+
+class StatusLine(Widget):
+    """One line of text drawn with the Line API: updating it repaints one line, never the layout."""
+    DEFAULT_CSS = "StatusLine { height: 1; background: $panel; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.text = Text()
+
+    def set(self, text: Text) -> None:
+        if text.plain != self.text.plain or text.spans != self.text.spans:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:  # for tests and screenshots that ask for the content
+        return self.text
+
+    def render_line(self, y: int) -> Strip:
+        if y:
+            return Strip.blank(self.size.width, self.rich_style)
+        segments = list(self.text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(self.size.width, self.rich_style).apply_style(self.rich_style)

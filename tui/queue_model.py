@@ -61,6 +61,24 @@ class QueueModel:
                 return index
         return None
 
+    def patch(self, rows: dict[int, dict]) -> bool:
+        """Apply known new field values to cached rows; False when the list itself must be read again."""
+        if q.depends_on_decision(self.filter):
+            return False
+        for page in self.pages.values():
+            for r in page:
+                if r["id"] in rows:
+                    r.update(rows[r["id"]])
+        return True
+
+    def cached_index(self, submission_id: int) -> int | None:
+        """Where SUBMISSION_ID is, if it is in a page already read."""
+        for number, page in self.pages.items():
+            for offset, r in enumerate(page):
+                if r["id"] == submission_id:
+                    return number * PAGE + offset
+        return None
+
     def all_ids(self) -> list[int]:
         return q.ids(self._db(), self._query_filter())
 

@@ -9,14 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 
 from store import queue as q
 from workflows import review
 
 from . import strings as S
 from .cells import message, plain
-from .chrome import SectionBar, StationScreen
+from .chrome import SectionBar, StationScreen, StatusLine
 from .detail_screen import DetailScreen
 from .modals import ChoiceModal, ConfirmModal, ErrorModal, InputModal
 from .queue_model import QueueModel
@@ -34,7 +34,6 @@ class QueueScreen(StationScreen):
     SECTION = "queue"
     NAME = S.SECTIONS["queue"][2:]
     DEFAULT_CSS = """
-    QueueScreen #status { height: 1; background: $panel; }
     QueueScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
     QueueScreen #filter.shown { display: block; }
     """
@@ -74,7 +73,7 @@ class QueueScreen(StationScreen):
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
         yield self.view
-        yield Static(id="status")
+        yield StatusLine(id="status")
         yield Input(placeholder=S.FILTER_PLACEHOLDER, id="filter")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -108,7 +107,7 @@ class QueueScreen(StationScreen):
             line.append("  " + S.MARKED.format(n=len(m.marked)))
         if m.filter.sort != "id":
             line.append("  " + S.SORT.format(name=S.SORTS[m.filter.sort]))
-        self.query_one("#status", Static).update(line)
+        self.query_one("#status", StatusLine).set(line)
 
     def redraw(self) -> None:
         self.view.scroll_to_cursor()
@@ -222,11 +221,17 @@ class QueueScreen(StationScreen):
         self.pending -= 1
         for i in ids:
             self.model.overlay.pop(i, None)
-        if outcome.changes:
-            value = outcome.changes[0].new.decision
-            self.notify(S.DECIDED.format(id=ids[0], decision=S.DECISION[value]) if len(ids) == 1 else
-                        S.DECIDED_MANY.format(n=len(outcome.changes), decision=S.DECISION[value]), timeout=2)
-        self.reload()
+        if len(ids) > 1 and outcome.changes:
+            self.notify(S.DECIDED_MANY.format(n=len(outcome.changes), decision=S.DECISION[outcome.changes[0].new.decision]),
+                        timeout=2)
+        if self._patch(outcome):
+            self.view.refresh()  # the overlay showed it already; lines come from the strip cache
+        else:
+            self.reload()
+
+    def _patch(self, outcome: review.Outcome) -> bool:
+        return self.model.patch({c.id: {"decision": c.new.decision, "reason": c.new.reason, "reviewer": c.new.reviewer,
+                                        "rev": c.new.rev} for c in outcome.changes})
 
     def _write_failed(self, ids: list[int], error: Exception) -> None:
         self.pending -= 1
@@ -256,7 +261,12 @@ class QueueScreen(StationScreen):
                 return
             ids = [c.id for c in undone.changes]
             self.notify(S.UNDONE.format(id=ids[-1]) if len(ids) == 1 else S.UNDONE_MANY.format(n=len(ids)), timeout=2)
-            self.reload(keep=ids[-1])
+            cached = self.model.cached_index(ids[-1]) if self._patch(undone) else None
+            if cached is None:
+                self.reload(keep=ids[-1])
+            else:
+                self.view.move(cached)
+                self.redraw()
 
         def failed(error: Exception) -> None:
             self.pending -= 1

@@ -56,6 +56,7 @@ class QueueView(Widget, can_focus=True):
         self.top = 0
         self._layout: list[tuple[str, str, int, bool]] = []
         self._layout_width = -1
+        self._strips: dict[tuple, Strip] = {}
 
     # --- geometry ------------------------------------------------------------------------
 
@@ -125,6 +126,16 @@ class QueueView(Widget, can_focus=True):
             return Strip.blank(width)
         cursor = index == self.model.cursor
         marked = r["id"] in self.model.marked
+        key = (width, cursor, marked, r["id"], r["title"], r["stage"], r["subject"], r["school"], r["teacher"],
+               r["decision"], r["fails"], r["warns"], r["checked"])
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 2000:
+                self._strips.clear()
+            strip = self._strips[key] = self._draw_row(r, layout, width, cursor, marked)
+        return strip
+
+    def _draw_row(self, r: dict, layout, width: int, cursor: bool, marked: bool) -> Strip:
         check_text, check_kind = check_summary(r)
         values = {
             "mark": "* " if marked else "  ",
