@@ -232,16 +232,22 @@ def _decrypt_task(t: DecTask) -> DecResult:
                     age.decrypt(src, _Ticking(out), [identity])
                     error = None
                 except age.AgeError as e:
-                    error = str(e)
+                    error = age_error_zh(e)
                 while src.read(BLOCK):
                     pass
                 _tick(hr.size - (out.size - before))
             if hr.hash.hexdigest() != expected:
                 damaged.append((name, "SHA-256 与外层清单不符"))
             elif error:
-                damaged.append((name, f"无法解密：{error}"))
+                damaged.append((name, error))
         os.fsync(raw.fileno())
     return DecResult(t.path, out.hash.hexdigest(), out.size, damaged)
+
+
+def age_error_zh(e: age.AgeError) -> str:
+    what = {age.NoMatch: "不是用本站密钥加密的", age.MacError: "文件头被改动", age.HeaderError: "文件头损坏",
+            age.PayloadError: "内容损坏或被截断"}
+    return next((text for cls, text in what.items() if isinstance(e, cls)), "无法解密") + f"（{e}）"
 
 
 class _Ticking:
@@ -641,8 +647,10 @@ def open_index(outer: Outer, identity: age.Identity) -> Inner:
             age.decrypt(src, _Capped(out, MAX_INDEX), [identity])
         except age.NoMatch:
             raise Rejected([Problem("bundle.not_for_us", "本站密钥无法解开索引对象：此包不是发给本站的", INDEX)]) from None
-        except (age.AgeError, OverflowError) as e:
-            raise Rejected([Problem("bundle.damaged", f"索引对象 {INDEX} 已损坏，无法解密：{e}", INDEX)]) from None
+        except age.AgeError as e:
+            raise Rejected([Problem("bundle.damaged", f"索引对象 {INDEX} 无法解密：{age_error_zh(e)}", INDEX)]) from None
+        except OverflowError:
+            raise Rejected([Problem("bundle.damaged", f"索引对象 {INDEX} 大得异常，拒收", INDEX)]) from None
         while src.read(BLOCK):
             pass
     if hr.hash.hexdigest() != outer.manifest.get(INDEX):
