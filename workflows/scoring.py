@@ -27,6 +27,7 @@ VETO_PREFIX = "veto:"
 Z_FLAG = 2.0          # an expert whose mean z-score reaches this is flagged
 Z_OUTLIER = 3.0       # a single score this far from the rest of the panel is listed
 SPREAD_FLOOR = 0.02   # the panel's spread is taken as at least 2% of the rubric's total
+CURRENT = "SELECT id FROM submissions WHERE campaign_id = ? AND status = 'imported'"
 
 
 # --- the rubric -------------------------------------------------------------------------------
@@ -368,25 +369,25 @@ def combine(values: list[float], how: str) -> float:
 
 def aggregate(db, campaign_id: int, rub: Rubric, how: str) -> dict[int, Result]:
     """Every scored current work of the campaign, with its aggregated score and rank (1 = best)."""
-    items = {i.name: i for i in rub.items}
-    sheets: dict[tuple[int, str], dict] = {}
-    vetoes: dict[int, list] = {}
-    for sid, expert, item, value in db.execute(
-            "SELECT c.submission_id, c.expert, c.item, c.value FROM scores c JOIN submissions s ON s.id = c.submission_id "
-            "WHERE s.campaign_id = ? AND s.status = 'imported' ORDER BY c.submission_id, c.expert", [campaign_id]):
-        if item.startswith(VETO_PREFIX):
-            vetoes.setdefault(sid, []).append((expert, item[len(VETO_PREFIX):]))
-        elif item in items:
-            sheets.setdefault((sid, expert), {})[item] = items[item].counted(value)
+    # one row per (work, expert): the counted total of the rubric's items and how many were scored
+    names = [i.name for i in rub.items]
+    weights = [1 if i.max is not None else i.weight for i in rub.items]
+    case = " ".join("WHEN ? THEN c.value * ?" for _ in names)
+    params = [x for pair in zip(names, weights) for x in pair] + names + [campaign_id]
     results: dict[int, Result] = {}
-    for (sid, expert), got in sheets.items():
-        r = results.setdefault(sid, Result(sid))
-        if len(got) == len(items):
-            r.totals[expert] = math.fsum(got.values())
-        else:
+    for sid, expert, total, count in db.execute(
+            f"SELECT c.submission_id, c.expert, SUM(CASE c.item {case} ELSE 0 END), "
+            f"SUM(c.item IN ({','.join('?' * len(names))})) FROM scores c WHERE c.submission_id IN ({CURRENT}) "
+            "GROUP BY c.submission_id, c.expert", params):
+        r = results.get(sid) or results.setdefault(sid, Result(sid))
+        if count == len(names):
+            r.totals[expert] = total
+        elif count:
             r.incomplete.append(expert)
-    for sid, marks in vetoes.items():
-        results.setdefault(sid, Result(sid)).vetoes = marks
+    for sid, expert, item in db.execute(
+            f"SELECT c.submission_id, c.expert, c.item FROM scores c WHERE c.submission_id IN ({CURRENT}) "
+            "AND c.item LIKE 'veto:%' ORDER BY 1, 2, 3", [campaign_id]):
+        (results.get(sid) or results.setdefault(sid, Result(sid))).vetoes.append((expert, item[len(VETO_PREFIX):]))
     for r in results.values():
         if r.totals:
             r.score = combine(list(r.totals.values()), how)
