@@ -9,7 +9,7 @@ DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: setup demo test bench bench-bundle clean lock kit
+.PHONY: setup demo test bench bench-bundle bench-tui clean lock kit
 
 setup:
 	@bash scripts/apt-missing.sh $(DEBS)
@@ -49,6 +49,9 @@ bench: setup
 
 bench-bundle: setup
 	@$(PY) benchmarks/bundle.py
+
+bench-tui: setup
+	@$(PY) benchmarks/tui.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -409,3 +409,35 @@ def test_keymap_from_config(sample):
             assert state(sample, sid).decision == "recommend"
             assert any("jobs.cancel" in n.message for n in app._notifications)  # refused: lowercase + destructive
     run(go())
+
+
+def test_string_catalogue_is_the_only_source_of_ui_text():
+    import re
+    import unicodedata
+    from pathlib import Path
+
+    import tui
+    values = []
+
+    def walk(v):
+        if isinstance(v, str):
+            values.append(v)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                walk(k)
+                walk(x)
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            for x in v:
+                walk(x)
+    for name, value in vars(S).items():
+        if not name.startswith("_"):
+            walk(value)
+    ambiguous = {ch for v in values for ch in v if unicodedata.east_asian_width(ch) == "A"}
+    assert not ambiguous
+    for path in Path(tui.__file__).parent.glob("*.py"):
+        if path.name == "strings.py" or path.name.startswith("cli"):
+            continue
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            code = re.sub(r'""".*?"""|#.*$', "", line)
+            if not code.lstrip().startswith(('"""', "'")):
+                assert not re.search(r"[\u4e00-\u9fff]", code), f"{path.name}:{number} {line.strip()}"

@@ -36,7 +36,7 @@ def build(station, submission_id: int, anonymous: bool) -> Text:
                                      for k in S.META_PERSONAL)]
                        if isinstance(v, str) and len(v) >= 2}, key=len, reverse=True) if anonymous else []
     # units are often written without their county: 中牟县实验小学 -> 实验小学
-    personal += [v.split("县", 1)[1] for v in personal if "县" in v and len(v.split("县", 1)[1]) >= 2]
+    personal += [v.split(S.COUNTY, 1)[1] for v in personal if S.COUNTY in v and len(v.split(S.COUNTY, 1)[1]) >= 2]
 
     def redact(text) -> str:
         text = message("" if text is None else str(text))

@@ -32,14 +32,14 @@ def load(config_dir: Path) -> tuple[dict[str, str], list[str]]:
     keymap, problems = {}, []
     for binding_id, keys in data.items():
         if binding_id not in S.KEYS:
-            problems.append(S.KEYMAP_BAD.format(path=path, error=f"未知的按键编号 {binding_id}"))
+            problems.append(S.KEYMAP_BAD.format(path=path, error=S.KEYMAP_UNKNOWN.format(id=binding_id)))
             continue
         if not isinstance(keys, str) or not keys.strip():
-            problems.append(S.KEYMAP_BAD.format(path=path, error=f"{binding_id} 的按键应为非空字符串"))
+            problems.append(S.KEYMAP_BAD.format(path=path, error=S.KEYMAP_EMPTY.format(id=binding_id)))
             continue
         keys = ",".join(k.strip() for k in keys.split(",") if k.strip())
         if binding_id in DESTRUCTIVE and any(_lowercase_letter(k) for k in keys.split(",")):
-            problems.append(S.KEYMAP_BAD.format(path=path, error=f"{binding_id} 不能使用小写字母键"))
+            problems.append(S.KEYMAP_BAD.format(path=path, error=S.KEYMAP_LOWERCASE.format(id=binding_id)))
             continue
         keymap[binding_id] = keys
     return keymap, problems

@@ -53,17 +53,22 @@ def quota_lines(db) -> list[str]:
 
 
 def doctor_lines(station) -> list[str]:
-    """Items from workflows.doctor when another part of the station provides it."""
+    """What workflows.doctor found wrong with this computer and station (when that module is present)."""
     try:
         doctor = importlib.import_module("workflows.doctor")
-        items = doctor.run(station)
+        items = list(doctor.run(station))
     except Exception:  # absent or failing: the overview still opens
         return []
     lines = []
-    for item in items if isinstance(items, (list, tuple)) else getattr(items, "items", []):
-        get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
-        status = S.FINDING.get(get("status"), get("status") or "")
-        lines.append(f"[{status}] {get('name') or get('check') or ''} {get('message') or ''}".strip())
+    for item in items:
+        level = getattr(item, "level", "ok")
+        if level != "ok":
+            lines.append(S.DOCTOR_LINE.format(level=S.DOCTOR_LEVEL.get(level, level), title=item.title, detail=item.detail))
+            if getattr(item, "fix", ""):
+                lines.append("    " + S.DOCTOR_FIX.format(fix=item.fix))
+    ok = sum(getattr(i, "level", "") == "ok" for i in items)
+    if ok:
+        lines.append(S.DOCTOR_OK.format(n=ok))
     return lines
 
 

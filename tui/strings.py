@@ -125,6 +125,9 @@ MARKED_ALL = "已标记当前筛选的 {n} 件作品"
 UNMARKED_ALL = "已取消全部标记"
 REFRESHED = "其他评审人刚更新了 {n} 处"
 KEYMAP_BAD = "按键配置 {path} 有误：{error}"
+KEYMAP_UNKNOWN = "未知的按键编号 {id}"
+KEYMAP_EMPTY = "{id} 的按键应为非空字符串"
+KEYMAP_LOWERCASE = "{id} 不能使用小写字母键"
 
 # detail
 DETAIL_TITLE = "作品 {id}：{title}"
@@ -137,6 +140,7 @@ DETAIL_HISTORY = "历史记录"
 DETAIL_SOURCES = "各来源的值"
 DETAIL_HIDDEN = "（匿名评审：已隐藏）"
 REDACTED = "[已隐藏]"
+COUNTY = "县"  # unit names often drop their county prefix: 中牟县实验小学 -> 实验小学
 DETAIL_NONE = "无"
 DETAIL_FIELDS = (("campaign", "征集活动"), ("status", "状态"), ("version", "版本"), ("project", "项目"),
                  ("stage", "学段"), ("subject", "学科"), ("grade", "年级"), ("school", "学校"),
@@ -170,6 +174,10 @@ OVERVIEW_NO_QUOTAS = "尚未设置名额"
 OVERVIEW_JOBS = "最近任务"
 OVERVIEW_NO_JOBS = "本次还没有运行任务"
 OVERVIEW_DOCTOR = "环境检查"
+DOCTOR_LEVEL = {"ok": "正常", "warn": "警告", "problem": "问题"}
+DOCTOR_LINE = "[{level}] {title}：{detail}"
+DOCTOR_FIX = "处理办法：{fix}"
+DOCTOR_OK = "其余 {n} 项正常"
 OVERVIEW_NONE = "无"
 
 # jobs
