@@ -183,7 +183,7 @@ def build(out: Path, cache: Path) -> Path:
                         "-cf", str(partial), "-C", str(work), name], check=True)
         partial.rename(tarball)
     size = tarball.stat().st_size
-    log(f"{tarball} ({size / 2**20:.0f} MiB; {len(debs)} .deb files)")
+    log(f"{tarball} ({size / 1e6:.0f} MB = {size / 2**20:.0f} MiB; {len(debs)} .deb files)")
     return tarball
 
 

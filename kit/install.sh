@@ -89,10 +89,11 @@ python_env() {
   # Only the kit's wheels: ignore any pip configuration of this machine.
   for var in $(env | sed -n 's/^\(PIP_[A-Z_]*\)=.*/\1/p'); do unset "$var"; done
   export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_NO_INPUT=1
-  $python -m venv "$release/venv"
+  # (called with ||, so set -e is off here: every step returns on failure)
+  $python -m venv "$release/venv" || return 1
   "$release/venv/bin/python" -m pip install -q --no-index --find-links "$KIT/wheels" \
-    --require-hashes --no-deps -r "$KIT/requirements.lock"
-  "$release/venv/bin/python" -m pip install -q --no-index --no-deps "$PROJECT_WHEEL"
+    --require-hashes --no-deps -r "$KIT/requirements.lock" || return 1
+  "$release/venv/bin/python" -m pip install -q --no-index --no-deps "$PROJECT_WHEEL" || return 1
 }
 
 link() {  # link NAME TARGET: point PREFIX/NAME at TARGET atomically
