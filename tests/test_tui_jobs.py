@@ -80,23 +80,25 @@ def test_escape_cancels_a_running_import(station, campaign, sample_master):
     asyncio.run(go())
 
 
-def test_checks_and_export_jobs_are_started_or_reported(station, campaign):
+def test_checks_job_runs_and_export_errors_open_a_dialog(station, campaign):
     campaign("after-school-2024", "课后服务2024")
 
     async def go():
         app = StationApp(station, reviewer="张老师")
         async with app.run_test(size=(100, 30)) as pilot:
-            for key in ("3", "6"):
-                await pilot.press(key)
-                jobs = app.screen
-                await pilot.press("enter")
-                if jobs.worker is not None:
-                    await wait_job(pilot, jobs)
-                    assert app.jobs[-1]["state"] in ("done", "failed")
-                    if isinstance(app.screen, ErrorModal):
-                        await pilot.press("escape")
-                else:
-                    assert any(S.JOB_UNAVAILABLE.format(kind=S.JOB_KIND[jobs.kind]) == n.message
-                               for n in app._notifications)
-            assert app.is_running
+            await pilot.press("3", "enter")
+            jobs = app.screen
+            assert jobs.worker is not None
+            await wait_job(pilot, jobs)
+            assert app.jobs[-1]["kind"] == "checks" and app.jobs[-1]["state"] == "done"
+            await pilot.press("6")
+            jobs = app.screen
+            assert jobs.query_one("#out", Input).value.endswith("exports")
+            jobs.query_one("#recipient", Input).value = "410100"
+            await pilot.press("enter", "enter")  # recipient -> out -> passphrase
+            await pilot.press(*"secret", "enter")
+            await wait_job(pilot, jobs)
+            assert isinstance(app.screen, ErrorModal)  # no such recipient registered: told, not crashed
+            assert "export.recipient_unknown" in app.screen.text or "keys." in app.screen.text
+            assert app.jobs[-1]["state"] == "failed" and app.is_running
     asyncio.run(go())

@@ -7,6 +7,7 @@ import shlex
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -25,7 +26,8 @@ from .detail_screen import size_text
 from .modals import ChoiceModal
 
 HELP = {"import": S.JOB_IMPORT_HELP, "checks": S.JOB_CHECKS_HELP, "export": S.JOB_EXPORT_HELP}
-MODULES = {"import": ("workflows.ingest", "run"), "checks": ("workflows.checks", "run"), "export": ("workflows.export", "run")}
+MODULES = {"import": ("workflows.ingest", "run"), "checks": ("workflows.checks", "run"),
+           "export": ("workflows.export", "export")}
 
 
 @dataclass
@@ -38,7 +40,10 @@ class Tick:
     name: str = ""
 
     @classmethod
-    def of(cls, p) -> "Tick":
+    def of(cls, *args) -> "Tick":
+        if len(args) == 4:  # bundle export: bytes done, bytes total, files done, files total
+            return cls(args[2], args[3], args[0], args[1])
+        p = args[0]
         get = p.get if isinstance(p, dict) else (lambda k, d=None: getattr(p, k, d))
         return cls(get("packages_done") or get("done") or 0, get("packages_total") or get("total") or 0,
                    get("bytes_done") or 0, get("bytes_total") or 0, str(get("package") or get("file") or ""))
@@ -125,6 +130,10 @@ class JobsScreen(StationScreen):
         yield Static(HELP[self.kind], id="help", markup=False)
         if self.kind == "import":
             yield Input(placeholder=S.JOB_SOURCE_PLACEHOLDER, id="source")
+        if self.kind == "export":
+            yield Input(placeholder=S.JOB_RECIPIENT_PLACEHOLDER, id="recipient")
+            yield Input(placeholder=S.JOB_OUT_PLACEHOLDER, id="out")
+            yield Input(placeholder=S.JOB_PASSPHRASE_PLACEHOLDER, password=True, id="passphrase")
         yield Static(id="campaign")
         yield Bar(id="bar")
         yield Static(S.JOB_IDLE, id="state", markup=False)
@@ -138,6 +147,19 @@ class JobsScreen(StationScreen):
         self.show_log()
         if self.kind == "import":
             self.query_one("#source", Input).focus()
+        if self.kind == "export":
+            self._export_defaults()
+
+    def _export_defaults(self) -> None:
+        try:
+            from workflows import keys
+            recipients = keys.trusted(self.app.station, "recipient")
+        except Exception:  # no key support in this build: the job reports it when started
+            recipients = []
+        if len(recipients) == 1:
+            self.query_one("#recipient", Input).value = recipients[0]["code"]
+        self.query_one("#out", Input).value = str(self.app.station.root / "exports")
+        self.query_one("#recipient", Input).focus()
 
     def show_campaign(self) -> None:
         self.query_one("#campaign", Static).update(
@@ -162,10 +184,15 @@ class JobsScreen(StationScreen):
                 self.show_campaign()
         self.app.push_screen(ChoiceModal(S.KEYS["jobs.campaign"], [(r["name"], r["name"]) for r in rows]), chosen)
 
-    @on(Input.Submitted, "#source")
+    @on(Input.Submitted, "#source, #passphrase")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_start()
+
+    @on(Input.Submitted, "#recipient, #out")
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
 
     def action_start(self) -> None:
         if self.worker is not None and self.worker.state == WorkerState.RUNNING:
@@ -182,6 +209,14 @@ class JobsScreen(StationScreen):
                 self.notify(S.JOB_NO_SOURCE, severity="warning")
                 return
             kwargs["sources"] = sources
+        if self.kind == "export":
+            recipient = self.query_one("#recipient", Input).value.strip()
+            out = self.query_one("#out", Input).value.strip()
+            if not recipient or not out:
+                self.notify(S.JOB_EXPORT_MISSING, severity="warning")
+                return
+            kwargs.update(to=recipient, out_dir=Path(out),
+                          passphrase=self.query_one("#passphrase", Input).value.encode("utf-8"))
         module_name, function = MODULES[self.kind]
         try:
             fn = getattr(importlib.import_module(module_name), function)
@@ -205,14 +240,16 @@ class JobsScreen(StationScreen):
         args = [self.app.station]
         if "sources" in offered and "sources" in params:
             args.append(offered.pop("sources"))
+        if "out_dir" in offered:
+            offered["out_dir"].mkdir(parents=True, exist_ok=True)
         takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values())
         return fn(*args, **{k: v for k, v in offered.items() if takes_any or k in params})
 
-    def _report(self, p) -> None:
+    def _report(self, *args) -> None:
         now = time.monotonic()
         if now - self._last_tick >= 0.1:
             self._last_tick = now
-            self.post_message(JobProgress(Tick.of(p)))
+            self.post_message(JobProgress(Tick.of(*args)))
 
     def on_job_progress(self, message_: JobProgress) -> None:
         t = self.last_tick = message_.tick
