@@ -441,3 +441,23 @@ def test_string_catalogue_is_the_only_source_of_ui_text():
             code = re.sub(r'""".*?"""|#.*$', "", line)
             if not code.lstrip().startswith(('"""', "'")):
                 assert not re.search(r"[\u4e00-\u9fff]", code), f"{path.name}:{number} {line.strip()}"
+
+
+def test_reviewer_is_asked_when_not_given(sample):
+    reviewers.add(sample, "王老师", unit="实验小学")
+
+    async def go():
+        app = StationApp(sample)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, InputModal) and app.screen.query_one(Input).value  # the OS user
+            app.screen.query_one(Input).value = "王老师"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.reviewer.name == "王老师" and app.reviewer.unit == "实验小学"
+            assert app.screen.model.total == 9  # 回避 applies to the chosen reviewer
+            await pilot.press("r")
+            await settle(pilot, app)
+            sid = row_ids(app)[0]
+            assert state(sample, sid).reviewer == "王老师"
+    run(go())
