@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STATION := $(VENV)/bin/station
 DEBS := ffmpeg unar libarchive13 tmux age openssh-client mmdebstrap
 BENCH_DEBS := mediaconch
+TEST_DEBS := libreoffice-calc-nogui   # tests/test_summary.py opens the 汇总表 in LibreOffice
 DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
@@ -40,6 +41,7 @@ demo: setup
 	@$(STATION) --db $(DEMO_DIR)/station.db
 
 test: setup
+	@bash scripts/apt-missing.sh $(TEST_DEBS)
 	@$(PY) -m pytest -q
 
 bench: setup

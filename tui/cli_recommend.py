@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workflows import campaigns, quotas, suggest
+from workflows import campaigns, quotas, suggest, summary as summary_wf
 from workflows.errors import EXIT_OK, EXIT_REJECTED, StationError
 
 from .clikit import emit, errors, json_option, station as open_station
@@ -65,4 +65,18 @@ def _human(r: dict) -> None:
         click.echo(f"采纳建议将新推荐 {len(ch['recommend'])} 件、撤回 {len(ch['withdraw'])} 件：station recommend --suggest --apply --yes")
 
 
-COMMANDS = [recommend]
+@click.command("summary")
+@click.option("--campaign")
+@click.option("--xlsx", "xlsx", required=True, type=click.Path(dir_okay=False), help="Where to write the 汇总表.")
+@click.option("--title", help="Title row (default: the campaign's name and 推荐作品汇总表).")
+@json_option
+@click.pass_context
+@errors
+def summary(ctx, campaign, xlsx, title, as_json):
+    """汇总表: one row per recommended work, a sheet per 项目 when mixed, and the quota use."""
+    result = summary_wf.write(open_station(ctx), campaign, Path(xlsx), title)
+    emit(result, as_json, lambda r: click.echo(f"已写入汇总表 {r['path']}：推荐作品 {r['works']} 件"
+                                               f"（工作表：{'、'.join(r['sheets'])}）"))
+
+
+COMMANDS = [recommend, summary]

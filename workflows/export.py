@@ -14,7 +14,7 @@ import store
 from exporters import age, bagit, bundle, sshsig, summary_xlsx
 from store import audit, queries
 
-from . import campaigns, keys, quotas
+from . import campaigns, keys, quotas, summary
 from . import forward as forward_wf
 from .errors import StationError
 from .station import Station
@@ -140,7 +140,8 @@ def _sources(station: Station, db, camp: dict, subs: list[dict], tmp: Path, iden
     _jsonl(tmp / "findings.jsonl", ({"submission_id": s["id"], **f} for s in subs for f in s["findings"]))
     (tmp / "summary").mkdir()
     summary_xlsx.write(tmp / "summary" / "汇总表.xlsx", f"{ident.name} {camp['name']} 推荐作品汇总表",
-                       [dict(s, decision_row=latest.get(s["id"])) for s in subs])
+                       summary.enrich(station, camp, [dict(s, decision_row=latest.get(s["id"])) for s in subs]),
+                       quota=quotas.status(station, camp["name"]))
     since = prev_row["audit_upto"] if prev_row and prev_row["audit_upto"] else 0
     audit_upto = _audit_segment(db, tmp / "audit", since, ident)
     for rel in ("metadata.jsonl", "decisions.jsonl", "findings.jsonl", "summary/汇总表.xlsx", "audit/log.jsonl",
