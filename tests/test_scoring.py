@@ -101,6 +101,9 @@ def test_veto_makes_a_work_not_recommendable(station, jpk):
         review.decide(station, [a], "recommend", None, "管理员")
     assert e.value.code == "score.vetoed" and "侵权" in e.value.message
     assert review.current(station.db(), [a])[a].decision is None
+    with pytest.raises(StationError) as e:
+        review.decide(station, [a], "recommend", "确需推荐", "管理员", override="确需推荐")
+    assert e.value.code == "score.vetoed"  # an override does not pass a veto
     review.decide(station, [a], "reject", "非原创", "管理员")  # other decisions are not blocked
     scoring.score(station, a, "甲", {}, clear_veto=["2"])
     review.decide(station, [a], "recommend", None, "管理员")
@@ -182,5 +185,8 @@ def test_cli_score_scores_and_rubric(station, jpk, cli):
     assert set(out) >= {"campaign", "method", "total", "scored", "unscored", "works", "experts"}
     code, out, _ = cli("rubric", "show", "--json", check_json=True)
     assert [d["name"] for d in out["dimensions"]] == list(SHARES) and out["total"] == 100
+    scoring.score(station, b, "乙", {}, veto=["广告"])
+    code, out, err = cli("decide", b, "recommend", "--json", check_json=True)
+    assert code == 1 and out["error"]["code"] == "score.vetoed" and out["violations"][0]["ids"] == [b]
     code, out, _ = cli("rubric", "method", "median")
     assert code == 0 and "中位数" in out

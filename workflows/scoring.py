@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import store
 from store import audit
 
-from . import campaigns, profiles, review, reviewers
+from . import campaigns, profiles, quotas, review, reviewers
 from .errors import StationError
 from .station import Station
 
@@ -471,7 +471,15 @@ def veto_rule(db, who, rows: dict[int, dict], value: str) -> None:
     marks = vetoed(db, rows)
     if marks:
         text = "；".join(f"作品 {sid} 被{'、'.join(f'专家 {e} 标记“{v}”' for e, v in m)}" for sid, m in sorted(marks.items()))
-        raise StationError("score.vetoed", f"不能推荐：{text}（否决项）")
+        raise Vetoed([quotas.Violation("score.veto", f"{text}（否决项）", sorted(marks))], f"不能推荐：{text}（否决项）")
+
+
+class Vetoed(quotas.RuleViolation):
+    """A recommendation of a vetoed work: refused like a rule violation (exit 1), and no override passes it."""
+
+    def __init__(self, violations, message: str):
+        super().__init__(violations, message)
+        self.code = "score.vetoed"
 
 
 def fmt(x: float) -> str:
