@@ -74,7 +74,6 @@ class QueueScreen(StationScreen):
         yield SectionBar(self.SECTION)
         yield self.view
         yield StatusLine(id="status")
-        yield Input(placeholder=S.FILTER_PLACEHOLDER, id="filter")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -330,8 +329,15 @@ class QueueScreen(StationScreen):
         name = name or SORT_ORDER[(SORT_ORDER.index(current) + 1) % len(SORT_ORDER)]
         self.set_filter(replace(self.model.filter, sort=name))
 
+    def _filter_box(self) -> Input | None:
+        """The search box, made on first use (its styles are not needed for the first paint)."""
+        found = self.query("#filter")
+        return found.first(Input) if found else None
+
     def action_clear(self) -> None:
-        self.query_one("#filter", Input).value = ""
+        box = self._filter_box()
+        if box is not None:
+            box.value = ""
         self.set_filter(self.model.filter.cleared())
 
     def action_filter_menu(self) -> None:
@@ -359,8 +365,11 @@ class QueueScreen(StationScreen):
         self.app.push_screen(ChoiceModal(S.FACET[column], options),
                              lambda v: v is not None and self.set_filter(replace(self.model.filter, **{column: v})))
 
-    def action_search(self) -> None:
-        box = self.query_one("#filter", Input)
+    async def action_search(self) -> None:
+        box = self._filter_box()
+        if box is None:
+            box = Input(placeholder=S.FILTER_PLACEHOLDER, id="filter")
+            await self.mount(box, before=self.query_one(Footer))
         box.add_class("shown")
         box.focus()
 
@@ -383,8 +392,8 @@ class QueueScreen(StationScreen):
         self.view.focus()
 
     def key_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("shown"):
+        box = self._filter_box()
+        if box is not None and box.has_class("shown"):
             box.value = ""
             self._apply_search("")
             box.remove_class("shown")

@@ -126,19 +126,24 @@ class QueueView(Widget, can_focus=True):
             return Strip.blank(width)
         cursor = index == self.model.cursor
         marked = r["id"] in self.model.marked
-        key = (width, cursor, marked, r["id"], r["title"], r["stage"], r["subject"], r["school"], r["teacher"],
-               r["decision"], r["fails"], r["warns"], r["checked"])
+        content = (width, r["id"], r["title"], r["stage"], r["subject"], r["school"], r["teacher"], r["decision"],
+                   r["fails"], r["warns"], r["checked"])
+        key = (content, cursor, marked)
         strip = self._strips.get(key)
         if strip is None:
-            if len(self._strips) > 2000:
+            if len(self._strips) > 4000:
                 self._strips.clear()
-            strip = self._strips[key] = self._draw_row(r, layout, width, cursor, marked)
+            cells = self._strips.get(content)
+            if cells is None:
+                cells = self._strips[content] = self._cells(r, layout)
+            strip = self._strips[key] = self._style_row(cells, width, cursor, marked)
         return strip
 
-    def _draw_row(self, r: dict, layout, width: int, cursor: bool, marked: bool) -> Strip:
+    def _cells(self, r: dict, layout) -> list[tuple[str, str, Style]]:
+        """The row's column texts fitted to their widths, with their own styles (cursor and marks apart)."""
         check_text, check_kind = check_summary(r)
         values = {
-            "mark": "* " if marked else "  ",
+            "mark": "",
             "id": f"{r['id']} ",
             "title": r["title"],
             "stage": r["stage"] or "",
@@ -148,7 +153,7 @@ class QueueView(Widget, can_focus=True):
             "check": check_text,
             "decision": S.DECISION.get(r["decision"], r["decision"] or ""),
         }
-        segments = []
+        cells = []
         last = layout[-1][0]
         for key, _, w, right in layout:
             pad = key not in ("mark", "id", last)
@@ -158,6 +163,15 @@ class QueueView(Widget, can_focus=True):
                 style = DECISION_STYLE.get(r["decision"], Style())
             elif key == "check":
                 style = CHECK_STYLE[check_kind]
+            cells.append((key, text, style))
+        return cells
+
+    @staticmethod
+    def _style_row(cells, width: int, cursor: bool, marked: bool) -> Strip:
+        segments = []
+        for key, text, style in cells:
+            if key == "mark" and marked:
+                text = "* " + text[2:]
             if marked:
                 style += MARKED
             if cursor:
