@@ -223,9 +223,7 @@ class QueueScreen(StationScreen):
         if len(ids) > 1 and outcome.changes:
             self.notify(S.DECIDED_MANY.format(n=len(outcome.changes), decision=S.DECISION[outcome.changes[0].new.decision]),
                         timeout=2)
-        if self._patch(outcome):
-            self.view.refresh()  # the overlay showed it already; lines come from the strip cache
-        else:
+        if not self._patch(outcome):  # patched rows look as the overlay showed them: nothing to repaint
             self.reload()
 
     def _patch(self, outcome: review.Outcome) -> bool:
