@@ -461,3 +461,18 @@ def test_reviewer_is_asked_when_not_given(sample):
             sid = row_ids(app)[0]
             assert state(sample, sid).reviewer == "王老师"
     run(go())
+
+
+def test_changes_seen_while_writing_are_read_when_the_write_is_back(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            ids = row_ids(app)
+            screen.pending += 1  # as if one of our decisions were still on the writer thread
+            await other_reviewer(sample, [ids[5]], "reject")
+            await pilot.pause(1.3)
+            assert screen.model.row(5)["decision"] is None  # not read while our write is out
+            screen._written([ids[0]], review.Outcome())
+            assert screen.model.row(5)["decision"] == "reject"
+    run(go())

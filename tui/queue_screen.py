@@ -68,6 +68,7 @@ class QueueScreen(StationScreen):
         self.model = QueueModel(app.station.db, f)
         self.view = QueueView(self.model, anonymous=app.reviewer.anonymous)
         self.pending = 0          # writes sent to the writer thread, not yet back
+        self._stale = False       # the database changed while writes were pending
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -119,8 +120,16 @@ class QueueScreen(StationScreen):
 
     def external_change(self) -> None:
         """Someone else (or one of our writes) changed the database."""
-        if not self.pending:
+        if self.pending:
+            self._stale = True  # read again when our own writes are back
+        else:
             self.reload()
+
+    def _write_back(self) -> bool:
+        """One of our writes is back; True when the list must be read again anyway."""
+        self.pending -= 1
+        stale, self._stale = self._stale and not self.pending, self._stale and bool(self.pending)
+        return stale
 
     # --- moving --------------------------------------------------------------------------
 
@@ -217,13 +226,13 @@ class QueueScreen(StationScreen):
         return {i: known[i] for i in ids}
 
     def _written(self, ids: list[int], outcome: review.Outcome) -> None:
-        self.pending -= 1
+        stale = self._write_back()
         for i in ids:
             self.model.overlay.pop(i, None)
         if len(ids) > 1 and outcome.changes:
             self.notify(S.DECIDED_MANY.format(n=len(outcome.changes), decision=S.DECISION[outcome.changes[0].new.decision]),
                         timeout=2)
-        if not self._patch(outcome):  # patched rows look as the overlay showed them: nothing to repaint
+        if stale or not self._patch(outcome):  # patched rows look as the overlay showed them
             self.reload()
 
     def _patch(self, outcome: review.Outcome) -> bool:
@@ -231,7 +240,7 @@ class QueueScreen(StationScreen):
                                         "rev": c.new.rev} for c in outcome.changes})
 
     def _write_failed(self, ids: list[int], error: Exception) -> None:
-        self.pending -= 1
+        self._write_back()
         for i in ids:
             self.model.overlay.pop(i, None)
         self.reload()
@@ -244,21 +253,17 @@ class QueueScreen(StationScreen):
         def write():
             if not app.undo_stack:
                 return None
-            outcome = app.undo_stack.pop()
-            try:
-                return review.undo(app.station, outcome, app.reviewer.name)
-            except review.Conflict:
-                raise
+            return review.undo(app.station, app.undo_stack.pop(), app.reviewer.name)
 
         def done(undone: review.Outcome | None) -> None:
-            self.pending -= 1
+            stale = self._write_back()
             if undone is None:
                 self.notify(S.NOTHING_TO_UNDO)
                 self.reload()
                 return
             ids = [c.id for c in undone.changes]
             self.notify(S.UNDONE.format(id=ids[-1]) if len(ids) == 1 else S.UNDONE_MANY.format(n=len(ids)), timeout=2)
-            cached = self.model.cached_index(ids[-1]) if self._patch(undone) else None
+            cached = self.model.cached_index(ids[-1]) if not stale and self._patch(undone) else None
             if cached is None:
                 self.reload(keep=ids[-1])
             else:
@@ -266,7 +271,7 @@ class QueueScreen(StationScreen):
                 self.redraw()
 
         def failed(error: Exception) -> None:
-            self.pending -= 1
+            self._write_back()
             self.reload()
             app.show_error(error)
 
@@ -291,7 +296,7 @@ class QueueScreen(StationScreen):
         app.push_screen(InputModal(S.NOTE_TITLE.format(id=sid), old["text"] if old else ""), save)
 
     def _note_saved(self, text: str) -> None:
-        self.pending -= 1
+        self._write_back()
         self.notify(S.NOTE_SAVED if text.strip() else S.NOTE_REMOVED, timeout=2)
         self.reload()
 
