@@ -1,23 +1,18 @@
 """The sample station `make demo` opens: built once, checked end to end, shown in the TUI."""
 import asyncio
-import importlib.util
 
 import pytest
 
-from conftest import ROOT
+from sample_station import copy_station, sample_master  # noqa: F401  (built once per session, shared)
 from store import audit, queries
 from tui.app import StationApp
-from workflows.station import Station
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("sample_build", ROOT / "sample_data" / "build.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    path = tmp_path_factory.mktemp("demo") / "station"
-    summary = build.build_station(path)
-    return Station.open(path / "station.db"), summary
+def sample(sample_master, tmp_path_factory):  # noqa: F811
+    station = copy_station(sample_master, tmp_path_factory.mktemp("demo") / "station")
+    matched = station.db().execute("SELECT COUNT(*) FROM findings WHERE rule = 'dup.awarded'").fetchone()[0]
+    return station, {"awards": {"matched": matched}}
 
 
 def by_title(station):
