@@ -476,3 +476,24 @@ def test_changes_seen_while_writing_are_read_when_the_write_is_back(sample):
             screen._written([ids[0]], review.Outcome())
             assert screen.model.row(5)["decision"] == "reject"
     run(go())
+
+
+def test_a_quota_rule_refusal_opens_a_dialog_and_changes_nothing(sample):
+    from workflows import quotas
+    t = by_title(sample)
+    quotas.set_rule(sample, "精品课", "share_cap", "34%")  # of 2 小学 works: none may be recommended
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师")
+        async with app.run_test(size=SIZE) as pilot:
+            app.screen.model.move_to(row_ids(app).index(t["春晓"]))
+            await pilot.press("r")
+            await settle(pilot, app)
+            assert isinstance(app.screen, ErrorModal) and "rule.violation" in app.screen.text
+            assert "推荐比例上限" in app.screen.text
+            await pilot.press("escape")
+            assert state(sample, t["春晓"]).decision is None
+            assert app.screen.model.row(app.screen.model.cursor) is not None
+            row = next(app.screen.model.row(i) for i in range(13) if app.screen.model.row(i)["id"] == t["春晓"])
+            assert row["decision"] is None  # the overlay was taken back
+    run(go())
