@@ -202,7 +202,7 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
     minimum = rule_set.get("min_total")
     if minimum and len(plan.picked) < minimum:
         unmet.append({"rule": "min_total", "message": f"本活动至少推荐 {minimum} 件，按规则只能建议 {len(plan.picked)} 件",
-                      "key": None, "blocked": [{"id": c.work.id, "reason": c.reason} for c in candidates
+                      "key": None, "blocked": [{"id": c.work.id, "title": c.work.title, "reason": c.reason} for c in candidates
                                                if c.work.id not in picked_ids][:20]})
 
     suggested = sorted(plan.picked, key=lambda c: (-(c.score or 0), c.work.id))
