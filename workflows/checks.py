@@ -12,7 +12,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from store import audit, write
@@ -295,7 +295,7 @@ def _cost(task: Task, tier: str) -> float:
 def _tier(station, tier, path: Path, m, task, report, is_cancelled):
     playable = bool(m and (m["video"] or m["audio"]))
     if tier == "M":
-        return probe.metadata(path)
+        return probe.metadata(path, PurePosixPath(task.file.path).suffix)
     if not playable:
         return SKIPPED
     if tier == "P":

@@ -6,6 +6,7 @@ rules never see MediaInfo's milliseconds or its strings-for-numbers.
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 from pathlib import Path
 
@@ -25,10 +26,20 @@ def _num(value, scale: float = 1.0) -> float | None:
         return None
 
 
-def metadata(path: Path) -> dict:
-    """Tier M: container and per-track facts from MediaInfo (tens of ms, even for 1 GB)."""
-    with _mediainfo_lock:
-        info = MediaInfo.parse(str(path))
+def metadata(path: Path, suffix: str = "") -> dict:
+    """Tier M: container and per-track facts from MediaInfo (tens of ms, even for 1 GB).
+
+    Content-store objects have no extension, which makes MediaInfo try parser after parser
+    (3-15x slower, measured): SUFFIX (".mp4") names the file through a temporary symlink.
+    """
+    with tempfile.TemporaryDirectory(prefix="station-probe-") as tmp:
+        target = Path(path)
+        if suffix and target.suffix.lower() != suffix.lower():
+            link = Path(tmp) / f"media{suffix}"
+            link.symlink_to(target.resolve())
+            target = link
+        with _mediainfo_lock:
+            info = MediaInfo.parse(str(target))
     general, video, audio = {}, [], []
     for t in info.tracks:
         d = t.to_data()
