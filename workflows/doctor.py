@@ -24,7 +24,7 @@ from .station import Station
 
 LEVELS = ("ok", "warn", "problem")
 LEVEL_ZH = {"ok": "正常", "warn": "警告", "problem": "问题"}
-MIN_COLUMNS, MIN_LINES = 100, 30
+MIN_COLUMNS, MIN_LINES = 80, 24  # the TUI is built for 80x24
 ESCAPE_TIME_MAX_MS = 50
 EXPIRY_WARNING = timedelta(days=30)
 GIB = 2**30
@@ -181,13 +181,13 @@ def terminal(env: Mapping[str, str], stream: TextIO) -> Item:
     colours = _colours(env)
     facts = [f"TERM={term or '（未设置）'}", f"{colours if colours < 2**24 else '真彩色'} 色" if colours else "无颜色"]
     if size:
-        facts.append(f"{size.columns}×{size.lines}")
+        facts.append(f"{size.columns}x{size.lines}")
     warnings, fixes = [], []
-    if colours < 256:
-        warnings.append("颜色不足 256 色，界面难以分辨状态")
-        fixes.append("使用支持 256 色的终端，并设置 export TERM=xterm-256color")
+    if colours < 16:
+        warnings.append("颜色不足 16 色，界面难以分辨状态")
+        fixes.append("使用支持颜色的终端，并设置 export TERM=xterm-256color")
     if size and (size.columns < MIN_COLUMNS or size.lines < MIN_LINES):
-        warnings.append(f"窗口小于 {MIN_COLUMNS}×{MIN_LINES}，列表显示不全")
+        warnings.append(f"窗口小于 {MIN_COLUMNS}x{MIN_LINES}，列表显示不全")
         fixes.append("把终端窗口放大或最大化")
     if env.get("TMUX"):
         escape = _tmux_escape_time()
