@@ -31,7 +31,7 @@ def main(ctx: click.Context, db: str | None, reviewer: str | None) -> None:
 @_errors
 def _open_tui(ctx: click.Context) -> None:
     from .app import StationApp
-    StationApp(_station(ctx), reviewer=ctx.obj["reviewer"] or campaigns_wf.actor()).run()
+    StationApp(_station(ctx), reviewer=ctx.obj["reviewer"]).run()  # no name: the app asks, the OS user filled in
 
 
 # --- campaigns ---------------------------------------------------------------------------
