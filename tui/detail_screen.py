@@ -13,6 +13,7 @@ from workflows import review, submissions
 from . import strings as S
 from .cells import message
 from .chrome import SectionBar, StationScreen
+from .score_screen import ScoreScreen
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red bold", "skip": "dim"}
 
@@ -141,6 +142,7 @@ class DetailScreen(StationScreen):
         Binding("escape,backspace", "back", S.KEYS["detail.back"], id="detail.back"),
         Binding("j,down", "scroll(1)", S.KEYS["detail.down"], show=False, id="detail.down"),
         Binding("k,up", "scroll(-1)", S.KEYS["detail.up"], show=False, id="detail.up"),
+        Binding("s", "score", S.KEYS["detail.score"], id="detail.score"),
     ]
 
     def __init__(self, submission_id: int):
@@ -158,6 +160,9 @@ class DetailScreen(StationScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_score(self) -> None:
+        self.app.push_screen(ScoreScreen(self.submission_id))
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#scroll", VerticalScroll).scroll_relative(y=lines, animate=False)

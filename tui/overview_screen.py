@@ -1,4 +1,4 @@
-"""总览 and 名额: counts read straight from the store, refreshed when the database changes."""
+"""总览 and 名额: counts from the store and quota status from workflows.quotas, refreshed when the database changes."""
 from __future__ import annotations
 
 import importlib
@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static
 from . import strings as S
 from .cells import message
 from .chrome import SectionBar, StationScreen
+from .quota_view import quota_statuses, quota_summary, quota_text
 
 
 def campaign_lines(db) -> list[str]:
@@ -30,26 +31,6 @@ def finding_lines(db) -> list[str]:
         WHERE s.status != 'superseded' GROUP BY f.rule ORDER BY fail DESC, warn DESC, f.rule""")
     return [S.OVERVIEW_FINDING_LINE.format(rule=r["rule"], fail=r["fail"] or 0, warn=r["warn"] or 0, pass_=r["pass_"] or 0)
             for r in rows]
-
-
-def quota_lines(db) -> list[str]:
-    out = []
-    for r in db.query("""SELECT q.*, c.name AS campaign FROM quotas q JOIN campaigns c ON c.id = q.campaign_id
-                         ORDER BY q.campaign_id, q.id"""):
-        where, params = ["s.campaign_id = ?", "s.status != 'superseded'", "r.decision = 'recommend'"], [r["campaign_id"]]
-        for column in ("project", "stage", "subject"):
-            if r[column]:
-                where.append(f"s.{column} = ?")
-                params.append(r[column])
-        if r["region"]:
-            where.append("(s.county = ? OR s.school LIKE ?)")
-            params += [r["region"], f"%{r['region']}%"]
-        used = db.execute(f"SELECT COUNT(*) FROM submissions s JOIN reviews r ON r.submission_id = s.id "
-                          f"WHERE {' AND '.join(where)}", params).fetchone()[0]
-        scope = " ".join(v for v in (r["region"], r["project"], r["stage"], r["subject"]) if v)
-        out.append(S.OVERVIEW_QUOTA_LINE.format(campaign=r["campaign"], scope=scope, used=used,
-                                                max=r["max"] if r["max"] is not None else "-"))
-    return out
 
 
 def doctor_lines(station) -> list[str]:
@@ -84,12 +65,25 @@ class OverviewScreen(StationScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     doctor: list[str] = []
+    quotas: list[dict] | None = None   # workflows.quotas.status of each campaign with quotas or rules
 
     def on_mount(self) -> None:
         self.external_change()
         self.query_one("#scroll").focus()
         if self.SECTION == "overview":
             self.run_worker(self._doctor, thread=True, exit_on_error=False)
+
+    def _load_quotas(self) -> None:
+        try:
+            statuses = quota_statuses(self.app.station)
+        except Exception as e:  # a failure becomes a dialog, never a crash
+            self.app.call_from_thread(self.app.show_error, e)
+        else:
+            self.app.call_from_thread(self._show_quotas, statuses)
+
+    def _show_quotas(self, statuses: list[dict]) -> None:
+        self.quotas = statuses
+        self.draw()
 
     def _doctor(self) -> None:
         lines = doctor_lines(self.app.station)
@@ -98,7 +92,7 @@ class OverviewScreen(StationScreen):
 
     def _show_doctor(self, lines: list[str]) -> None:
         self.doctor = lines
-        self.external_change()
+        self.draw()
 
     def on_screen_resume(self) -> None:
         self.external_change()
@@ -109,17 +103,22 @@ class OverviewScreen(StationScreen):
                 + (f"  {j['summary']}" if j.get("summary") else "") for j in reversed(self.app.jobs[-5:])]
         out = [(S.OVERVIEW_CAMPAIGNS, campaign_lines(db), S.OVERVIEW_NONE),
                (S.OVERVIEW_FINDINGS, finding_lines(db), S.OVERVIEW_NONE),
-               (S.OVERVIEW_QUOTAS, quota_lines(db), S.OVERVIEW_NO_QUOTAS),
+               (S.OVERVIEW_QUOTAS, S.QUOTA_LOADING if self.quotas is None else quota_summary(self.quotas),
+                S.OVERVIEW_NO_QUOTAS),
                (S.OVERVIEW_JOBS, jobs, S.OVERVIEW_NO_JOBS)]
         if self.doctor:
             out.append((S.OVERVIEW_DOCTOR, self.doctor, S.OVERVIEW_NONE))
         return out
 
     def external_change(self) -> None:
+        self.run_worker(self._load_quotas, thread=True, exclusive=True, group="quotas", exit_on_error=False)
+        self.draw()
+
+    def draw(self) -> None:
         body = Text()
         for title, lines, empty in self.sections():
             body.append(title + "\n", style="bold underline")
-            for line in lines or [empty]:
+            for line in ([lines] if isinstance(lines, str) else lines) or [empty]:
                 body.append("  " + message(line) + "\n")
             body.append("\n")
         body.rstrip()
@@ -130,5 +129,12 @@ class QuotaScreen(OverviewScreen):
     SECTION = "quota"
     NAME = S.QUOTA_TITLE
 
-    def sections(self):
-        return [(S.OVERVIEW_QUOTAS, quota_lines(self.app.station.db()), S.OVERVIEW_NO_QUOTAS)]
+    def on_resize(self) -> None:
+        self.draw()
+
+    def draw(self) -> None:
+        if self.quotas is None:
+            body = Text(S.QUOTA_LOADING)
+        else:
+            body = quota_text(self.quotas, self.size.width - 2)
+        self.query_one("#body", Static).update(body)

@@ -18,6 +18,7 @@ from . import strings as S
 from .cells import message, plain
 from .chrome import SectionBar, StationScreen, StatusLine
 from .detail_screen import DetailScreen
+from .score_screen import ScoreScreen
 from .modals import ChoiceModal, ConfirmModal, ErrorModal, InputModal
 from .queue_model import QueueModel
 from .queue_view import QueueView
@@ -59,6 +60,7 @@ class QueueScreen(StationScreen):
         B("t", "filter_menu", "queue.filter", show=True),
         B("o", "sort", "queue.sort"),
         B("c", "clear", "queue.clear"),
+        B("s", "score", "queue.score"),
     ]
 
     def __init__(self):
@@ -156,6 +158,13 @@ class QueueScreen(StationScreen):
         sid = self.model.current_id()
         if sid is not None:
             self.app.push_screen(DetailScreen(sid))
+
+    def action_score(self) -> None:
+        sid = self.model.current_id()
+        if sid is None:
+            self.notify(S.NOTHING_SELECTED, markup=False)
+        else:
+            self.app.push_screen(ScoreScreen(sid))
 
     # --- deciding ------------------------------------------------------------------------
 

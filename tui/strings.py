@@ -77,6 +77,10 @@ KEYS = {
     "queue.filter": "筛选",
     "queue.sort": "排序",
     "queue.clear": "清除筛选",
+    "queue.score": "评分",
+    "detail.score": "评分",
+    "score.save": "保存评分",
+    "score.back": "返回",
     "detail.back": "返回",
     "detail.down": "向下",
     "detail.up": "向上",
@@ -169,7 +173,6 @@ OVERVIEW_CAMPAIGN_LINE = "{name}（{profile}）：作品 {total} 件，已审 {d
 OVERVIEW_FINDINGS = "检查问题（按规则）"
 OVERVIEW_FINDING_LINE = "{rule}：不通过 {fail}，警告 {warn}，通过 {pass_}"
 OVERVIEW_QUOTAS = "名额使用"
-OVERVIEW_QUOTA_LINE = "{campaign} {scope}：已推荐 {used} / 名额 {max}"
 OVERVIEW_NO_QUOTAS = "尚未设置名额"
 OVERVIEW_JOBS = "最近任务"
 OVERVIEW_NO_JOBS = "本次还没有运行任务"
@@ -208,6 +211,52 @@ JOB_STATE = {"running": "进行中", "done": "完成", "cancelled": "已取消",
 
 # quota screen
 QUOTA_TITLE = "名额"
+QUOTA_LOADING = "正在计算名额使用情况"
+QUOTA_CAMPAIGN = "{campaign}（已推荐 {n} 件）"
+QUOTA_EXEMPT = "另有 {n} 件特批不占名额"
+QUOTA_COL_LABEL = "名额"
+QUOTA_COL_USED = "已推荐/上限"
+QUOTA_COL_MIN = "最少"
+QUOTA_COL_STATE = "情况"
+QUOTA_USED = "{used} / {max}"
+QUOTA_NONE = "-"
+QUOTA_OVER = "超出 {n} 件"
+QUOTA_MISSING = "还差 {n} 件"
+QUOTA_OK = "正常"
+QUOTA_RULES = "规则检查"
+QUOTA_RULES_OK = "[正常] 没有违反规则"
+QUOTA_VIOLATION_STATE = {"open": "[必须解决]", "overridden": "[已特批]", "soft": "[尚缺]"}
+QUOTA_VIOLATION = "{rule}：{message}"
+QUOTA_SUMMARY = ("{campaign}：名额 {entries} 项，超出 {over} 项，还差 {missing} 项；"
+                 "必须解决 {open} 条，已特批 {overridden} 条，尚缺 {soft} 条")
+
+# scoring screen
+SCORE_NAME = "评分"
+SCORE_TITLE = "评分：作品 {id} {title}"
+SCORE_LOADING = "正在读取评分细则"
+SCORE_NO_RUBRIC = "征集活动「{campaign}」的项目配置没有评分细则，不能评分（按 Esc 返回）"
+SCORE_RUBRIC = "评分细则：满分 {total}，汇总方法：{method}"
+SCORE_GRADES = "可填分数，或等级 {grades}"
+SCORE_ITEM = "{name}（0-{max}）"
+SCORE_ITEM_IN = "{dimension} / {name}（0-{max}）"
+SCORE_ITEM_WEIGHT = "  x{weight}"
+SCORE_CURRENT = "当前汇总分：{score}（{n} 位专家评完，排名第 {rank}）"
+SCORE_CURRENT_NONE = "当前汇总分：暂无（还没有专家评完全部项目）"
+SCORE_LIST_SEP = "、"
+SCORE_VETOED = "已有专家标记否决项：{items}"
+SCORE_MINE = "{expert} 已评：总分 {total}"
+SCORE_MINE_PARTIAL = "{expert} 已评部分项目，尚未评完"
+SCORE_MINE_NONE = "{expert} 尚未评分"
+SCORE_VETO_TITLE = "否决项（任一专家标记即不能推荐）"
+SCORE_VETO_LINE = "{n}. {name}"
+SCORE_VETO_DESC = "：{description}"
+SCORE_VETO_INPUT = "标记否决项（填编号，多个用空格分隔；留空为不标记）"
+SCORE_COMMENT = "评语"
+SCORE_HINT = "数字键填分，Tab / Shift+Tab 切换项目，Ctrl+S 保存，Esc 返回"
+SCORE_SAVED = "已保存作品 {id} 的评分"
+SCORE_SAVED_TOTAL = "已保存作品 {id} 的评分：总分 {total}"
+SCORE_READ_ONLY = "只读账号不能评分"
+SCORE_NO_EXPERT = "没有评审人姓名，不能评分"
 
 # command palette
 PALETTE_PLACEHOLDER = "搜索命令"
