@@ -4,6 +4,7 @@ State is always a word and a colour (over red, missing yellow, ok green), never 
 """
 from __future__ import annotations
 
+from rich.console import Console
 from rich.text import Text
 
 from workflows import campaigns, quotas
@@ -13,6 +14,7 @@ from .cells import fit, message
 
 ENTRY_STYLE = {"over": "red bold", "missing": "yellow", "ok": "green"}
 VIOLATION_STYLE = {"open": "red bold", "overridden": "cyan", "soft": "yellow"}
+_CONSOLE = Console(width=200, color_system=None)
 LABEL_CELLS = 24
 NUMBER_CELLS = 12
 
@@ -66,9 +68,13 @@ def quota_text(statuses: list[dict], width: int = 78) -> Text:
             out.append("    " + S.QUOTA_RULES_OK + "\n", style="green")
         for v in status["violations"]:
             state = violation_state(v)
-            out.append("    " + S.QUOTA_VIOLATION_STATE[state], style=VIOLATION_STYLE[state])
-            out.append(" " + message(S.QUOTA_VIOLATION.format(rule=quotas.RULE_ZH.get(v["rule"], v["rule"]),
-                                                             message=v["message"])) + "\n")
+            line = Text(S.QUOTA_VIOLATION_STATE[state], style=VIOLATION_STYLE[state])
+            line.append(" " + message(S.QUOTA_VIOLATION.format(rule=quotas.RULE_ZH.get(v["rule"], v["rule"]),
+                                                              message=v["message"])))
+            for part in line.wrap(_CONSOLE, max(20, width - 6)):  # continuation lines keep the indent
+                out.append("    ")
+                out.append_text(part)
+                out.append("\n")
         out.append("\n")
     out.rstrip()
     return out

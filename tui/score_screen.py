@@ -61,7 +61,7 @@ class ScoreScreen(StationScreen):
     ScoreScreen Horizontal { height: 1; }
     ScoreScreen .label { width: auto; }
     ScoreScreen .score { width: 10; }
-    ScoreScreen #comment { width: 1fr; }
+    ScoreScreen #comment, ScoreScreen #veto { width: 1fr; }
     ScoreScreen .hint { color: $text-muted; }
     """
     BINDINGS = [
@@ -130,8 +130,10 @@ class ScoreScreen(StationScreen):
             widgets.append(Static(veto))
             names = [v[0] for v in rub.veto]
             marked = " ".join(str(names.index(v) + 1) for v in sheet["veto"] if v in names)
-            widgets.append(Input(marked, placeholder=S.SCORE_VETO_INPUT, restrict=r"[0-9 ]*", id="veto"))
-        widgets.append(Input(sheet["comment"] or "", placeholder=S.SCORE_COMMENT, id="comment"))
+            widgets.append(Horizontal(Static(plain(S.SCORE_VETO_LABEL), classes="label"),
+                                      Input(marked, placeholder=S.SCORE_VETO_INPUT, restrict=r"[0-9 ]*", id="veto")))
+        widgets.append(Horizontal(Static(plain(S.SCORE_COMMENT), classes="label"),
+                                  Input(sheet["comment"] or "", id="comment")))
         widgets.append(Static(S.SCORE_HINT, classes="hint", markup=False))
         await scroll.mount_all(widgets)
         self.call_after_refresh(self._focus_first)
@@ -160,6 +162,11 @@ class ScoreScreen(StationScreen):
             mine = S.SCORE_MINE_NONE.format(expert=expert)
         out.append("\n" + message(mine))
         return out
+
+    def external_change(self) -> None:
+        """Another expert's scores (or this one's from another session): refresh the totals above."""
+        if self.data is not None and self.data["rubric"] is not None:
+            self.run_worker(self._load, thread=True, exit_on_error=False)
 
     # --- actions -------------------------------------------------------------------------
 
