@@ -172,6 +172,7 @@ def test_recused_expert_gets_the_dialog_and_nothing_is_stored(sample):
             assert sid not in [app.screen.model.row(i)["id"] for i in range(app.screen.model.total)]
             app.push_screen(ScoreScreen(sid))  # e.g. opened before the unit was registered
             await wait_for(pilot, lambda: app.screen.query("#item-0"), "score sheet")
+            assert "[须回避] 王老师 与本作品同属「实验小学」" in str(app.screen.query_one("#summary", Static).content)
             await pilot.press("1", "5", "ctrl+s")
             await saved(pilot, app)
             assert isinstance(app.screen, ErrorModal)

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Static
 
-from workflows import campaigns, scoring, submissions
+from workflows import campaigns, reviewers, scoring, submissions
 from workflows.errors import StationError
 
 from . import strings as S
@@ -22,7 +22,9 @@ ENTRY = r"[0-9.A-Ea-e]*"
 def load(station, submission_id: int, expert: str) -> dict:
     """Everything the screen shows (runs on a worker thread)."""
     work = submissions.show(station, submission_id)
-    out = {"id": submission_id, "title": work["title"], "campaign": work["campaign"], "rubric": None}
+    who = reviewers.get(station.db(), expert) if expert else reviewers.Reviewer("")
+    out = {"id": submission_id, "title": work["title"], "campaign": work["campaign"], "rubric": None,
+           "recused": who.unit if who.recused(work["school"], [a["unit"] for a in work["author_roles"]]) else None}
     try:
         rub = scoring.rubric(station, campaigns.get(station, work["campaign"])["id"])
     except StationError as e:
@@ -161,6 +163,8 @@ class ScoreScreen(StationScreen):
         else:
             mine = S.SCORE_MINE_NONE.format(expert=expert)
         out.append("\n" + message(mine))
+        if data["recused"]:
+            out.append("\n" + message(S.SCORE_RECUSED.format(expert=expert, unit=data["recused"])), style="red bold")
         return out
 
     def external_change(self) -> None:
