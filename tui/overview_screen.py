@@ -1,12 +1,12 @@
 """总览 and 名额: counts from the store and quota status from workflows.quotas, refreshed when the database changes."""
 from __future__ import annotations
 
-import importlib
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
+
+from workflows import doctor, overview
 
 from . import strings as S
 from .cells import message
@@ -14,31 +14,19 @@ from .chrome import SectionBar, StationScreen
 from .quota_view import quota_statuses, quota_summary, quota_text
 
 
-def campaign_lines(db) -> list[str]:
-    rows = db.query("""SELECT c.id, c.name, c.profile, COUNT(s.id) AS total,
-        SUM(r.decision IS NOT NULL) AS decided, SUM(r.decision = 'recommend') AS recommend,
-        SUM(r.decision = 'reject') AS reject, SUM(r.decision = 'fix') AS fix, SUM(r.decision = 'pending') AS pending
-        FROM campaigns c LEFT JOIN submissions s ON s.campaign_id = c.id AND s.status != 'superseded'
-        LEFT JOIN reviews r ON r.submission_id = s.id GROUP BY c.id ORDER BY c.id""")
-    return [S.OVERVIEW_CAMPAIGN_LINE.format(**{k: r[k] or 0 for k in ("decided", "recommend", "reject", "fix", "pending")},
-                                            name=r["name"], profile=r["profile"], total=r["total"],
-                                            undecided=r["total"] - (r["decided"] or 0)) for r in rows]
+def campaign_lines(station) -> list[str]:
+    return [S.OVERVIEW_CAMPAIGN_LINE.format(**c) for c in overview.campaign_counts(station.db())]
 
 
-def finding_lines(db) -> list[str]:
-    rows = db.query("""SELECT f.rule, SUM(f.status = 'fail') AS fail, SUM(f.status = 'warn') AS warn,
-        SUM(f.status = 'pass') AS pass_ FROM findings f JOIN submissions s ON s.id = f.submission_id
-        WHERE s.status != 'superseded' GROUP BY f.rule ORDER BY fail DESC, warn DESC, f.rule""")
-    return [S.OVERVIEW_FINDING_LINE.format(rule=r["rule"], fail=r["fail"] or 0, warn=r["warn"] or 0, pass_=r["pass_"] or 0)
-            for r in rows]
+def finding_lines(station) -> list[str]:
+    return [S.OVERVIEW_FINDING_LINE.format(**f) for f in overview.finding_counts(station.db())]
 
 
 def doctor_lines(station) -> list[str]:
     """What workflows.doctor found wrong with this computer and station (when that module is present)."""
     try:
-        doctor = importlib.import_module("workflows.doctor")
         items = list(doctor.run(station))
-    except Exception:  # absent or failing: the overview still opens
+    except Exception:  # a failing check must not keep the overview from opening
         return []
     lines = []
     for item in items:
@@ -98,11 +86,10 @@ class OverviewScreen(StationScreen):
         self.external_change()
 
     def sections(self) -> list[tuple[str, list[str], str]]:
-        db = self.app.station.db()
         jobs = [S.JOB_LINE.format(at=j["at"], kind=S.JOB_KIND[j["kind"]], state=S.JOB_STATE[j["state"]])
                 + (f"  {j['summary']}" if j.get("summary") else "") for j in reversed(self.app.jobs[-5:])]
-        out = [(S.OVERVIEW_CAMPAIGNS, campaign_lines(db), S.OVERVIEW_NONE),
-               (S.OVERVIEW_FINDINGS, finding_lines(db), S.OVERVIEW_NONE),
+        out = [(S.OVERVIEW_CAMPAIGNS, campaign_lines(self.app.station), S.OVERVIEW_NONE),
+               (S.OVERVIEW_FINDINGS, finding_lines(self.app.station), S.OVERVIEW_NONE),
                (S.OVERVIEW_QUOTAS, S.QUOTA_LOADING if self.quotas is None else quota_summary(self.quotas),
                 S.OVERVIEW_NO_QUOTAS),
                (S.OVERVIEW_JOBS, jobs, S.OVERVIEW_NO_JOBS)]

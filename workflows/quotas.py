@@ -164,12 +164,12 @@ class Work:
     exempt: bool = False
 
     def matches(self, key: dict) -> bool:
-        values = {"region": self.county, "project": self.project, "stage": _stage(self.stage), "subject": self.subject}
-        return all(not key.get(k) or (values[k] or "") == (_stage(key[k]) if k == "stage" else key[k])
+        values = {"region": self.county, "project": self.project, "stage": stage_key(self.stage), "subject": self.subject}
+        return all(not key.get(k) or (values[k] or "") == (stage_key(key[k]) if k == "stage" else key[k])
                    for k in KEY_FIELDS)
 
 
-def _stage(value: str | None) -> str | None:
+def stage_key(value: str | None) -> str | None:
     if not value:
         return value
     return quota_table.STAGES.get(value, next((v for k, v in quota_table.STAGES.items() if k in value), value))
@@ -207,26 +207,26 @@ def evaluate(db, campaign_id: int, rule_set: dict, recommended: set[int] | None 
         inside = [w.id for w in counted if w.matches(key)]
         if key["max"] is not None and len(inside) > key["max"]:
             out.append(Violation("quota.max", f"名额已超：{label(key)} 已推荐 {len(inside)}/{key['max']}（{_names(by_id, inside)}）",
-                                 inside, _key(key)))
+                                 inside, key_fields(key)))
         if key["min"] is not None and len(inside) < key["min"]:
             out.append(Violation("quota.min", f"{label(key)} 至少推荐 {key['min']} 件，还差 {key['min'] - len(inside)} 件",
-                                 inside, _key(key)))
+                                 inside, key_fields(key)))
     if rule_set.get("one_per_node"):
         out += _groups(picked, lambda w: w.node_code, "node.unique", "课程节点编号 {k} 推荐了 {n} 件", by_id)
     if rule_set.get("one_per_teacher"):
         out += _groups(picked, lambda w: w.teacher, "teacher.unique", "教师 {k}（第一作者）推荐了 {n} 件", by_id)
     cap = rule_set.get("share_cap")
     if cap:
-        for stage in sorted({_stage(w.stage) for w in all_works if w.stage}):
-            total = sum(1 for w in all_works if _stage(w.stage) == stage)
-            inside = [w.id for w in counted if _stage(w.stage) == stage]
+        for stage in sorted({stage_key(w.stage) for w in all_works if w.stage}):
+            total = sum(1 for w in all_works if stage_key(w.stage) == stage)
+            inside = [w.id for w in counted if stage_key(w.stage) == stage]
             allowed = math.floor(total * cap + 1e-9)
             if len(inside) > allowed:
                 out.append(Violation("share.cap", f"{stage} 共 {total} 件作品，推荐不超过 {cap:.0%} 即 {allowed} 件，"
                                                   f"已推荐 {len(inside)} 件（{_names(by_id, inside)}）", inside,
                                      {"stage": stage}))
     for stage in rule_set.get("coverage", []):
-        if not any(_stage(w.stage) == _stage(stage) for w in picked):
+        if not any(stage_key(w.stage) == stage_key(stage) for w in picked):
             out.append(Violation("coverage", f"{stage} 学段还没有推荐作品（须覆盖 {'、'.join(rule_set['coverage'])}）",
                                  [], {"stage": stage}))
     minimum = rule_set.get("min_total")
@@ -235,7 +235,7 @@ def evaluate(db, campaign_id: int, rule_set: dict, recommended: set[int] | None 
     return out
 
 
-def _key(row: dict) -> dict:
+def key_fields(row: dict) -> dict:
     return {k: row[k] for k in KEY_FIELDS if row.get(k)}
 
 

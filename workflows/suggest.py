@@ -105,7 +105,7 @@ def _index(entries: list[dict]):
     index: dict[tuple, dict[tuple, list[int]]] = {}
     for n, e in enumerate(entries):
         fields = tuple(f for f in quotas.KEY_FIELDS if e.get(f))
-        values = tuple(quotas._stage(e[f]) if f == "stage" else e[f] for f in fields)
+        values = tuple(quotas.stage_key(e[f]) if f == "stage" else e[f] for f in fields)
         index.setdefault(fields, {}).setdefault(values, []).append(n)
     return index
 
@@ -134,7 +134,7 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
 
     candidates, refused = [], []
     for w in all_works:
-        stage = quotas._stage(w.stage)
+        stage = quotas.stage_key(w.stage)
         if stage:
             plan.stage_total[stage] = plan.stage_total.get(stage, 0) + 1
         r = results.get(w.id)
@@ -172,7 +172,7 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
     # needs, scarcest first: a key's minimum, a 学段 to cover
     unmet = []
     needs = [(len(by_key[k]), 0, k) for k, e in enumerate(entries) if e["min"]]
-    needs += [(len(by_stage.get(quotas._stage(s), [])), 1, s) for s in rule_set.get("coverage", [])]
+    needs += [(len(by_stage.get(quotas.stage_key(s), [])), 1, s) for s in rule_set.get("coverage", [])]
     for _, kind, need in sorted(needs, key=lambda n: (n[0], n[1])):
         if kind == 0:
             k, e = need, entries[need]
@@ -182,9 +182,9 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
                 pick(c, f"满足最少名额：{quotas.label(e)}")
             if plan.counts[k] < e["min"]:
                 unmet.append(_unmet("quota.min", f"{quotas.label(e)} 至少推荐 {e['min']} 件，只能建议 {plan.counts[k]} 件",
-                                    quotas._key(e), by_key[k], plan, picked_ids, [c for c in refused if k in c.keys]))
+                                    quotas.key_fields(e), by_key[k], plan, picked_ids, [c for c in refused if k in c.keys]))
             continue
-        want = quotas._stage(need)
+        want = quotas.stage_key(need)
         if any(c.stage == want for c in plan.picked):
             continue
         if not any(pick(c, f"满足学段覆盖：{want}") for c in by_stage.get(want, [])):
@@ -214,7 +214,7 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
         "suggested": [_row(c) | {"why": c.why} for c in suggested],
         "not_suggested": [_row(c) | {"rule": c.rule, "reason": c.reason} for c in left],
         "unmet": unmet,
-        "entries": [{**quotas._key(e), "label": quotas.label(e), "max": e["max"], "min": e["min"], "used": plan.counts[k]}
+        "entries": [{**quotas.key_fields(e), "label": quotas.label(e), "max": e["max"], "min": e["min"], "used": plan.counts[k]}
                     for k, e in enumerate(entries)],
         "changes": {"recommend": sorted(chosen - recommended), "withdraw": sorted(recommended - chosen)},
     }
