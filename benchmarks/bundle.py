@@ -18,7 +18,6 @@ import argparse
 import hashlib
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import video_sizes  # noqa: E402
 
 MB, GB = 2**20, 2**30
 CAMPAIGN = "bench"
@@ -42,14 +43,7 @@ SETUP = "setup.json"
 # --- setup (not timed) ---------------------------------------------------------------------------
 
 def plan(gb: float, seed: int = 2025) -> list[int]:
-    rng = random.Random(seed)
-    target = int(gb * GB)
-    sizes = [rng.randrange(900 * MB, GB + 64 * MB) for _ in range(min(2, int(gb / 1.5)))]
-    hi = min(400 * MB, max(target // 3, 2 * MB))
-    lo = min(50 * MB, hi // 2)
-    while sum(sizes) < target:
-        sizes.append(rng.randrange(lo, hi))
-    return sizes
+    return video_sizes(gb, seed)  # the ingest benchmark's workload shape
 
 
 def generate(share: Path, sizes: list[int]) -> int:

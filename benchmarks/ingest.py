@@ -41,8 +41,8 @@ GOAL_PEAK_MB = 200
 
 # --- the tree --------------------------------------------------------------------------
 
-def plan(gb: float, seed: int = 2024) -> list[dict]:
-    """Packages whose videos add up to at least GB: 50-400 MB, plus one of ~1 GB per 1.5 GB (two at most)."""
+def video_sizes(gb: float, seed: int) -> list[int]:
+    """Video sizes adding up to at least GB: 50-400 MB, plus one of ~1 GB per 1.5 GB (two at most)."""
     rng = random.Random(seed)
     target = int(gb * GB)
     sizes = [rng.randrange(900 * MB, GB + 64 * MB) for _ in range(min(2, int(gb / 1.5)))]
@@ -50,6 +50,12 @@ def plan(gb: float, seed: int = 2024) -> list[dict]:
     lo = min(50 * MB, hi // 2)
     while sum(sizes) < target:
         sizes.append(rng.randrange(lo, hi))
+    return sizes
+
+
+def plan(gb: float, seed: int = 2024) -> list[dict]:
+    """Packages holding those videos, about 60 % of the bytes in folders and 40 % in ZIPs."""
+    sizes = video_sizes(gb, seed)
     packages, in_dirs, in_zips = [], 0, 0
     for i, size in enumerate(sorted(sizes, reverse=True)):
         whole = in_dirs + in_zips + size
