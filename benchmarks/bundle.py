@@ -12,6 +12,7 @@ export/baseline and receive/baseline (goal for export >= 0.7) and peak memory: t
 own VmHWM, its worker processes' largest VmHWM, and the whole process tree's RSS sampled every
 50 ms (goal < 200 MB). MB is 2^20 bytes. Reports numbers; never fails on them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,6 +43,7 @@ SETUP = "setup.json"
 
 # --- setup (not timed) ---------------------------------------------------------------------------
 
+
 def plan(gb: float, seed: int = 2025) -> list[int]:
     return video_sizes(gb, seed)  # the ingest benchmark's workload shape
 
@@ -70,7 +72,9 @@ def setup(workdir: Path, gb: float) -> dict:
         info = json.loads(marker.read_text())
         if info["gb"] == gb:
             return dict(info, reused=True)
-    from workflows import campaigns, ingest, keys, review
+    from workflows import campaigns, keys
+    from workflows.ingest import importer as ingest
+    from workflows.review import decide as review
     from workflows.station import Station
 
     for name in ("county", "city-keys", "share", "out", "city"):
@@ -91,17 +95,24 @@ def setup(workdir: Path, gb: float) -> dict:
     keys.export_public(county, workdir / "county.pub")
     keys.export_public(city, workdir / "city.pub")
     keys.trust(county, workdir / "city.pub", "recipient")
-    info = {"gb": gb, "bytes": summary.bytes, "files": summary.files, "works": len(ids),
-            "setup_seconds": round(time.perf_counter() - start, 1)}
+    info = {
+        "gb": gb,
+        "bytes": summary.bytes,
+        "files": summary.files,
+        "works": len(ids),
+        "setup_seconds": round(time.perf_counter() - start, 1),
+    }
     marker.write_text(json.dumps(info))
     return dict(info, reused=False)
 
 
 # --- the steps (each in a child process) ------------------------------------------------------------
 
+
 def recommended_files(workdir: Path) -> list[tuple[Path, int]]:
-    from workflows import export
+    from workflows.bundles import export
     from workflows.station import Station
+
     county = Station.open(workdir / "county" / "station.db")
     subs = export.recommended(county.db(), 1)
     return [(county.objects.path(f["sha256"]), f["size"]) for s in subs for f in s["files"]]
@@ -121,12 +132,13 @@ def step_baseline(workdir: Path, workers: int | None) -> dict:
 
 
 def step_export(workdir: Path, workers: int | None) -> dict:
-    from workflows import export
+    from workflows.bundles import export
     from workflows.station import Station
+
     county = Station.open(workdir / "county" / "station.db")
     out = workdir / "out"
     shutil.rmtree(out, ignore_errors=True)
-    county.db().execute("DELETE FROM exports")    # every run is the first bundle to the city
+    county.db().execute("DELETE FROM exports")  # every run is the first bundle to the city
     start = time.perf_counter()
     r = export.export(county, CAMPAIGN, "4199", out, COUNTY_PASS, workers=workers)
     seconds = time.perf_counter() - start
@@ -135,8 +147,10 @@ def step_export(workdir: Path, workers: int | None) -> dict:
 
 
 def step_receive(workdir: Path, workers: int | None) -> dict:
-    from workflows import keys, receive
+    from workflows import keys
+    from workflows.bundles import receive
     from workflows.station import Station
+
     home = workdir / "city"
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(workdir / "city-keys", home)
@@ -172,7 +186,7 @@ class TreeSampler:
         me = os.getpid()
         own = _cmdline(me)
         while not self._stop.is_set():
-            children = [pid for pid in _descendants(me) if _cmdline(pid) != own]   # not yet exec'd: shares our pages
+            children = [pid for pid in _descendants(me) if _cmdline(pid) != own]  # not yet exec'd: shares our pages
             total = _status(me).get("VmRSS", 0)
             for pid in children:
                 st = _status(pid)
@@ -223,8 +237,12 @@ def _descendants(root: int) -> list[int]:
 def run_step(name: str, workdir: Path, workers: int | None) -> dict:
     with TreeSampler() as sampler:
         result = STEPS[name](workdir, workers)
-    return dict(result, peak_mb=_status(os.getpid())["VmHWM"] / 1024, worker_peak_mb=sampler.worker_hwm_kb / 1024,
-                tree_peak_mb=sampler.peak_tree_kb / 1024)
+    return dict(
+        result,
+        peak_mb=_status(os.getpid())["VmHWM"] / 1024,
+        worker_peak_mb=sampler.worker_hwm_kb / 1024,
+        tree_peak_mb=sampler.peak_tree_kb / 1024,
+    )
 
 
 def measure(name: str, workdir: Path, workers: int | None) -> dict:
@@ -243,25 +261,39 @@ def measure(name: str, workdir: Path, workers: int | None) -> dict:
 
 # --- report --------------------------------------------------------------------------------------
 
+
 def print_table(info: dict, runs: dict) -> dict:
     made = "reused" if info["reused"] else f"set up in {info['setup_seconds']:.0f} s"
     print(f"campaign: {info['bytes'] / GB:.2f} GB in {info['files']} files, {info['works']} recommended works ({made})")
     print(f"{'step':<26}{'seconds':>9}{'MB/s':>9}{'peak MB':>9}{'worker MB':>10}{'tree MB':>9}{'GB':>7}")
-    for label, key in (("warm-up (not compared)", "warmup"), ("baseline: read + sha256", "baseline"),
-                       ("export", "export"), ("receive", "receive"), ("baseline (after ours)", "baseline_again")):
+    for label, key in (
+        ("warm-up (not compared)", "warmup"),
+        ("baseline: read + sha256", "baseline"),
+        ("export", "export"),
+        ("receive", "receive"),
+        ("baseline (after ours)", "baseline_again"),
+    ):
         s = runs[key]
-        print(f"{label:<26}{s['seconds']:>9.2f}{s['mb_s']:>9.1f}{s['peak_mb']:>9.1f}{s['worker_peak_mb']:>10.1f}"
-              f"{s['tree_peak_mb']:>9.1f}{s['bytes'] / GB:>7.2f}")
+        print(
+            f"{label:<26}{s['seconds']:>9.2f}{s['mb_s']:>9.1f}{s['peak_mb']:>9.1f}{s['worker_peak_mb']:>10.1f}"
+            f"{s['tree_peak_mb']:>9.1f}{s['bytes'] / GB:>7.2f}"
+        )
     base = runs["baseline"]["mb_s"]
     ratios = {k: runs[k]["mb_s"] / base if base else 0.0 for k in ("export", "receive")}
     again = runs["baseline_again"]["mb_s"]
-    print(f"export throughput ratio (export / baseline) = {ratios['export']:.2f}  (goal >= {GOAL_EXPORT_RATIO}); "
-          f"vs baseline after ours = {runs['export']['mb_s'] / again:.2f}")
-    print(f"receive throughput ratio (receive / baseline) = {ratios['receive']:.2f}; "
-          f"vs baseline after ours = {runs['receive']['mb_s'] / again:.2f}")
+    print(
+        f"export throughput ratio (export / baseline) = {ratios['export']:.2f}  (goal >= {GOAL_EXPORT_RATIO}); "
+        f"vs baseline after ours = {runs['export']['mb_s'] / again:.2f}"
+    )
+    print(
+        f"receive throughput ratio (receive / baseline) = {ratios['receive']:.2f}; "
+        f"vs baseline after ours = {runs['receive']['mb_s'] / again:.2f}"
+    )
     peak = max(runs[k]["tree_peak_mb"] for k in ("export", "receive"))
-    print(f"peak memory of export/receive, whole process tree (main + workers, RSS sampled) = {peak:.0f} MB "
-          f"(goal < {GOAL_PEAK_MB} MB)")
+    print(
+        f"peak memory of export/receive, whole process tree (main + workers, RSS sampled) = {peak:.0f} MB "
+        f"(goal < {GOAL_PEAK_MB} MB)"
+    )
     print("(peak MB: the step's own VmHWM; worker MB: the largest worker's VmHWM; tree MB: sampled sum of RSS)")
     if runs["export"]["bytes"] < runs["baseline"]["bytes"]:
         print("WARNING: export packed fewer bytes than the baseline read")
@@ -287,23 +319,37 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_step(args.step, args.workdir, args.workers)))
         return 0
     created = args.workdir is None
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bundle-bench-", dir=ROOT.parent
-                                                    if Path(tempfile.gettempdir()).stat().st_dev != ROOT.stat().st_dev
-                                                    else None))
+    workdir = args.workdir or Path(
+        tempfile.mkdtemp(
+            prefix="bundle-bench-",
+            dir=ROOT.parent if Path(tempfile.gettempdir()).stat().st_dev != ROOT.stat().st_dev else None,
+        )
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         info = setup(workdir, args.gb)
-        runs = {"warmup": measure("baseline", workdir, args.workers),
-                "baseline": measure("baseline", workdir, args.workers),
-                "export": measure("export", workdir, args.workers),
-                "receive": measure("receive", workdir, args.workers)}
+        runs = {
+            "warmup": measure("baseline", workdir, args.workers),
+            "baseline": measure("baseline", workdir, args.workers),
+            "export": measure("export", workdir, args.workers),
+            "receive": measure("receive", workdir, args.workers),
+        }
         shutil.rmtree(workdir / "city", ignore_errors=True)
         runs["baseline_again"] = measure("baseline", workdir, args.workers)
         if args.json:
             base = runs["baseline"]["mb_s"]
-            print(json.dumps({"setup": info, **runs, "export_ratio": runs["export"]["mb_s"] / base,
-                              "receive_ratio": runs["receive"]["mb_s"] / base,
-                              "goals": {"export_ratio": GOAL_EXPORT_RATIO, "peak_mb": GOAL_PEAK_MB}}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "setup": info,
+                        **runs,
+                        "export_ratio": runs["export"]["mb_s"] / base,
+                        "receive_ratio": runs["receive"]["mb_s"] / base,
+                        "goals": {"export_ratio": GOAL_EXPORT_RATIO, "peak_mb": GOAL_PEAK_MB},
+                    },
+                    indent=2,
+                )
+            )
         else:
             print_table(info, runs)
     finally:

@@ -18,6 +18,7 @@ bigger ones; never encoding long files). In the same run it measures:
 Reports numbers; never fails on them. Other load on the machine shows in the printed load
 averages; repeat the run when they are high.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workflows import analyse, campaigns, checks, ingest, probe  # noqa: E402
+from workflows import campaigns
+from workflows.checks import run as checks
+from workflows.checks.media import (
+    analyse,
+    probe,  # noqa: E402
+)
+from workflows.ingest import importer as ingest
 from workflows.station import Station  # noqa: E402
 
 PROFILE = "after-school-2024"
@@ -57,6 +64,7 @@ GOAL_BATCH = 0.7
 
 # --- media -----------------------------------------------------------------------------
 
+
 def ffmpeg(*args: str, cwd: Path | None = None) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True, cwd=cwd)
 
@@ -70,13 +78,47 @@ class Media:
         self.made: dict[tuple[int, str], Path] = {}
         self.segment = folder / "segment.mp4"
         start = time.perf_counter()
-        ffmpeg("-f", "lavfi", "-i", f"testsrc2=s=1920x1080:r=25:d={SEGMENT_SECONDS}",
-               "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:d={SEGMENT_SECONDS}",
-               "-map", "0:v", "-map", "1:a", "-pix_fmt", "yuv420p",
-               "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high",
-               "-x264-params", STREAMS[stream], "-b:v", "8M", "-minrate", "8M", "-maxrate", "8M",
-               "-bufsize", "8M", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart",
-               str(self.segment))
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=s=1920x1080:r=25:d={SEGMENT_SECONDS}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:d={SEGMENT_SECONDS}",
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-profile:v",
+            "high",
+            "-x264-params",
+            STREAMS[stream],
+            "-b:v",
+            "8M",
+            "-minrate",
+            "8M",
+            "-maxrate",
+            "8M",
+            "-bufsize",
+            "8M",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-ac",
+            "2",
+            "-movflags",
+            "+faststart",
+            str(self.segment),
+        )
         self.encode_seconds = time.perf_counter() - start
         self.copy_seconds = 0.0
 
@@ -97,8 +139,21 @@ class Media:
             count = max(1, round(mb * MB / segment_bytes))
             listing = out.with_suffix(".txt")
             listing.write_text(f"file '{self.segment.name}'\n" * count, encoding="utf-8")
-            ffmpeg("-f", "concat", "-safe", "0", "-i", listing.name, "-map", "0", "-c", "copy", *label, out.name,
-                   cwd=self.folder)
+            ffmpeg(
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                listing.name,
+                "-map",
+                "0",
+                "-c",
+                "copy",
+                *label,
+                out.name,
+                cwd=self.folder,
+            )
             listing.unlink()
         self.copy_seconds += time.perf_counter() - start
         self.made[key] = out
@@ -106,6 +161,7 @@ class Media:
 
 
 # --- timing ----------------------------------------------------------------------------
+
 
 def timed(fn, *args, **kwargs) -> tuple[dict, object]:
     """Wall seconds and CPU seconds (this process plus the children it waited for) of one call."""
@@ -116,14 +172,18 @@ def timed(fn, *args, **kwargs) -> tuple[dict, object]:
     wall = time.perf_counter() - start
     after_self = resource.getrusage(resource.RUSAGE_SELF)
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = sum(getattr(a, f) - getattr(b, f) for a, b in ((after_self, before_self), (after_children, before_children))
-              for f in ("ru_utime", "ru_stime"))
+    cpu = sum(
+        getattr(a, f) - getattr(b, f)
+        for a, b in ((after_self, before_self), (after_children, before_children))
+        for f in ("ru_utime", "ru_stime")
+    )
     return {"seconds": wall, "cpu": cpu}, value
 
 
 def plain_decode(path: Path) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-f", "null", "-"], check=True, stdin=subprocess.DEVNULL
+    )
 
 
 def plain_decodes(paths: list[Path]) -> None:
@@ -132,6 +192,7 @@ def plain_decodes(paths: list[Path]) -> None:
 
 
 # --- 1. tier M per file size -------------------------------------------------------------
+
 
 def ladder_sizes(max_mb: int) -> list[int]:
     sizes = [mb for mb in LADDER_MB if mb <= max_mb]
@@ -152,26 +213,50 @@ def stored_twin(path: Path) -> Path:
 def metadata_tier(files: dict[int, Path], repeat: int) -> dict:
     """probe.metadata on each file named NAME.mp4 (as the teacher sent it) and as the station stores it."""
     probe.metadata(files[min(files)])  # loads libmediainfo; not counted
-    paths = {(mb, how): path if how == "named" else stored_twin(path) for mb, path in files.items()
-             for how in ("named", "stored")}
+    paths = {
+        (mb, how): path if how == "named" else stored_twin(path)
+        for mb, path in files.items()
+        for how in ("named", "stored")
+    }
     times: dict[tuple[int, str], list[float]] = {key: [] for key in paths}
     for _ in range(repeat):  # round robin, so other load on the machine falls on every file alike
         for key, path in paths.items():
             start = time.perf_counter()
             probe.metadata(path)
             times[key].append(time.perf_counter() - start)
-    rows = [{"mb": mb, "bytes": path.stat().st_size,
-             **{how: {"first": times[mb, how][0], "median": statistics.median(times[mb, how]), "max": max(times[mb, how])}
-                for how in ("named", "stored")}}
-            for mb, path in files.items()]
+    rows = [
+        {
+            "mb": mb,
+            "bytes": path.stat().st_size,
+            **{
+                how: {
+                    "first": times[mb, how][0],
+                    "median": statistics.median(times[mb, how]),
+                    "max": max(times[mb, how]),
+                }
+                for how in ("named", "stored")
+            },
+        }
+        for mb, path in files.items()
+    ]
     m = probe.metadata(files[max(files)])
-    return {"rows": rows, "repeat": repeat, "load": os.getloadavg(),
-            **{how: {"flatness": rows[-1][how]["median"] / rows[0][how]["median"],
-                     "worst": max(r[how]["max"] for r in rows)} for how in ("named", "stored")},
-            "largest_duration": m["general"]["duration"]}
+    return {
+        "rows": rows,
+        "repeat": repeat,
+        "load": os.getloadavg(),
+        **{
+            how: {
+                "flatness": rows[-1][how]["median"] / rows[0][how]["median"],
+                "worst": max(r[how]["max"] for r in rows),
+            }
+            for how in ("named", "stored")
+        },
+        "largest_duration": m["general"]["duration"],
+    }
 
 
 # --- 2. the deep pass on one file ----------------------------------------------------------
+
 
 def deep_pass(path: Path, repeat: int) -> dict:
     m = probe.metadata(path)
@@ -182,18 +267,33 @@ def deep_pass(path: Path, repeat: int) -> dict:
         deep.append(t)
     mid = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp:
-        tiers = {"M": timed(probe.metadata, path)[0], "P": timed(probe.packets, path)[0],
-                 "T": timed(analyse.title_card, path, m, Path(tmp) / "thumb.jpg")[0]}
-    return {"file": path.name, "tiers": tiers, "bytes": path.stat().st_size, "duration": m["general"]["duration"], "repeat": repeat,
-            "plain": plain, "deep": deep,
-            "plain_seconds": mid(plain, "seconds"), "deep_seconds": mid(deep, "seconds"),
-            "plain_cpu": mid(plain, "cpu"), "deep_cpu": mid(deep, "cpu"),
-            "ratio": mid(deep, "seconds") / mid(plain, "seconds"),
-            "cpu_ratio": mid(deep, "cpu") / mid(plain, "cpu") if mid(plain, "cpu") else 0.0,
-            "errors": result.get("error_count"), "timed_out": result.get("timed_out"), "load": os.getloadavg()}
+        tiers = {
+            "M": timed(probe.metadata, path)[0],
+            "P": timed(probe.packets, path)[0],
+            "T": timed(analyse.title_card, path, m, Path(tmp) / "thumb.jpg")[0],
+        }
+    return {
+        "file": path.name,
+        "tiers": tiers,
+        "bytes": path.stat().st_size,
+        "duration": m["general"]["duration"],
+        "repeat": repeat,
+        "plain": plain,
+        "deep": deep,
+        "plain_seconds": mid(plain, "seconds"),
+        "deep_seconds": mid(deep, "seconds"),
+        "plain_cpu": mid(plain, "cpu"),
+        "deep_cpu": mid(deep, "cpu"),
+        "ratio": mid(deep, "seconds") / mid(plain, "seconds"),
+        "cpu_ratio": mid(deep, "cpu") / mid(plain, "cpu") if mid(plain, "cpu") else 0.0,
+        "errors": result.get("error_count"),
+        "timed_out": result.get("timed_out"),
+        "load": os.getloadavg(),
+    }
 
 
 # --- 3. the whole deep check of 8 works ------------------------------------------------------
+
 
 class TierClock:
     """Seconds each tier spent, summed over the worker threads, from checks.run's progress reports."""
@@ -231,8 +331,10 @@ def deep_check(media: Media, workdir: Path, batch_mb: int, jobs: int) -> dict:
     shas = [r[0] for r in db.execute("SELECT sha256 FROM files WHERE kind = 'video' ORDER BY path")]
     paths = [station.objects.path(sha) for sha in shas]
     if len(paths) != BATCH_FILES:
-        raise SystemExit(f"expected {BATCH_FILES} imported videos, got {len(paths)} "
-                         f"(submissions {imported.submissions}, rejected {imported.rejected})")
+        raise SystemExit(
+            f"expected {BATCH_FILES} imported videos, got {len(paths)} "
+            f"(submissions {imported.submissions}, rejected {imported.rejected})"
+        )
     durations = [probe.metadata(p)["general"]["duration"] for p in paths]
 
     before, _ = timed(plain_decodes, paths)
@@ -240,16 +342,30 @@ def deep_check(media: Media, workdir: Path, batch_mb: int, jobs: int) -> dict:
     ours, summary = timed(checks.run, station, deep=True, jobs=jobs, progress=clock)
     after, _ = timed(plain_decodes, paths)
     baseline = (before["seconds"] + after["seconds"]) / 2
-    return {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "media_seconds": sum(durations),
-            "jobs": jobs, "cpus": os.cpu_count(), "before": before, "ours": ours, "after": after,
-            "ratio": ours["seconds"] / baseline, "ratio_before": ours["seconds"] / before["seconds"],
-            "ratio_after": ours["seconds"] / after["seconds"],
-            "measured": summary.measured, "cached": summary.cached, "findings": summary.findings,
-            "tiers": clock.totals(), "load": os.getloadavg(),
-            "paths": [str(p) for p in paths], "originals": [str(p) for p in originals]}
+    return {
+        "files": len(paths),
+        "bytes": sum(p.stat().st_size for p in paths),
+        "media_seconds": sum(durations),
+        "jobs": jobs,
+        "cpus": os.cpu_count(),
+        "before": before,
+        "ours": ours,
+        "after": after,
+        "ratio": ours["seconds"] / baseline,
+        "ratio_before": ours["seconds"] / before["seconds"],
+        "ratio_after": ours["seconds"] / after["seconds"],
+        "measured": summary.measured,
+        "cached": summary.cached,
+        "findings": summary.findings,
+        "tiers": clock.totals(),
+        "load": os.getloadavg(),
+        "paths": [str(p) for p in paths],
+        "originals": [str(p) for p in originals],
+    }
 
 
 # --- 4. MediaConch against tier M ---------------------------------------------------------------
+
 
 def mediaconch_row(label: str, files: list[Path], home: Path, warmup: Path) -> dict:
     row = {"label": label, "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
@@ -270,15 +386,31 @@ def mediaconch_row(label: str, files: list[Path], home: Path, warmup: Path) -> d
     if done.returncode or len(verdicts) != len(files):
         return dict(row, skipped=f"mediaconch failed (exit {done.returncode}): {done.stderr.strip()[:200]}")
     ours, _ = timed(lambda: [probe.metadata(f) for f in files])
-    fresh, _ = timed(subprocess.run, [sys.executable, "-c", "import sys; from workflows import probe; "
-                                      "[probe.metadata(p) for p in sys.argv[1:]]", *map(str, files)],
-                     cwd=ROOT, check=True)
-    return dict(row, mediaconch=theirs, ours=ours, ours_fresh_process=fresh, load=os.getloadavg(),
-                verdicts={v: verdicts.count(v) for v in sorted(set(verdicts))},
-                ratio=ours["seconds"] / theirs["seconds"], ratio_fresh=fresh["seconds"] / theirs["seconds"])
+    fresh, _ = timed(
+        subprocess.run,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from workflows import probe; [probe.metadata(p) for p in sys.argv[1:]]",
+            *map(str, files),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    return dict(
+        row,
+        mediaconch=theirs,
+        ours=ours,
+        ours_fresh_process=fresh,
+        load=os.getloadavg(),
+        verdicts={v: verdicts.count(v) for v in sorted(set(verdicts))},
+        ratio=ours["seconds"] / theirs["seconds"],
+        ratio_fresh=fresh["seconds"] / theirs["seconds"],
+    )
 
 
 # --- report ------------------------------------------------------------------------------------
+
 
 def load(r: dict) -> str:
     return f"load average {r['load'][0]:.1f}"
@@ -287,57 +419,83 @@ def load(r: dict) -> str:
 def print_table(r: dict) -> None:
     g = r["generation"]
     print(f"segment: 10 s 1080p25 H.264 High 8 Mbps + AAC, x264 {r['stream']} ({STREAMS[r['stream']]})")
-    print(f"machine: {r['cpus']} CPUs; load average {r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after; "
-          f"segment encoded in {g['encode_seconds']:.1f} s, stream copies took {g['copy_seconds']:.1f} s")
+    print(
+        f"machine: {r['cpus']} CPUs; load average {r['load_before'][0]:.1f} before, {r['load_after'][0]:.1f} after; "
+        f"segment encoded in {g['encode_seconds']:.1f} s, stream copies took {g['copy_seconds']:.1f} s"
+    )
 
     m = r["metadata"]
     print(f"\n1. tier M (probe.metadata) per file, {m['repeat']} calls each, warm page cache; {load(m)}")
     print(f"{'':>18}{'named NAME.mp4':^27}{'as stored (no extension)':^27}")
     print(f"{'file':>9}{'MB':>9}" + f"{'first s':>9}{'median s':>9}{'max s':>9}" * 2)
     for row in m["rows"]:
-        print(f"{str(row['mb']) + ' MB':>9}{row['bytes'] / MB:>9.1f}" +
-              "".join(f"{row[how]['first']:>9.4f}{row[how]['median']:>9.4f}{row[how]['max']:>9.4f}"
-                      for how in ("named", "stored")))
+        print(
+            f"{str(row['mb']) + ' MB':>9}{row['bytes'] / MB:>9.1f}"
+            + "".join(
+                f"{row[how]['first']:>9.4f}{row[how]['median']:>9.4f}{row[how]['max']:>9.4f}"
+                for how in ("named", "stored")
+            )
+        )
     for how, label in (("named", "named .mp4"), ("stored", "as stored")):
-        print(f"{label}: largest / smallest median = {m[how]['flatness']:.2f} (goal: flat); slowest call = "
-              f"{m[how]['worst']:.4f} s (goal < {GOAL_M_SECONDS} s)")
+        print(
+            f"{label}: largest / smallest median = {m[how]['flatness']:.2f} (goal: flat); slowest call = "
+            f"{m[how]['worst']:.4f} s (goal < {GOAL_M_SECONDS} s)"
+        )
     print(f"(the largest file lasts {m['largest_duration'] / 60:.1f} min; checks.run reads files as stored)")
 
     d = r["deep"]
-    print(f"\n2. tier V (analyse.deep) against `ffmpeg -i f -f null -`: {d['file']}, {d['bytes'] / MB:.0f} MB, "
-          f"{d['duration']:.0f} s, median of {d['repeat']}; {load(d)}")
+    print(
+        f"\n2. tier V (analyse.deep) against `ffmpeg -i f -f null -`: {d['file']}, {d['bytes'] / MB:.0f} MB, "
+        f"{d['duration']:.0f} s, median of {d['repeat']}; {load(d)}"
+    )
     print(f"{'step':<22}{'wall s':>9}{'cpu s':>9}")
     print(f"{'plain decode':<22}{d['plain_seconds']:>9.2f}{d['plain_cpu']:>9.2f}")
     print(f"{'deep pass':<22}{d['deep_seconds']:>9.2f}{d['deep_cpu']:>9.2f}")
     print(f"deep / plain = {d['ratio']:.2f} wall (goal <= {GOAL_DEEP}), {d['cpu_ratio']:.2f} CPU")
-    print("the other tiers on this file (each once, as checks.run --deep also runs them): " +
-          ", ".join(f"{t} {c['seconds']:.2f} s wall, {c['cpu']:.2f} s cpu" for t, c in d["tiers"].items()))
+    print(
+        "the other tiers on this file (each once, as checks.run --deep also runs them): "
+        + ", ".join(f"{t} {c['seconds']:.2f} s wall, {c['cpu']:.2f} s cpu" for t, c in d["tiers"].items())
+    )
     if d["errors"] or d["timed_out"]:
         print(f"WARNING: the deep pass reported {d['errors']} error lines, timed out: {d['timed_out']}")
 
     b = r["batch"]
-    print(f"\n3. checks.run(deep=True, jobs={b['jobs']}) on {b['files']} works, {b['bytes'] / MB:.0f} MB, "
-          f"{b['media_seconds'] / 60:.1f} min of video, against the plain decodes one after another; {load(b)}")
+    print(
+        f"\n3. checks.run(deep=True, jobs={b['jobs']}) on {b['files']} works, {b['bytes'] / MB:.0f} MB, "
+        f"{b['media_seconds'] / 60:.1f} min of video, against the plain decodes one after another; {load(b)}"
+    )
     print(f"{'step':<28}{'wall s':>9}{'cpu s':>9}{'cores busy':>12}")
-    for label, key in (("plain decodes (before)", "before"), ("checks.run deep", "ours"), ("plain decodes (after)", "after")):
+    for label, key in (
+        ("plain decodes (before)", "before"),
+        ("checks.run deep", "ours"),
+        ("plain decodes (after)", "after"),
+    ):
         s = b[key]
         print(f"{label:<28}{s['seconds']:>9.2f}{s['cpu']:>9.2f}{s['cpu'] / s['seconds']:>12.2f}")
     tiers = ", ".join(f"{t} {s:.1f} s" for t, s in sorted(b["tiers"].items(), key=lambda kv: -kv[1]))
     print(f"tier wall time summed over workers: {tiers}; measured {b['measured']}, findings {b['findings']}")
-    print(f"deep check / plain decodes = {b['ratio']:.2f} (before {b['ratio_before']:.2f}, after {b['ratio_after']:.2f}; "
-          f"goal <= {GOAL_BATCH} on 2 cores); CPU {b['ours']['cpu'] / ((b['before']['cpu'] + b['after']['cpu']) / 2):.2f}")
+    print(
+        f"deep check / plain decodes = {b['ratio']:.2f} (before {b['ratio_before']:.2f}, after {b['ratio_after']:.2f}; "
+        f"goal <= {GOAL_BATCH} on 2 cores); CPU {b['ours']['cpu'] / ((b['before']['cpu'] + b['after']['cpu']) / 2):.2f}"
+    )
 
     print("\n4. mediaconch -p mediaconch-after-school.xml -fc FILES... against tier M on the same files")
-    print(f"{'files':<30}{'MB':>6}{'mediaconch s':>13}{'its cpu':>8}{'ours s':>8}{'ours cpu':>9}{'ratio':>7}"
-          f"{'ours+python s':>14}{'ratio':>7}")
+    print(
+        f"{'files':<30}{'MB':>6}{'mediaconch s':>13}{'its cpu':>8}{'ours s':>8}{'ours cpu':>9}{'ratio':>7}"
+        f"{'ours+python s':>14}{'ratio':>7}"
+    )
     for row in r["mediaconch"]:
         head = f"{row['label']:<30}{row['bytes'] / MB:>6.0f}"
         if "skipped" in row:
             print(f"{head}  skipped: {row['skipped']}")
             continue
-        print(f"{head}{row['mediaconch']['seconds']:>13.3f}{row['mediaconch']['cpu']:>8.3f}{row['ours']['seconds']:>8.3f}"
-              f"{row['ours']['cpu']:>9.3f}{row['ratio']:>7.2f}{row['ours_fresh_process']['seconds']:>14.3f}{row['ratio_fresh']:>7.2f}")
-    print("ratio = ours / mediaconch, wall (goal < 1); ours+python = tier M in a fresh Python process, start-up included")
+        print(
+            f"{head}{row['mediaconch']['seconds']:>13.3f}{row['mediaconch']['cpu']:>8.3f}{row['ours']['seconds']:>8.3f}"
+            f"{row['ours']['cpu']:>9.3f}{row['ratio']:>7.2f}{row['ours_fresh_process']['seconds']:>14.3f}{row['ratio_fresh']:>7.2f}"
+        )
+    print(
+        "ratio = ours / mediaconch, wall (goal < 1); ours+python = tier M in a fresh Python process, start-up included"
+    )
 
 
 def log(message: str) -> None:
@@ -355,9 +513,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deep-mb", type=int, help="size of the deep-pass file (default 100; quick 10)")
     parser.add_argument("--batch-mb", type=int, help="size of each of the 8 works (default 100; quick 5)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="checks.run workers (default: CPUs)")
-    parser.add_argument("--repeat", type=int, help="timed calls per measurement (default 3, tier M 5; quick 1, tier M 3)")
-    parser.add_argument("--stream", choices=sorted(STREAMS), default="ultrafast",
-                        help="x264 features of the generated video (default ultrafast; typical: CABAC, deblocking, B-frames)")
+    parser.add_argument(
+        "--repeat", type=int, help="timed calls per measurement (default 3, tier M 5; quick 1, tier M 3)"
+    )
+    parser.add_argument(
+        "--stream",
+        choices=sorted(STREAMS),
+        default="ultrafast",
+        help="x264 features of the generated video (default ultrafast; typical: CABAC, deblocking, B-frames)",
+    )
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -395,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
             mediaconch_row(f"{ladder_label}, .mp4", list(ladder.values()), home, warmup),
             mediaconch_row(f"{ladder_label}, stored", [stored_twin(p) for p in ladder.values()], home, warmup),
             mediaconch_row("3's 8 works, .mp4", [Path(p) for p in r["batch"]["originals"]], home, warmup),
-            mediaconch_row("3's 8 works, stored", [Path(p) for p in r["batch"]["paths"]], home, warmup)]
+            mediaconch_row("3's 8 works, stored", [Path(p) for p in r["batch"]["paths"]], home, warmup),
+        ]
         r["generation"] = {"encode_seconds": media.encode_seconds, "copy_seconds": media.copy_seconds}
         r["load_after"] = os.getloadavg()
         r["goals"] = {"m_seconds": GOAL_M_SECONDS, "deep_ratio": GOAL_DEEP, "batch_ratio": GOAL_BATCH}

@@ -10,6 +10,7 @@ output before the next step, so every step but the warm-up writes into freed blo
 thin-provisioned disks first-touch writes are several times slower. Reports numbers; never
 fails on them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,6 +41,7 @@ GOAL_PEAK_MB = 200
 
 
 # --- the tree --------------------------------------------------------------------------
+
 
 def video_sizes(gb: float, seed: int) -> list[int]:
     """Video sizes adding up to at least GB: 50-400 MB, plus one of ~1 GB per 1.5 GB (two at most)."""
@@ -121,15 +123,20 @@ def ensure_tree(workdir: Path, gb: float) -> dict:
     start = time.perf_counter()
     total = generate(workdir / "tree", packages)
     os.sync()
-    info = {"gb": gb, "bytes": total, "packages": len(packages),
-            "archives": sum(p["zip"] for p in packages),
-            "folder_share": sum(p["size"] for p in packages if not p["zip"]) / sum(p["size"] for p in packages),
-            "generation_seconds": round(time.perf_counter() - start, 2)}
+    info = {
+        "gb": gb,
+        "bytes": total,
+        "packages": len(packages),
+        "archives": sum(p["zip"] for p in packages),
+        "folder_share": sum(p["size"] for p in packages if not p["zip"]) / sum(p["size"] for p in packages),
+        "generation_seconds": round(time.perf_counter() - start, 2),
+    }
     manifest.write_text(json.dumps(info))
     return dict(info, reused=False)
 
 
 # --- the two contenders (run in child processes) ---------------------------------------
+
 
 def copy(src, dest: Path) -> int:
     digest = hashlib.sha256()
@@ -168,7 +175,8 @@ def baseline(workdir: Path) -> dict:
 
 def ours(workdir: Path) -> dict:
     sys.path.insert(0, str(ROOT))
-    from workflows import campaigns, ingest
+    from workflows import campaigns
+    from workflows.ingest import importer as ingest
     from workflows.station import Station
 
     home = workdir / "station"
@@ -178,8 +186,13 @@ def ours(workdir: Path) -> dict:
     start = time.perf_counter()
     summary = ingest.run(station, [str(workdir / "tree")], "bench")
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "bytes": summary.bytes, "files": summary.files,
-            "submissions": summary.submissions, "rejected": summary.rejected}
+    return {
+        "seconds": seconds,
+        "bytes": summary.bytes,
+        "files": summary.files,
+        "submissions": summary.submissions,
+        "rejected": summary.rejected,
+    }
 
 
 def own_peak_mb() -> float:
@@ -195,8 +208,11 @@ def measure(step: str, workdir: Path) -> dict:
     """Run STEP in a child: its result, its own peak RSS, and ru_maxrss as wait4 reports it."""
     log(f"{step} ...")
     os.sync()  # nobody pays for another step's (or the generator's) dirty pages
-    child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), f"--{step}-only",
-                              "--workdir", str(workdir)], stdout=subprocess.PIPE, cwd=ROOT)
+    child = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), f"--{step}-only", "--workdir", str(workdir)],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+    )
     out = child.stdout.read()
     child.stdout.close()
     _, status, usage = os.wait4(child.pid, 0)
@@ -210,6 +226,7 @@ def measure(step: str, workdir: Path) -> dict:
 
 
 # --- report ----------------------------------------------------------------------------
+
 
 def report(tree: dict, runs: dict[str, dict]) -> dict:
     first, mine, second = runs["baseline"], runs["ours"], runs["baseline_again"]
@@ -230,20 +247,30 @@ def report(tree: dict, runs: dict[str, dict]) -> dict:
 def print_table(r: dict) -> None:
     t = r["tree"]
     made = "reused" if t["reused"] else "generated"
-    print(f"tree: {t['bytes'] / GB:.2f} GB, {t['packages']} packages ({t['archives']} ZIP), "
-          f"{t['folder_share']:.0%} of video bytes in folders; {made}, generation took {t['generation_seconds']:.1f} s")
+    print(
+        f"tree: {t['bytes'] / GB:.2f} GB, {t['packages']} packages ({t['archives']} ZIP), "
+        f"{t['folder_share']:.0%} of video bytes in folders; {made}, generation took {t['generation_seconds']:.1f} s"
+    )
     print(f"{'step':<24}{'seconds':>9}{'MB/s':>9}{'peak MB':>9}{'maxrss':>8}{'files':>7}{'GB':>7}")
-    for label, key in (("warm-up (not compared)", "warmup"), ("baseline", "baseline"), ("ours", "ours"),
-                       ("baseline (after ours)", "baseline_again")):
+    for label, key in (
+        ("warm-up (not compared)", "warmup"),
+        ("baseline", "baseline"),
+        ("ours", "ours"),
+        ("baseline (after ours)", "baseline_again"),
+    ):
         s = r[key]
-        print(f"{label:<24}{s['seconds']:>9.2f}{s['mb_s']:>9.1f}{s['peak_mb']:>9.1f}{s['maxrss_mb']:>8.1f}{s['files']:>7}{s['bytes'] / GB:>7.2f}")
+        print(
+            f"{label:<24}{s['seconds']:>9.2f}{s['mb_s']:>9.1f}{s['peak_mb']:>9.1f}{s['maxrss_mb']:>8.1f}{s['files']:>7}{s['bytes'] / GB:>7.2f}"
+        )
     if not r["bytes_match"]:
         print(f"WARNING: ours imported {r['ours']['bytes']} bytes, the baseline read {r['baseline']['bytes']}")
     if r["ours"].get("rejected"):
         print(f"WARNING: ours rejected {r['ours']['rejected']} package(s)")
     print(f"throughput ratio (ours / baseline) = {r['ratio']:.2f}  (goal >= {GOAL_RATIO})")
     print(f"throughput ratio (ours / baseline after ours) = {r['ratio_again']:.2f}")
-    print(f"peak memory = {r['peak_mb']:.0f} MB (goal < {GOAL_PEAK_MB} MB); baseline peak = {r['baseline']['peak_mb']:.0f} MB")
+    print(
+        f"peak memory = {r['peak_mb']:.0f} MB (goal < {GOAL_PEAK_MB} MB); baseline peak = {r['baseline']['peak_mb']:.0f} MB"
+    )
     print("(peak MB: each child's VmHWM; maxrss: its ru_maxrss from wait4, floored by this process's own peak)")
 
 
@@ -281,8 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         tree = ensure_tree(workdir, args.gb)
-        runs = {"warmup": measure("baseline", workdir), "baseline": measure("baseline", workdir),
-                "ours": measure("ours", workdir)}
+        runs = {
+            "warmup": measure("baseline", workdir),
+            "baseline": measure("baseline", workdir),
+            "ours": measure("ours", workdir),
+        }
         shutil.rmtree(workdir / "station")
         runs["baseline_again"] = measure("baseline", workdir)
         r = report(tree, runs)

@@ -17,6 +17,7 @@ Then, in the same run, best of REPEAT:
 
 Prints seconds and the ratio ours / baseline, and ours / the in-memory sort alone. Never fails on them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 import store  # noqa: E402
 from store import audit  # noqa: E402
-from workflows import campaigns, quotas, suggest  # noqa: E402
+from workflows import campaigns
+from workflows.quotas import rules as quotas
+from workflows.recommend import suggest  # noqa: E402
 from workflows.station import Station  # noqa: E402
 
 STAGES = ["小学", "初中", "高中", "学前", "中职"]
@@ -50,24 +53,45 @@ def build(station: Station, works: int, keys: int, experts: int, seed: int = 7) 
         rows, authors, scores = [], [], []
         for i in range(1, works + 1):
             stage, subject = pairs[rnd.randrange(len(pairs))]
-            rows.append((i, camp["id"], f"bench/{i}", f"fp{i}", f"作品{i}", stage, subject, f"N{rnd.randrange(works * 3 // 4)}",
-                         f"学校{rnd.randrange(400)}", "bench", now, "imported"))
+            rows.append(
+                (
+                    i,
+                    camp["id"],
+                    f"bench/{i}",
+                    f"fp{i}",
+                    f"作品{i}",
+                    stage,
+                    subject,
+                    f"N{rnd.randrange(works * 3 // 4)}",
+                    f"学校{rnd.randrange(400)}",
+                    "bench",
+                    now,
+                    "imported",
+                )
+            )
             authors.append((i, 0, f"教师{rnd.randrange(works * 3 // 5)}", "授课教师"))
             quality = rnd.gauss(75, 10)
             for e in range(experts):
                 for item, full in ITEMS.items():
                     value = min(full, max(0.0, round(full * (quality + rnd.gauss(0, 4)) / 100, 1)))
                     scores.append((i, f"专家{e}", item, value, now))
-        db.conn.executemany("INSERT INTO submissions (id, campaign_id, source_key, fingerprint, title, stage, subject, "
-                            "node_code, school, source, imported_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.conn.executemany(
+            "INSERT INTO submissions (id, campaign_id, source_key, fingerprint, title, stage, subject, "
+            "node_code, school, source, imported_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
         db.conn.executemany("INSERT INTO authors (submission_id, ord, name, role) VALUES (?,?,?,?)", authors)
         db.conn.executemany("INSERT INTO scores (submission_id, expert, item, value, at) VALUES (?,?,?,?,?)", scores)
         per_key = {}
         for r in rows:
             per_key[(r[5], r[6])] = per_key.get((r[5], r[6]), 0) + 1
-        db.conn.executemany("INSERT INTO quotas (campaign_id, stage, subject, max, min, source) VALUES (?,?,?,?,?,?)",
-                            [(camp["id"], s, sub, max(1, per_key.get((s, sub), 0) // 4), 1 if n % 10 == 0 else None,
-                              "bench") for n, (s, sub) in enumerate(pairs)])
+        db.conn.executemany(
+            "INSERT INTO quotas (campaign_id, stage, subject, max, min, source) VALUES (?,?,?,?,?,?)",
+            [
+                (camp["id"], s, sub, max(1, per_key.get((s, sub), 0) // 4), 1 if n % 10 == 0 else None, "bench")
+                for n, (s, sub) in enumerate(pairs)
+            ],
+        )
     quotas.set_rule(station, camp["name"], "share_cap", "30%", actor="bench")
     quotas.set_rule(station, camp["name"], "min_total", str(works // 10), actor="bench")
     return camp["id"]
@@ -77,11 +101,18 @@ def baseline(station: Station, campaign_id: int) -> tuple[float, float]:
     """Read the same rows (works, summed scores) and sort them by key and score; also the sort alone."""
     db = station.db()
     start = time.perf_counter()
-    totals = dict(db.execute("SELECT c.submission_id, SUM(c.value) FROM scores c JOIN submissions s ON s.id = c.submission_id "
-                             "WHERE s.campaign_id = ? GROUP BY c.submission_id", [campaign_id]).fetchall())
-    rows = db.execute("SELECT s.id, s.stage, s.subject, s.node_code, (SELECT name FROM authors a WHERE a.submission_id = s.id "
-                      "ORDER BY ord LIMIT 1) FROM submissions s WHERE s.campaign_id = ? AND s.status = 'imported'",
-                      [campaign_id]).fetchall()
+    totals = dict(
+        db.execute(
+            "SELECT c.submission_id, SUM(c.value) FROM scores c JOIN submissions s ON s.id = c.submission_id "
+            "WHERE s.campaign_id = ? GROUP BY c.submission_id",
+            [campaign_id],
+        ).fetchall()
+    )
+    rows = db.execute(
+        "SELECT s.id, s.stage, s.subject, s.node_code, (SELECT name FROM authors a WHERE a.submission_id = s.id "
+        "ORDER BY ord LIMIT 1) FROM submissions s WHERE s.campaign_id = ? AND s.status = 'imported'",
+        [campaign_id],
+    ).fetchall()
     keyed = [(r[1], r[2], -totals.get(r[0], 0), r[0]) for r in rows]
     t_sort = time.perf_counter()
     ordered = sorted(keyed)
@@ -111,18 +142,31 @@ def main() -> None:
             t = time.perf_counter()
             result = suggest.suggest(station, str(cid))
             ours.append(time.perf_counter() - t)
-        out = {"works": args.works, "keys": len(result["entries"]), "score_rows": args.works * args.experts * len(ITEMS),
-               "setup_s": round(setup, 2), "baseline_s": round(min(base), 4), "sort_only_s": round(min(sort_only), 4),
-               "suggest_s": round(min(ours), 4), "ratio": round(min(ours) / min(base), 2),
-               "ratio_sort_only": round(min(ours) / min(sort_only), 1), "suggested": len(result["suggested"]),
-               "not_suggested": len(result["not_suggested"]), "unmet": len(result["unmet"])}
+        out = {
+            "works": args.works,
+            "keys": len(result["entries"]),
+            "score_rows": args.works * args.experts * len(ITEMS),
+            "setup_s": round(setup, 2),
+            "baseline_s": round(min(base), 4),
+            "sort_only_s": round(min(sort_only), 4),
+            "suggest_s": round(min(ours), 4),
+            "ratio": round(min(ours) / min(base), 2),
+            "ratio_sort_only": round(min(ours) / min(sort_only), 1),
+            "suggested": len(result["suggested"]),
+            "not_suggested": len(result["not_suggested"]),
+            "unmet": len(result["unmet"]),
+        }
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return
     print(f"{out['works']} works, {out['keys']} quota keys, {out['score_rows']} score rows (set-up {out['setup_s']} s)")
-    print(f"baseline (read the rows + sorted()): {out['baseline_s']:.4f} s   of which sorted(): {out['sort_only_s']:.4f} s")
-    print(f"suggest:                            {out['suggest_s']:.4f} s   ({out['suggested']} suggested, "
-          f"{out['not_suggested']} with a reason, {out['unmet']} unmet needs)")
+    print(
+        f"baseline (read the rows + sorted()): {out['baseline_s']:.4f} s   of which sorted(): {out['sort_only_s']:.4f} s"
+    )
+    print(
+        f"suggest:                            {out['suggest_s']:.4f} s   ({out['suggested']} suggested, "
+        f"{out['not_suggested']} with a reason, {out['unmet']} unmet needs)"
+    )
     print(f"ratio suggest / baseline: {out['ratio']}   (suggest / sorted() alone: {out['ratio_sort_only']})")
 
 

@@ -15,6 +15,7 @@ thread and moves to the next undecided item). Prints the station's numbers and e
 to the minimal app (goals: first paint under 0.2 s; decision latency at most 2x the minimal app).
 Never fails on the goals.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,18 @@ from workflows.station import Station  # noqa: E402
 
 STAGES = ["小学", "初中", "高中"]
 SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "科学", "美术", "音乐", "体育", "信息技术"]
-TOPICS = ["分数的初步认识", "光合作用", "春晓", "函数的图像", "趣味科学小实验", "剪纸艺术", "篮球基础", "经典诵读",
-          "物理实验的数字化探究", "巧手做风筝"]
+TOPICS = [
+    "分数的初步认识",
+    "光合作用",
+    "春晓",
+    "函数的图像",
+    "趣味科学小实验",
+    "剪纸艺术",
+    "篮球基础",
+    "经典诵读",
+    "物理实验的数字化探究",
+    "巧手做风筝",
+]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
 RULES = [("video.resolution", "fail"), ("audio.bitrate", "warn"), ("file.size", "pass"), ("media.duration", "pass")]
@@ -60,24 +71,49 @@ def build(db_path: Path, rows: int) -> Station:
         subs, authors, findings = [], [], []
         for i in range(1, rows + 1):
             school = f"中牟县第{rnd.randint(1, 400)}{rnd.choice(['小学', '初级中学', '高级中学'])}"
-            subs.append((i, 1, f"bench/{i}", "x", f"{rnd.choice(TOPICS)}（{i}）", rnd.choice(STAGES),
-                         rnd.choice(SUBJECTS), school, "/srv/ftp", now, "imported"))
+            subs.append(
+                (
+                    i,
+                    1,
+                    f"bench/{i}",
+                    "x",
+                    f"{rnd.choice(TOPICS)}（{i}）",
+                    rnd.choice(STAGES),
+                    rnd.choice(SUBJECTS),
+                    school,
+                    "/srv/ftp",
+                    now,
+                    "imported",
+                )
+            )
             for ord_ in range(rnd.randint(1, 3)):
-                authors.append((i, ord_, rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)[:rnd.randint(0, 1)],
-                                "第一作者" if ord_ == 0 else "团队成员", school))
+                authors.append(
+                    (
+                        i,
+                        ord_,
+                        rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN)[: rnd.randint(0, 1)],
+                        "第一作者" if ord_ == 0 else "团队成员",
+                        school,
+                    )
+                )
             for rule, status in RULES:
                 findings.append((i, rule, status if rnd.random() < 0.3 else "pass", "", now))
-        db.conn.executemany("INSERT INTO submissions (id, campaign_id, source_key, fingerprint, title, stage, subject,"
-                            " school, source, imported_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)", subs)
+        db.conn.executemany(
+            "INSERT INTO submissions (id, campaign_id, source_key, fingerprint, title, stage, subject,"
+            " school, source, imported_at, status) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            subs,
+        )
         db.conn.executemany("INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)", authors)
-        db.conn.executemany("INSERT INTO findings (submission_id, rule, status, message, created_at) VALUES (?,?,?,?,?)",
-                            findings)
+        db.conn.executemany(
+            "INSERT INTO findings (submission_id, rule, status, message, created_at) VALUES (?,?,?,?,?)", findings
+        )
     db.execute("ANALYZE")
     return station
 
 
 class MinimalApp(App):
     """The baseline: a (Chinese) label that changes on the same keys."""
+
     count = 0
 
     def compose(self) -> ComposeResult:
@@ -101,6 +137,7 @@ class FrameClock:
                 self.frames.append(time.perf_counter())
                 self.event.set()
             return original(screen, renderable)
+
         app._display = display
 
     async def next_frame(self, timeout: float = 10.0) -> float:
@@ -148,17 +185,24 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     from tui.app import StationApp
-    from tui.queue_screen import QueueScreen
+    from tui.screens.queue import QueueScreen
 
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         t = time.perf_counter()
         station = build(Path(tmp) / "station.db", args.rows)
         built = time.perf_counter() - t
         baseline = asyncio.run(measure(MinimalApp, args.presses))
-        ours = asyncio.run(measure(lambda: StationApp(station, reviewer="基准"), args.presses,
-                                   ready=lambda app: isinstance(app.screen, QueueScreen), settle=station_settle))
+        ours = asyncio.run(
+            measure(
+                lambda: StationApp(station, reviewer="基准"),
+                args.presses,
+                ready=lambda app: isinstance(app.screen, QueueScreen),
+                settle=station_settle,
+            )
+        )
     report = {
-        "rows": args.rows, "build_seconds": round(built, 2),
+        "rows": args.rows,
+        "build_seconds": round(built, 2),
         "baseline": {k: round(v * 1000, 2) for k, v in baseline.items()},
         "station": {k: round(v * 1000, 2) for k, v in ours.items()},
         "ratio": {k: round(ours[k] / baseline[k], 2) for k in ours},
@@ -166,13 +210,19 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(f"{args.rows} submissions (database built in {built:.1f} s), headless 80x24, medians of {args.presses} keys")
+        print(
+            f"{args.rows} submissions (database built in {built:.1f} s), headless 80x24, medians of {args.presses} keys"
+        )
         print(f"{'':<22}{'minimal app':>14}{'station':>12}{'ratio':>9}")
         for key, label in (("first_paint", "first paint"), ("move", "cursor move (j)"), ("decide", "decision (r)")):
-            print(f"{label:<22}{baseline[key] * 1000:>11.1f} ms{ours[key] * 1000:>9.1f} ms{ours[key] / baseline[key]:>8.2f}x")
-        print(f"goal: first paint < {GOAL_FIRST_PAINT * 1000:.0f} ms "
-              f"({'met' if ours['first_paint'] < GOAL_FIRST_PAINT else 'NOT met'}); decision <= "
-              f"{GOAL_DECISION_RATIO:.0f}x minimal app ({'met' if report['ratio']['decide'] <= GOAL_DECISION_RATIO else 'NOT met'})")
+            print(
+                f"{label:<22}{baseline[key] * 1000:>11.1f} ms{ours[key] * 1000:>9.1f} ms{ours[key] / baseline[key]:>8.2f}x"
+            )
+        print(
+            f"goal: first paint < {GOAL_FIRST_PAINT * 1000:.0f} ms "
+            f"({'met' if ours['first_paint'] < GOAL_FIRST_PAINT else 'NOT met'}); decision <= "
+            f"{GOAL_DECISION_RATIO:.0f}x minimal app ({'met' if report['ratio']['decide'] <= GOAL_DECISION_RATIO else 'NOT met'})"
+        )
     return 0
 
 

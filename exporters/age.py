@@ -4,6 +4,7 @@ Streaming both ways: `Encryptor` is a writable sink that emits 64 KiB STREAM chu
 data arrives; `decrypt` copies a source to a sink releasing each chunk only once its tag
 has verified. Interoperates with the `age` CLI in both directions.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,7 +28,7 @@ CHUNK = 64 * 1024
 TAG = 16
 X25519_LABEL = b"age-encryption.org/v1/X25519"
 SCRYPT_LABEL = b"age-encryption.org/v1/scrypt"
-SCRYPT_LOG_N = 16          # 64 MiB of scrypt memory: keeps every station process under 200 MB
+SCRYPT_LOG_N = 16  # 64 MiB of scrypt memory: keeps every station process under 200 MB
 MAX_SCRYPT_LOG_N = 22
 MAX_HEADER_LINE = 4096
 
@@ -103,7 +104,7 @@ def bech32_decode(text: str) -> tuple[str, bytes]:
     pos = text.rfind("1")
     if pos < 1 or pos + 7 > len(text):
         raise ValueError("no separator")
-    hrp, rest = text[:pos], text[pos + 1:]
+    hrp, rest = text[:pos], text[pos + 1 :]
     try:
         values = [_CHARSET.index(c) for c in rest]
     except ValueError:
@@ -115,6 +116,7 @@ def bech32_decode(text: str) -> tuple[str, bytes]:
 
 # --- keys -------------------------------------------------------------------------------------
 
+
 def _raw_public(key: X25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -125,7 +127,7 @@ def _raw_private(key: X25519PrivateKey) -> bytes:
 
 @dataclass(frozen=True)
 class Recipient:
-    public: bytes   # 32-byte X25519 public key
+    public: bytes  # 32-byte X25519 public key
 
     @classmethod
     def parse(cls, text: str) -> "Recipient":
@@ -147,7 +149,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Identity:
-    private: bytes   # 32-byte X25519 scalar
+    private: bytes  # 32-byte X25519 scalar
 
     @classmethod
     def generate(cls) -> "Identity":
@@ -185,6 +187,7 @@ def parse_identities(text: str) -> list[Identity]:
 
 # --- header -----------------------------------------------------------------------------------
 
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode().rstrip("=")
 
@@ -215,7 +218,7 @@ class Stanza:
     def encode(self) -> bytes:
         text = "-> " + " ".join([self.type, *self.args]) + "\n"
         b = _b64(self.body)
-        lines = [b[i:i + 64] for i in range(0, len(b), 64)]
+        lines = [b[i : i + 64] for i in range(0, len(b), 64)]
         if not lines or len(lines[-1]) == 64:
             lines.append("")
         return (text + "\n".join(lines) + "\n").encode()
@@ -286,7 +289,7 @@ def _x25519_stanza(file_key: bytes, recipient: Recipient) -> Stanza:
 
 
 def _scrypt_key(passphrase: bytes, salt: bytes, log_n: int) -> bytes:
-    return Scrypt(salt=SCRYPT_LABEL + salt, length=32, n=2 ** log_n, r=8, p=1).derive(passphrase)
+    return Scrypt(salt=SCRYPT_LABEL + salt, length=32, n=2**log_n, r=8, p=1).derive(passphrase)
 
 
 def _scrypt_stanza(file_key: bytes, passphrase: bytes, log_n: int) -> Stanza:
@@ -342,8 +345,12 @@ def _open_scrypt(stanza: Stanza, passphrase: bytes, max_log_n: int) -> bytes | N
     return _unwrap(_scrypt_key(passphrase, salt, log_n), stanza.body)
 
 
-def file_key_from_header(stanzas: list[Stanza], identities: Iterable[Identity] = (), passphrase: bytes | None = None,
-                         max_log_n: int = MAX_SCRYPT_LOG_N) -> bytes:
+def file_key_from_header(
+    stanzas: list[Stanza],
+    identities: Iterable[Identity] = (),
+    passphrase: bytes | None = None,
+    max_log_n: int = MAX_SCRYPT_LOG_N,
+) -> bytes:
     identities = list(identities)
     if any(s.type == "scrypt" for s in stanzas) and len(stanzas) != 1:
         raise HeaderError("an scrypt stanza must be alone in the header")
@@ -363,6 +370,7 @@ def file_key_from_header(stanzas: list[Stanza], identities: Iterable[Identity] =
 
 # --- payload ----------------------------------------------------------------------------------
 
+
 def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
@@ -373,14 +381,22 @@ class Encryptor:
     Not closing it leaves a file without its final chunk, which every reader rejects as truncated.
     """
 
-    def __init__(self, out: BinaryIO, recipients: Iterable[Recipient] = (), passphrase: bytes | None = None,
-                 log_n: int = SCRYPT_LOG_N):
+    def __init__(
+        self,
+        out: BinaryIO,
+        recipients: Iterable[Recipient] = (),
+        passphrase: bytes | None = None,
+        log_n: int = SCRYPT_LOG_N,
+    ):
         recipients = list(recipients)
         if bool(recipients) == (passphrase is not None):
             raise ValueError("give recipients or a passphrase, not both")
         file_key = os.urandom(16)
-        stanzas = ([_x25519_stanza(file_key, r) for r in recipients] if recipients
-                   else [_scrypt_stanza(file_key, passphrase, log_n)])
+        stanzas = (
+            [_x25519_stanza(file_key, r) for r in recipients]
+            if recipients
+            else [_scrypt_stanza(file_key, passphrase, log_n)]
+        )
         nonce = os.urandom(16)
         self._out = out
         self._aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
@@ -413,10 +429,10 @@ class Encryptor:
             mv = mv[need:]
             self._emit(self._pending, False)
             self._pending = bytearray()
-        full = (len(mv) - 1) // CHUNK   # always keep 1..CHUNK bytes back: the last chunk is marked
+        full = (len(mv) - 1) // CHUNK  # always keep 1..CHUNK bytes back: the last chunk is marked
         for i in range(full):
-            self._emit(mv[i * CHUNK:(i + 1) * CHUNK], False)
-        self._pending = bytearray(mv[full * CHUNK:])
+            self._emit(mv[i * CHUNK : (i + 1) * CHUNK], False)
+        self._pending = bytearray(mv[full * CHUNK :])
         return n
 
     def close(self) -> None:
@@ -426,16 +442,23 @@ class Encryptor:
             self._pending = bytearray()
 
 
-def encrypt(src: BinaryIO, out: BinaryIO, recipients: Iterable[Recipient] = (), passphrase: bytes | None = None,
-            log_n: int = SCRYPT_LOG_N, block: int = 1 << 20) -> None:
+def encrypt(
+    src: BinaryIO,
+    out: BinaryIO,
+    recipients: Iterable[Recipient] = (),
+    passphrase: bytes | None = None,
+    log_n: int = SCRYPT_LOG_N,
+    block: int = 1 << 20,
+) -> None:
     enc = Encryptor(out, recipients, passphrase, log_n)
     while data := src.read(block):
         enc.write(data)
     enc.close()
 
 
-def encrypt_bytes(data: bytes, recipients: Iterable[Recipient] = (), passphrase: bytes | None = None,
-                  log_n: int = SCRYPT_LOG_N) -> bytes:
+def encrypt_bytes(
+    data: bytes, recipients: Iterable[Recipient] = (), passphrase: bytes | None = None, log_n: int = SCRYPT_LOG_N
+) -> bytes:
     out = io.BytesIO()
     encrypt(io.BytesIO(data), out, recipients, passphrase, log_n)
     return out.getvalue()
@@ -453,8 +476,13 @@ def _read_full(src: BinaryIO, n: int) -> bytes:
     return data
 
 
-def decrypt(src: BinaryIO, out: BinaryIO, identities: Iterable[Identity] = (), passphrase: bytes | None = None,
-            max_log_n: int = MAX_SCRYPT_LOG_N) -> int:
+def decrypt(
+    src: BinaryIO,
+    out: BinaryIO,
+    identities: Iterable[Identity] = (),
+    passphrase: bytes | None = None,
+    max_log_n: int = MAX_SCRYPT_LOG_N,
+) -> int:
     """Decrypt SRC into OUT; returns the plaintext size. Raises an AgeError subclass."""
     if not hasattr(src, "readline") or not hasattr(src, "peek"):
         src = io.BufferedReader(src) if isinstance(src, io.RawIOBase) else src
@@ -479,7 +507,7 @@ def decrypt(src: BinaryIO, out: BinaryIO, identities: Iterable[Identity] = (), p
         plain = None
         if not last:
             plain = _open_chunk(aead, counter, False, buf)
-        if plain is None:   # a short chunk, or a full one that may be the final one
+        if plain is None:  # a short chunk, or a full one that may be the final one
             last = True
             plain = _open_chunk(aead, counter, True, buf)
         if plain is None:
@@ -505,8 +533,9 @@ def _open_chunk(aead: ChaCha20Poly1305, counter: int, last: bool, data: bytes) -
         return None
 
 
-def decrypt_bytes(data: bytes, identities: Iterable[Identity] = (), passphrase: bytes | None = None,
-                  max_log_n: int = MAX_SCRYPT_LOG_N) -> bytes:
+def decrypt_bytes(
+    data: bytes, identities: Iterable[Identity] = (), passphrase: bytes | None = None, max_log_n: int = MAX_SCRYPT_LOG_N
+) -> bytes:
     out = io.BytesIO()
     decrypt(io.BytesIO(data), out, identities, passphrase, max_log_n)
     return out.getvalue()

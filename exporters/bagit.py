@@ -4,6 +4,7 @@ Our profile: sha256 manifests, a required tag manifest and Payload-Oxum, no fetc
 Payload bytes are never hashed here: the caller hashes them in the same pass that writes
 or reads them, so each byte is read once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,9 @@ def info_text(info: list[tuple[str, str]]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def make_tags(payload: dict[str, tuple[str, int]], info: list[tuple[str, str]],
-              extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def make_tags(
+    payload: dict[str, tuple[str, int]], info: list[tuple[str, str]], extra: dict[str, bytes] | None = None
+) -> dict[str, bytes]:
     """bagit.txt, bag-info.txt (Payload-Oxum added), manifest-sha256.txt, EXTRA tag files and the tag manifest.
 
     PAYLOAD: data/... path -> (sha256, size).

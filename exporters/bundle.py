@@ -7,6 +7,7 @@ temporary directory next to its final place (the caller renames it with `finish`
 the order they must run. Payload bytes are read once: hashed, encrypted (or decrypted) and
 written in the same pass, one file per worker process.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import age, bagit, sshsig
+from exporters import age, bagit, sshsig
 
 PROFILE = "review-station-bundle/1"
 SUITE = "age-v1-x25519+sshsig-ed25519+sha256/1"
@@ -30,12 +31,12 @@ INNER_NS = "bundle-inner"
 CHECKPOINT_NS = "audit-checkpoint"
 SIG_PATH = "signatures/tagmanifest-sha256.txt.sig"
 INDEX = "data/000000.age"
-OBJECT_LIMIT = 4 * 2**30 - 2**20                 # FAT32: every object stays below this
-PART_SIZE = 4 * 2**30 - 4 * 2**20                # plaintext per object; ciphertext adds < 1.1 MiB
+OBJECT_LIMIT = 4 * 2**30 - 2**20  # FAT32: every object stays below this
+PART_SIZE = 4 * 2**30 - 4 * 2**20  # plaintext per object; ciphertext adds < 1.1 MiB
 BLOCK = 1 << 20
 MAX_INDEX = 256 * 2**20
 INNER_TAGS = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "objects.txt", "tagmanifest-sha256.txt", SIG_PATH)
-SIZES = "sizes.txt"                              # outer tag file: each object's size, so step 1 names short copies
+SIZES = "sizes.txt"  # outer tag file: each object's size, so step 1 names short copies
 OUTER_TOP = {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", SIZES, "tagmanifest-sha256.txt", "signatures", "data"}
 _OBJECT_NAME = re.compile(r"^[0-9]{6}\.age$")
 
@@ -43,7 +44,7 @@ _OBJECT_NAME = re.compile(r"^[0-9]{6}\.age$")
 @dataclass
 class Problem:
     code: str
-    message: str          # for people, Simplified Chinese
+    message: str  # for people, Simplified Chinese
     object: str | None = None
 
     def as_dict(self) -> dict:
@@ -66,11 +67,11 @@ class SourceChanged(Exception):
 
 @dataclass
 class Source:
-    path: str                  # inner path, data/…
-    file: str                  # where to read it
+    path: str  # inner path, data/…
+    file: str  # where to read it
     size: int
     sha256: str | None = None  # recorded at import: checked while read
-    label: str = ""            # how to name it in an error
+    label: str = ""  # how to name it in an error
 
 
 @dataclass
@@ -78,42 +79,58 @@ class Address:
     bundle_id: str
     sender: str
     sender_name: str
-    sender_key: str                       # signing key fingerprint
+    sender_key: str  # signing key fingerprint
     recipients: list[age.Recipient]
     recipient_codes: list[str]
     seq: int
-    prev: str                             # hex sha256 of the previous outer tag manifest, or "none"
+    prev: str  # hex sha256 of the previous outer tag manifest, or "none"
     date: str
     inner_extra: list[tuple[str, str]] = field(default_factory=list)
 
     def outer_info(self) -> list[tuple[str, str]]:
-        return [("Source-Organization", self.sender_name), ("External-Identifier", self.bundle_id),
-                ("Bagging-Date", self.date[:10]), ("Bundle-Profile", PROFILE), ("Bundle-Suite", SUITE),
-                ("Bundle-Sender", self.sender), ("Bundle-Sender-Key", self.sender_key),
-                *[("Bundle-Recipient-Key", r.fingerprint) for r in self.recipients],
-                ("Bundle-Seq", str(self.seq)), ("Bundle-Prev", self.prev)]
+        return [
+            ("Source-Organization", self.sender_name),
+            ("External-Identifier", self.bundle_id),
+            ("Bagging-Date", self.date[:10]),
+            ("Bundle-Profile", PROFILE),
+            ("Bundle-Suite", SUITE),
+            ("Bundle-Sender", self.sender),
+            ("Bundle-Sender-Key", self.sender_key),
+            *[("Bundle-Recipient-Key", r.fingerprint) for r in self.recipients],
+            ("Bundle-Seq", str(self.seq)),
+            ("Bundle-Prev", self.prev),
+        ]
 
     def inner_info(self) -> list[tuple[str, str]]:
-        return [*self.outer_info(), *[("Bundle-Recipient", c) for c in self.recipient_codes],
-                ("Bundle-Created", self.date), *self.inner_extra]
+        return [
+            *self.outer_info(),
+            *[("Bundle-Recipient", c) for c in self.recipient_codes],
+            ("Bundle-Created", self.date),
+            *self.inner_extra,
+        ]
 
 
 def addressing(info: list[tuple[str, str]]) -> dict:
     """The fields inner and outer must agree on."""
-    return {"id": bagit.info_get(info, "External-Identifier"), "sender": bagit.info_get(info, "Bundle-Sender"),
-            "sender_key": bagit.info_get(info, "Bundle-Sender-Key"),
-            "recipients": sorted(bagit.info_all(info, "Bundle-Recipient-Key")),
-            "seq": bagit.info_get(info, "Bundle-Seq"), "prev": bagit.info_get(info, "Bundle-Prev")}
+    return {
+        "id": bagit.info_get(info, "External-Identifier"),
+        "sender": bagit.info_get(info, "Bundle-Sender"),
+        "sender_key": bagit.info_get(info, "Bundle-Sender-Key"),
+        "recipients": sorted(bagit.info_all(info, "Bundle-Recipient-Key")),
+        "seq": bagit.info_get(info, "Bundle-Seq"),
+        "prev": bagit.info_get(info, "Bundle-Prev"),
+    }
 
 
 # --- worker processes ---------------------------------------------------------------------------
+
 
 class Aborted(Exception):
     """Another file failed: this worker stops instead of finishing a file nobody will use."""
 
 
-_shared = None      # (bytes done, stop flag), shared with the parent process
-_inline = None      # progress callback when running in the parent process
+_shared = None  # (bytes done, stop flag), shared with the parent process
+_inline = None  # progress callback when running in the parent process
 
 
 def _init_worker(counter, stop) -> None:
@@ -198,8 +215,8 @@ def _encrypt_task(t: EncTask) -> tuple[str, int, list[tuple[str, int]]]:
 
 @dataclass
 class DecTask:
-    path: str                          # inner path
-    objects: list[tuple[str, str]]     # (object file, expected ciphertext sha256)
+    path: str  # inner path
+    objects: list[tuple[str, str]]  # (object file, expected ciphertext sha256)
     dest: str
     identity: bytes
 
@@ -209,7 +226,7 @@ class DecResult:
     path: str
     sha256: str
     size: int
-    damaged: list[tuple[str, str]]     # (object name, what is wrong)
+    damaged: list[tuple[str, str]]  # (object name, what is wrong)
 
 
 def _decrypt_task(t: DecTask) -> DecResult:
@@ -245,8 +262,12 @@ def _decrypt_task(t: DecTask) -> DecResult:
 
 
 def age_error_zh(e: age.AgeError) -> str:
-    what = {age.NoMatch: "不是用本站密钥加密的", age.MacError: "文件头被改动", age.HeaderError: "文件头损坏",
-            age.PayloadError: "内容损坏或被截断"}
+    what = {
+        age.NoMatch: "不是用本站密钥加密的",
+        age.MacError: "文件头被改动",
+        age.HeaderError: "文件头损坏",
+        age.PayloadError: "内容损坏或被截断",
+    }
     return next((text for cls, text in what.items() if isinstance(e, cls)), "无法解密") + f"（{e}）"
 
 
@@ -259,7 +280,7 @@ class _Ticking:
         return self.out.write(data)
 
 
-Progress = Callable[[int, int, int, int], None]   # bytes done, bytes total, files done, files total
+Progress = Callable[[int, int, int, int], None]  # bytes done, bytes total, files done, files total
 
 
 def _run(fn, tasks: list, workers: int, total: int, progress: Progress | None) -> list:
@@ -276,6 +297,7 @@ def _run(fn, tasks: list, workers: int, total: int, progress: Progress | None) -
             if done[0] - done[1] >= 8 * BLOCK:
                 done[1] = done[0]
                 report(done[0], total, files, len(tasks))
+
         _inline, files, out = tick, 0, []
         try:
             for t in tasks:
@@ -287,8 +309,9 @@ def _run(fn, tasks: list, workers: int, total: int, progress: Progress | None) -
             _inline = None
     ctx = multiprocessing.get_context("spawn")
     counter, stop = ctx.Value("q", 0), ctx.Value("b", 0)
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                initargs=(counter, stop)) as pool:
+    with cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(counter, stop)
+    ) as pool:
         # largest first, so one big video does not start last and run alone
         order = sorted(range(len(tasks)), key=lambda i: -_task_size(tasks[i]))
         by_index = {i: pool.submit(fn, tasks[i]) for i in order}
@@ -323,6 +346,7 @@ def default_workers(total_bytes: int, files: int) -> int:
 
 # --- building -----------------------------------------------------------------------------------
 
+
 @dataclass
 class Built:
     partial: Path
@@ -347,8 +371,12 @@ def _tar(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def inner_tags(address: Address, payload: dict[str, tuple[str, int]], objects: list[tuple[str, int, int, str]],
-               key: sshsig.SigningKey) -> dict[str, bytes]:
+def inner_tags(
+    address: Address,
+    payload: dict[str, tuple[str, int]],
+    objects: list[tuple[str, int, int, str]],
+    key: sshsig.SigningKey,
+) -> dict[str, bytes]:
     """The inner bag's tag files, signed. OBJECTS: (object path, part, parts, inner path)."""
     objects_txt = "".join(f"{o}  {p}/{n}  {bagit.encode_path(path)}\n" for o, p, n, path in objects).encode()
     tags = bagit.make_tags(payload, address.inner_info(), {"objects.txt": objects_txt})
@@ -356,8 +384,9 @@ def inner_tags(address: Address, payload: dict[str, tuple[str, int]], objects: l
     return tags
 
 
-def seal_outer(root: Path, info: list[tuple[str, str]], objects: dict[str, tuple[str, int]],
-               key: sshsig.SigningKey) -> str:
+def seal_outer(
+    root: Path, info: list[tuple[str, str]], objects: dict[str, tuple[str, int]], key: sshsig.SigningKey
+) -> str:
     """Write and sign the outer tag files over OBJECTS (path -> (sha256, size)); returns the tag manifest hash."""
     sizes = "".join(f"{size}  {path}\n" for path, (_, size) in sorted(objects.items())).encode()
     tags = bagit.make_tags(objects, info, {SIZES: sizes})
@@ -376,9 +405,16 @@ def encrypt_object(dest: Path, data: bytes, recipients: list[age.Recipient]) -> 
     return hashlib.sha256(blob).hexdigest(), len(blob)
 
 
-def build(out_dir: Path, name: str, sources: list[Source], address: Address, key: sshsig.SigningKey,
-          progress: Progress | None = None, workers: int | None = None,
-          part_size: int = PART_SIZE) -> Built:
+def build(
+    out_dir: Path,
+    name: str,
+    sources: list[Source],
+    address: Address,
+    key: sshsig.SigningKey,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    part_size: int = PART_SIZE,
+) -> Built:
     """Write the bundle into OUT_DIR/.partial-PID-…; `finish` renames it to OUT_DIR/NAME."""
     paths = [s.path for s in sources]
     bad = [p for p in paths if not bagit.safe_relpath(p)]
@@ -461,6 +497,7 @@ def _fsync_dir(path: Path) -> None:
 
 # --- receiving: step 1, intake (no keys) ---------------------------------------------------------
 
+
 @dataclass
 class Outer:
     root: Path
@@ -491,15 +528,22 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
         if entry.name not in OUTER_TOP:
             problems.append(Problem("bundle.extra", f"报送包中有多余的项目：{entry.name}", entry.name))
         elif entry.is_symlink() or (entry.name in ("signatures", "data")) != entry.is_dir():
-            problems.append(Problem("bundle.layout", f"报送包中 {entry.name} 类型不对（不允许符号链接或特殊文件）", entry.name))
+            problems.append(
+                Problem("bundle.layout", f"报送包中 {entry.name} 类型不对（不允许符号链接或特殊文件）", entry.name)
+            )
     for name in sorted(OUTER_TOP - {e.name for e in root.iterdir()}):
         problems.append(Problem("bundle.missing", f"报送包缺少 {name}", name))
     sig_dir = root / "signatures"
     if sig_dir.is_dir() and not sig_dir.is_symlink():
         for entry in sig_dir.iterdir():
             if entry.name != os.path.basename(SIG_PATH) or entry.is_symlink() or not entry.is_file():
-                problems.append(Problem("bundle.extra", f"签名目录中有多余或异常的项目：signatures/{entry.name}",
-                                        f"signatures/{entry.name}"))
+                problems.append(
+                    Problem(
+                        "bundle.extra",
+                        f"签名目录中有多余或异常的项目：signatures/{entry.name}",
+                        f"signatures/{entry.name}",
+                    )
+                )
     if problems and not (root / "tagmanifest-sha256.txt").is_file():
         return None, problems
     try:
@@ -534,11 +578,19 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
                 present[rel] = size = entry.stat().st_size
                 expected = sizes.get(rel)
                 if expected is not None and size < expected:
-                    problems.append(Problem("bundle.truncated", f"对象 {rel} 不完整（被截断）：{size} 字节，应为 {expected} 字节，"
-                                                                f"请重新拷贝", rel))
+                    problems.append(
+                        Problem(
+                            "bundle.truncated",
+                            f"对象 {rel} 不完整（被截断）：{size} 字节，应为 {expected} 字节，请重新拷贝",
+                            rel,
+                        )
+                    )
                 elif expected is not None and size > expected:
-                    problems.append(Problem("bundle.size", f"对象 {rel} 大小不符：{size} 字节，应为 {expected} 字节，请重新拷贝",
-                                            rel))
+                    problems.append(
+                        Problem(
+                            "bundle.size", f"对象 {rel} 大小不符：{size} 字节，应为 {expected} 字节，请重新拷贝", rel
+                        )
+                    )
     if set(sizes) != set(manifest):
         problems.append(Problem("bundle.tags", f"{SIZES} 与清单列出的对象不一致"))
     for rel in sorted(set(manifest) - set(present)):
@@ -551,7 +603,9 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
         if count != len(manifest):
             problems.append(Problem("bundle.oxum", f"Payload-Oxum 记载 {count} 个对象，清单列出 {len(manifest)} 个"))
         elif total != actual and len(present) == len(manifest):
-            problems.append(Problem("bundle.oxum", f"对象总大小 {actual} 字节，与 Payload-Oxum 记载的 {total} 字节不符"))
+            problems.append(
+                Problem("bundle.oxum", f"对象总大小 {actual} 字节，与 Payload-Oxum 记载的 {total} 字节不符")
+            )
     except bagit.BagError as e:
         problems.append(Problem("bundle.oxum", f"Payload-Oxum 格式有误：{e}"))
     suite, profile = outer.get("Bundle-Suite"), outer.get("Bundle-Profile")
@@ -587,18 +641,24 @@ def _zh_tag(msg: str) -> str:
 
 # --- step 2: the outer signature ------------------------------------------------------------------
 
+
 def check_signature(outer: Outer, namespace: str = OUTER_NS) -> tuple[sshsig.PublicKey | None, list[Problem]]:
     try:
         signer = sshsig.verify(outer.signature, outer.tagmanifest, namespace)
     except sshsig.SignatureError as e:
         return None, [Problem("bundle.signature", f"外层签名无效（标签清单被改动或签名损坏）：{e}", SIG_PATH)]
     if outer.get("Bundle-Sender-Key") != signer.fingerprint:
-        return signer, [Problem("bundle.sender_key", f"签名密钥 {signer.fingerprint} 与 bag-info.txt 中的发送方密钥"
-                                                    f" {outer.get('Bundle-Sender-Key')} 不一致")]
+        return signer, [
+            Problem(
+                "bundle.sender_key",
+                f"签名密钥 {signer.fingerprint} 与 bag-info.txt 中的发送方密钥 {outer.get('Bundle-Sender-Key')} 不一致",
+            )
+        ]
     return signer, []
 
 
 # --- verify: every object's ciphertext against the manifest ---------------------------------------
+
 
 def hash_objects(outer: Outer, progress: Callable[[int], None] | None = None) -> list[Problem]:
     def one(rel: str) -> tuple[str, str | None]:
@@ -617,18 +677,21 @@ def hash_objects(outer: Outer, progress: Callable[[int], None] | None = None) ->
     with cf.ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for rel, digest in pool.map(one, sorted(outer.manifest)):
             if digest is not None and digest != outer.manifest[rel]:
-                problems.append(Problem("bundle.damaged", f"对象 {rel} 已损坏或不完整（SHA-256 与清单不符），请重新拷贝", rel))
+                problems.append(
+                    Problem("bundle.damaged", f"对象 {rel} 已损坏或不完整（SHA-256 与清单不符），请重新拷贝", rel)
+                )
     return problems
 
 
 # --- step 4: the inner index --------------------------------------------------------------------
 
+
 @dataclass
 class Inner:
     tags: dict[str, bytes]
     info: list[tuple[str, str]]
-    manifest: dict[str, str]                      # inner path -> plaintext sha256
-    objects: dict[str, list[str]]                 # inner path -> object paths in part order
+    manifest: dict[str, str]  # inner path -> plaintext sha256
+    objects: dict[str, list[str]]  # inner path -> object paths in part order
     tar: bytes
 
     @property
@@ -646,9 +709,13 @@ def open_index(outer: Outer, identity: age.Identity) -> Inner:
         try:
             age.decrypt(src, _Capped(out, MAX_INDEX), [identity])
         except age.NoMatch:
-            raise Rejected([Problem("bundle.not_for_us", "本站密钥无法解开索引对象：此包不是发给本站的", INDEX)]) from None
+            raise Rejected(
+                [Problem("bundle.not_for_us", "本站密钥无法解开索引对象：此包不是发给本站的", INDEX)]
+            ) from None
         except age.AgeError as e:
-            raise Rejected([Problem("bundle.damaged", f"索引对象 {INDEX} 无法解密：{age_error_zh(e)}", INDEX)]) from None
+            raise Rejected(
+                [Problem("bundle.damaged", f"索引对象 {INDEX} 无法解密：{age_error_zh(e)}", INDEX)]
+            ) from None
         except OverflowError:
             raise Rejected([Problem("bundle.damaged", f"索引对象 {INDEX} 大得异常，拒收", INDEX)]) from None
         while src.read(BLOCK):
@@ -682,19 +749,34 @@ def open_index(outer: Outer, identity: age.Identity) -> Inner:
 def check_inner(outer: Outer, inner: Inner, signer: sshsig.PublicKey) -> list[Problem]:
     problems = []
     try:
-        inner_signer = sshsig.verify(inner.tags[SIG_PATH].decode("ascii", "replace"), inner.tags["tagmanifest-sha256.txt"],
-                                     INNER_NS)
+        inner_signer = sshsig.verify(
+            inner.tags[SIG_PATH].decode("ascii", "replace"), inner.tags["tagmanifest-sha256.txt"], INNER_NS
+        )
         if inner_signer != signer:
-            problems.append(Problem("bundle.readdressed", f"内层包由另一把密钥（{inner_signer.fingerprint}）签名，"
-                                                          f"与外层签名者不同：可能是转寄或替换的内容"))
+            problems.append(
+                Problem(
+                    "bundle.readdressed",
+                    f"内层包由另一把密钥（{inner_signer.fingerprint}）签名，与外层签名者不同：可能是转寄或替换的内容",
+                )
+            )
     except sshsig.SignatureError as e:
         problems.append(Problem("bundle.inner_signature", f"内层签名无效：{e}"))
     a, b = outer.address, inner.address
-    for key, label in (("id", "包编号"), ("sender", "发送方"), ("sender_key", "发送方密钥"), ("recipients", "接收方密钥"),
-                       ("seq", "序号"), ("prev", "前一包")):
+    for key, label in (
+        ("id", "包编号"),
+        ("sender", "发送方"),
+        ("sender_key", "发送方密钥"),
+        ("recipients", "接收方密钥"),
+        ("seq", "序号"),
+        ("prev", "前一包"),
+    ):
         if a[key] != b[key]:
-            problems.append(Problem("bundle.readdressed", f"内层与外层的{label}不一致（内层 {b[key]}，外层 {a[key]}）："
-                                                          f"内层包被重新寻址或转寄，拒收"))
+            problems.append(
+                Problem(
+                    "bundle.readdressed",
+                    f"内层与外层的{label}不一致（内层 {b[key]}，外层 {a[key]}）：内层包被重新寻址或转寄，拒收",
+                )
+            )
     mapped = [o for objs in inner.objects.values() for o in objs]
     outer_objects = set(outer.manifest) - {INDEX}
     if len(set(mapped)) != len(mapped) or set(mapped) != outer_objects or set(inner.objects) != set(inner.manifest):
@@ -725,8 +807,15 @@ def _untar(data: bytes) -> dict[str, bytes]:
             for m in tar.getmembers():
                 name = m.name
                 if not m.isreg() or name.startswith("/") or ".." in name.split("/") or "\\" in name:
-                    raise Rejected([Problem("bundle.inner_unsafe", f"索引中有不安全的条目（路径穿越、链接或特殊文件）：{name!r}",
-                                            INDEX)])
+                    raise Rejected(
+                        [
+                            Problem(
+                                "bundle.inner_unsafe",
+                                f"索引中有不安全的条目（路径穿越、链接或特殊文件）：{name!r}",
+                                INDEX,
+                            )
+                        ]
+                    )
                 if name not in INNER_TAGS or name in out:
                     raise Rejected([Problem("bundle.inner_unsafe", f"索引中有意外的条目：{name!r}", INDEX)])
                 out[name] = tar.extractfile(m).read()
@@ -761,13 +850,26 @@ def _parse_objects(data: bytes) -> dict[str, list[str]]:
 
 # --- step 5: decrypt every file into staging ------------------------------------------------------
 
-def decrypt_files(outer: Outer, inner: Inner, identity: age.Identity, staging: Path,
-                  progress: Progress | None = None, workers: int | None = None
-                  ) -> tuple[dict[str, tuple[Path, str, int]], list[Problem]]:
+
+def decrypt_files(
+    outer: Outer,
+    inner: Inner,
+    identity: age.Identity,
+    staging: Path,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> tuple[dict[str, tuple[Path, str, int]], list[Problem]]:
     """Decrypt each inner file into STAGING, checking both manifests. Returns ({inner path: (file, sha, size)}, problems)."""
     paths = sorted(inner.manifest)
-    tasks = [DecTask(p, [(str(outer.root / o), outer.manifest[o]) for o in inner.objects[p]], str(staging / f"{i:06d}"),
-                     identity.private) for i, p in enumerate(paths)]
+    tasks = [
+        DecTask(
+            p,
+            [(str(outer.root / o), outer.manifest[o]) for o in inner.objects[p]],
+            str(staging / f"{i:06d}"),
+            identity.private,
+        )
+        for i, p in enumerate(paths)
+    ]
     total = sum((outer.root / o).stat().st_size for p in paths for o in inner.objects[p] if (outer.root / o).exists())
     if workers is None:
         workers = default_workers(total, len(tasks))
@@ -787,18 +889,25 @@ def decrypt_files(outer: Outer, inner: Inner, identity: age.Identity, staging: P
 FORWARDED = "data/forwarded/"
 
 
-def check_forwarded(manifest: dict[str, str], read: Callable[[str], bytes], via: str | None
-                    ) -> tuple[list[dict], list[Problem]]:
+def check_forwarded(
+    manifest: dict[str, str], read: Callable[[str], bytes], via: str | None
+) -> tuple[list[dict], list[Problem]]:
     """Each inner bag carried under data/forwarded/NAME/: its tag files, its own signature, addressed to VIA
     (the forwarding station's encryption key fingerprint), and its manifest against the files carried."""
-    prefixes = sorted({FORWARDED + p[len(FORWARDED):].split("/", 1)[0] + "/" for p in manifest
-                       if p.startswith(FORWARDED) and "/" in p[len(FORWARDED):]})
+    prefixes = sorted(
+        {
+            FORWARDED + p[len(FORWARDED) :].split("/", 1)[0] + "/"
+            for p in manifest
+            if p.startswith(FORWARDED) and "/" in p[len(FORWARDED) :]
+        }
+    )
     found, problems = [], []
     for prefix in prefixes:
-        name = prefix[len(FORWARDED):-1]
+        name = prefix[len(FORWARDED) : -1]
 
-        def bad(message: str) -> None:
+        def bad(message: str, name: str = name, prefix: str = prefix) -> None:
             problems.append(Problem("bundle.forwarded", f"转报的内层包 {name}：{message}", prefix))
+
         try:
             tags = {t: read(prefix + t) for t in INNER_TAGS}
         except (KeyError, OSError):
@@ -828,12 +937,22 @@ def check_forwarded(manifest: dict[str, str], read: Callable[[str], bytes], via:
             continue
         unsafe = [p for p in own if not bagit.safe_relpath(p)]
         wrong = [p for p, sha in own.items() if manifest.get(prefix + p) != sha]
-        extra = [p[len(prefix):] for p in manifest if p.startswith(prefix)
-                 and p[len(prefix):] not in own and p[len(prefix):] not in INNER_TAGS]
+        extra = [
+            p[len(prefix) :]
+            for p in manifest
+            if p.startswith(prefix) and p[len(prefix) :] not in own and p[len(prefix) :] not in INNER_TAGS
+        ]
         if unsafe or wrong or extra:
             bad(f"内容与其清单不符（{'、'.join((unsafe + wrong + extra)[:5])}）")
             continue
-        found.append({"name": name, "sender": bagit.info_get(info, "Bundle-Sender"),
-                      "bundle_id": bagit.info_get(info, "External-Identifier"), "seq": bagit.info_get(info, "Bundle-Seq"),
-                      "signer": signer.fingerprint, "files": len(own)})
+        found.append(
+            {
+                "name": name,
+                "sender": bagit.info_get(info, "Bundle-Sender"),
+                "bundle_id": bagit.info_get(info, "External-Identifier"),
+                "seq": bagit.info_get(info, "Bundle-Seq"),
+                "signer": signer.fingerprint,
+                "files": len(own),
+            }
+        )
     return found, problems

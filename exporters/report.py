@@ -1,4 +1,5 @@
 """退回修改通知: one sheet per work listing what to fix, in plain language, for the school."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,7 @@ from workflows.rules import STATUS_ZH
 
 HEADER = ["序号", "问题", "涉及文件", "实测", "要求", "依据", "修改方法"]
 WIDTHS = [6, 60, 24, 22, 22, 30, 60]
-INVALID = set('[]:*?/\\')
+INVALID = set("[]:*?/\\")
 
 
 def write(station, ids: list[int], path: Path) -> dict:
@@ -30,15 +31,34 @@ def write(station, ids: list[int], path: Path) -> dict:
         problems += len(bad)
         ws.append([f"退回修改通知：{r['title']}"])
         ws["A1"].font = Font(bold=True, size=14)
-        ws.append([f"编号 #{r['id']}　学校：{r['school'] or '未填写'}　教师：{'、'.join(r['authors']) or '未填写'}"
-                   f"　征集活动：{r['campaign']}"])
-        ws.append(["以下问题须修改后重新报送；“警告”项请核实。原始文件未作任何改动。" if bad else "技术检查全部通过，无需修改。"])
+        ws.append(
+            [
+                f"编号 #{r['id']}　学校：{r['school'] or '未填写'}　教师：{'、'.join(r['authors']) or '未填写'}"
+                f"　征集活动：{r['campaign']}"
+            ]
+        )
+        ws.append(
+            [
+                "以下问题须修改后重新报送；“警告”项请核实。原始文件未作任何改动。"
+                if bad
+                else "技术检查全部通过，无需修改。"
+            ]
+        )
         ws.append(HEADER)
         for cell in ws[4]:
             cell.font = Font(bold=True)
         for n, f in enumerate(sorted(bad, key=lambda f: f["status"] != "fail"), 1):
-            ws.append([n, f"【{STATUS_ZH[f['status']]}】{f['message']}", f["file"] or "", f["measured"] or "",
-                       f["expected"] or "", f.get("clause") or "", _how(f)])
+            ws.append(
+                [
+                    n,
+                    f"【{STATUS_ZH[f['status']]}】{f['message']}",
+                    f["file"] or "",
+                    f["measured"] or "",
+                    f["expected"] or "",
+                    f.get("clause") or "",
+                    _how(f),
+                ]
+            )
         for col, width in zip("ABCDEFG", WIDTHS):
             ws.column_dimensions[col].width = width
         for row in ws.iter_rows(min_row=5):
@@ -62,6 +82,6 @@ def _sheet_name(r: dict, used: set[str]) -> str:
     name, n = base, 2
     while name in used:
         suffix = f"~{n}"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
     used.add(name)
     return name

@@ -2,6 +2,7 @@
 
 Verifiable with `ssh-keygen -Y verify -f allowed_signers -I PRINCIPAL -n NAMESPACE -s FILE.sig < FILE`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,7 +37,7 @@ class _Reader:
     def take(self, n: int) -> bytes:
         if self.pos + n > len(self.data):
             raise SignatureError("signature is truncated")
-        out = self.data[self.pos:self.pos + n]
+        out = self.data[self.pos : self.pos + n]
         self.pos += n
         return out
 
@@ -49,7 +50,7 @@ class _Reader:
 
 @dataclass(frozen=True)
 class PublicKey:
-    raw: bytes   # 32-byte Ed25519 public key
+    raw: bytes  # 32-byte Ed25519 public key
 
     @property
     def blob(self) -> bytes:
@@ -87,13 +88,14 @@ class PublicKey:
 
 @dataclass(frozen=True)
 class SigningKey:
-    seed: bytes   # 32-byte Ed25519 private seed
+    seed: bytes  # 32-byte Ed25519 private seed
 
     @classmethod
     def generate(cls) -> "SigningKey":
         key = Ed25519PrivateKey.generate()
-        return cls(key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                     serialization.NoEncryption()))
+        return cls(
+            key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        )
 
     @property
     def public(self) -> PublicKey:
@@ -103,8 +105,9 @@ class SigningKey:
     def openssh_private(self, comment: str = "") -> str:
         """Unencrypted OpenSSH private key (for `ssh-keygen -Y sign` in an emergency)."""
         key = Ed25519PrivateKey.from_private_bytes(self.seed)
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                                 serialization.NoEncryption()).decode()
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+        ).decode()
 
 
 def _signed_data(namespace: str, digest: bytes, hash_alg: bytes) -> bytes:
@@ -123,10 +126,17 @@ def sign_digest(key: SigningKey, namespace: str, digest: bytes) -> str:
     if not namespace:
         raise ValueError("a namespace is required")
     signature = Ed25519PrivateKey.from_private_bytes(key.seed).sign(_signed_data(namespace, digest, b"sha512"))
-    blob = (MAGIC + struct.pack(">I", 1) + _string(key.public.blob) + _string(namespace.encode()) + _string(b"")
-            + _string(b"sha512") + _string(_string(KEY_TYPE) + _string(signature)))
+    blob = (
+        MAGIC
+        + struct.pack(">I", 1)
+        + _string(key.public.blob)
+        + _string(namespace.encode())
+        + _string(b"")
+        + _string(b"sha512")
+        + _string(_string(KEY_TYPE) + _string(signature))
+    )
     text = base64.b64encode(blob).decode()
-    return BEGIN + "\n" + "\n".join(text[i:i + 70] for i in range(0, len(text), 70)) + "\n" + END + "\n"
+    return BEGIN + "\n" + "\n".join(text[i : i + 70] for i in range(0, len(text), 70)) + "\n" + END + "\n"
 
 
 def sign(key: SigningKey, namespace: str, message: bytes) -> str:
@@ -180,7 +190,8 @@ def verify(armored: str, message: bytes | BinaryIO, namespace: str) -> PublicKey
         digest = _digest_stream(message, parsed.hash_alg)
     try:
         Ed25519PublicKey.from_public_bytes(parsed.public.raw).verify(
-            parsed.signature, _signed_data(namespace, digest, parsed.hash_alg))
+            parsed.signature, _signed_data(namespace, digest, parsed.hash_alg)
+        )
     except InvalidSignature:
         raise SignatureError("signature does not match the signed data") from None
     return parsed.public

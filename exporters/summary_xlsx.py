@@ -3,6 +3,7 @@
 One sheet per 项目/类别 when the works mix them (else one sheet 汇总表), a title row, a frozen
 header, column widths fitted to CJK text in display cells, and a 名额使用 sheet when quota use is given.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,10 +29,17 @@ def check_result(findings: list[dict]) -> str:
 
 def columns(rows: list[dict]) -> list[tuple[str, callable]]:
     """The issue's column spec; 课程节点编号 and 得分/排名 only where some work has them."""
-    cols = [("序号", None), ("作品名称", lambda s: s["title"]), ("项目/类别", lambda s: s.get("project") or ""),
-            ("学段", lambda s: s.get("stage") or ""), ("学科", lambda s: s.get("subject") or ""),
-            ("年级", lambda s: s.get("grade") or ""), ("作者", lambda s: "、".join(s.get("authors") or [])),
-            ("所在单位", lambda s: s.get("school") or ""), ("联系电话", lambda s: s.get("contact") or "")]
+    cols = [
+        ("序号", None),
+        ("作品名称", lambda s: s["title"]),
+        ("项目/类别", lambda s: s.get("project") or ""),
+        ("学段", lambda s: s.get("stage") or ""),
+        ("学科", lambda s: s.get("subject") or ""),
+        ("年级", lambda s: s.get("grade") or ""),
+        ("作者", lambda s: "、".join(s.get("authors") or [])),
+        ("所在单位", lambda s: s.get("school") or ""),
+        ("联系电话", lambda s: s.get("contact") or ""),
+    ]
     if any(s.get("node_code") for s in rows):
         cols.append(("课程节点编号", lambda s: s.get("node_code") or ""))
     cols.append(("技术检查结论", lambda s: check_result(s.get("findings") or [])))
@@ -54,7 +62,7 @@ def sheet_name(text: str, taken: set[str]) -> str:
     base, n = name, 2
     while name in taken:
         suffix = f"({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
     taken.add(name)
     return name
 
@@ -67,8 +75,11 @@ def write(path: Path, title: str, rows: list[dict], quota: dict | None = None) -
     wb.remove(wb.active)
     projects = list(dict.fromkeys(s.get("project") or "" for s in rows))
     taken: set[str] = set()
-    groups = [(p, [s for s in rows if (s.get("project") or "") == p]) for p in projects] if len(projects) > 1 \
+    groups = (
+        [(p, [s for s in rows if (s.get("project") or "") == p]) for p in projects]
+        if len(projects) > 1
         else [("汇总表", rows)]
+    )
     for name, group in groups:
         ws = wb.create_sheet(sheet_name(name if len(groups) == 1 else name or "未分类", taken))
         cols = columns(group)
@@ -77,10 +88,16 @@ def write(path: Path, title: str, rows: list[dict], quota: dict | None = None) -
         _table(ws, f"{title}（{name}）" if len(groups) > 1 else title, header, body)
     if quota is not None:
         ws = wb.create_sheet(sheet_name("名额使用", taken))
-        body = [[e["label"], e["used"], _blank(e["max"]), _blank(e["min"]), e["missing"], e["over"]]
-                for e in quota.get("entries", [])]
-        _table(ws, f"{title} 名额使用（已推荐 {quota.get('recommended', 0)} 件，其中不占名额 {quota.get('exempt', 0)} 件）",
-               QUOTA_COLUMNS, body)
+        body = [
+            [e["label"], e["used"], _blank(e["max"]), _blank(e["min"]), e["missing"], e["over"]]
+            for e in quota.get("entries", [])
+        ]
+        _table(
+            ws,
+            f"{title} 名额使用（已推荐 {quota.get('recommended', 0)} 件，其中不占名额 {quota.get('exempt', 0)} 件）",
+            QUOTA_COLUMNS,
+            body,
+        )
         problems = quota.get("violations", [])
         if problems:
             ws.append([])

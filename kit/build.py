@@ -9,6 +9,7 @@ dist/review-station-offline-<version>-debian12-<arch>.tar.gz holds:
   sample_data/build.py  the sample station, for training and for the kit test.
 Downloads are cached (--cache): .debs by file name, wheels by the lock file's hash.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,14 +63,31 @@ def debian_arch() -> str:
 
 # --- Debian packages -------------------------------------------------------------------------
 
+
 def _simulate(status: Path, packages: list[str]) -> list[Deb]:
     """What `apt-get install --no-install-recommends PACKAGES` would install on a system whose
     dpkg status file is STATUS."""
-    p = subprocess.run(["apt-get", "-s", "-y", "-o", f"Dir::State::status={status}", "-o", "Debug::NoLocking=1",
-                        "install", "--no-install-recommends", *packages], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            "apt-get",
+            "-s",
+            "-y",
+            "-o",
+            f"Dir::State::status={status}",
+            "-o",
+            "Debug::NoLocking=1",
+            "install",
+            "--no-install-recommends",
+            *packages,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if p.returncode != 0:
-        sys.exit(f"[kit] apt-get cannot resolve {' '.join(packages[:8])}...: {p.stderr.strip()}\n"
-                 "[kit] Is this Debian 12 with `apt-get update` done?")
+        sys.exit(
+            f"[kit] apt-get cannot resolve {' '.join(packages[:8])}...: {p.stderr.strip()}\n"
+            "[kit] Is this Debian 12 with `apt-get update` done?"
+        )
     return [Deb(n, v, a) for n, v, a in re.findall(r"^Inst (\S+) \((\S+) .*?\[(\S+)\]\)", p.stdout, re.M)]
 
 
@@ -87,8 +105,9 @@ def minimal_debian(work: Path) -> tuple[Path, list[Deb]]:
     empty = work / "empty-status"
     empty.write_text("")
     base = _simulate(empty, _required())
-    shown = subprocess.run(["apt-cache", "show", *[f"{d.name}={d.version}" for d in base]],
-                           capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        ["apt-cache", "show", *[f"{d.name}={d.version}" for d in base]], capture_output=True, text=True, check=True
+    ).stdout
     stanzas = [s.strip() for s in shown.split("\n\n") if s.strip()]
     status = work / "minimal-status"
     status.write_text("".join(f"{s}\nStatus: install ok installed\n\n" for s in stanzas))
@@ -100,8 +119,12 @@ def download_debs(debs: list[Deb], cache: Path) -> list[Path]:
     missing = [d for d in debs if not (cache / d.filename).exists()]
     if missing:
         log(f"downloading {len(missing)} of {len(debs)} .deb files")
-        p = subprocess.run(["apt-get", "download", *[f"{d.name}={d.version}" for d in missing]],
-                           cwd=cache, capture_output=True, text=True)
+        p = subprocess.run(
+            ["apt-get", "download", *[f"{d.name}={d.version}" for d in missing]],
+            cwd=cache,
+            capture_output=True,
+            text=True,
+        )
         if p.returncode != 0:
             sys.exit(f"[kit] apt-get download failed: {p.stderr.strip()[-2000:]}")
     absent = [d.filename for d in debs if not (cache / d.filename).exists()]
@@ -112,6 +135,7 @@ def download_debs(debs: list[Deb], cache: Path) -> list[Path]:
 
 # --- Python wheels -----------------------------------------------------------------------------
 
+
 def dependency_wheels(cache: Path) -> Path:
     """Every pin of requirements.lock as a wheel, checked against its hashes; cached by the lock's hash."""
     if sys.version_info[:2] != (3, 11):
@@ -120,9 +144,25 @@ def dependency_wheels(cache: Path) -> Path:
     if not (folder / ".complete").exists():
         log("downloading wheels for requirements.lock")
         tmp = Path(tempfile.mkdtemp(prefix="wheels-", dir=cache))
-        p = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
-                            "--only-binary=:all:", "--require-hashes", "-r", str(LOCK), "-d", str(tmp)],
-                           capture_output=True, text=True)
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--require-hashes",
+                "-r",
+                str(LOCK),
+                "-d",
+                str(tmp),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if p.returncode != 0:
             sys.exit(f"[kit] pip download failed (every pin needs a wheel for Python 3.11):\n{p.stderr[-3000:]}")
         (tmp / ".complete").touch()
@@ -133,13 +173,28 @@ def dependency_wheels(cache: Path) -> Path:
 
 def project_wheel(dest: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps",
-                        "-w", tmp, str(ROOT)], check=True, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "-w",
+                tmp,
+                str(ROOT),
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         (wheel,) = Path(tmp).glob("review_station-*.whl")
         return Path(shutil.copy2(wheel, dest))
 
 
 # --- assembling --------------------------------------------------------------------------------
+
 
 def write_sums(top: Path) -> None:
     files = sorted(p for p in top.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
@@ -169,7 +224,10 @@ def build(out: Path, cache: Path) -> Path:
         (top / "install.sh").chmod(0o755)
         shutil.copy2(ROOT / "sample_data" / "build.py", top / "sample_data" / "build.py")
         manifest = {
-            "name": "review-station", "version": version, "arch": arch, "debian": "12",
+            "name": "review-station",
+            "version": version,
+            "arch": arch,
+            "debian": "12",
             "project_wheel": project.name,
             "debs": [f"{d.name}={d.version}" for d in debs],
             "assumes_installed": [f"{d.name}={d.version}" for d in base],
@@ -179,8 +237,23 @@ def build(out: Path, cache: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
         tarball = out / f"{name}.tar.gz"
         partial = tarball.with_suffix(".partial")
-        subprocess.run(["tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "-I", "gzip -n -1",
-                        "-cf", str(partial), "-C", str(work), name], check=True)
+        subprocess.run(
+            [
+                "tar",
+                "--sort=name",
+                "--owner=0",
+                "--group=0",
+                "--numeric-owner",
+                "-I",
+                "gzip -n -1",
+                "-cf",
+                str(partial),
+                "-C",
+                str(work),
+                name,
+            ],
+            check=True,
+        )
         partial.rename(tarball)
     size = tarball.stat().st_size
     log(f"{tarball} ({size / 1e6:.0f} MB = {size / 2**20:.0f} MiB; {len(debs)} .deb files)")

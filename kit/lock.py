@@ -7,6 +7,7 @@ Each starts with a digest of pyproject's dependency lists, so `make setup` can r
 pyproject that changed since the last `make lock` (`--check`).
 Standard library only: `--check` runs with the system python3 before any venv exists.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,10 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.M)
 
 def deps_digest(pyproject: Path = ROOT / "pyproject.toml") -> str:
     project = tomllib.loads(pyproject.read_text("utf-8"))["project"]
-    deps = {"runtime": sorted(project.get("dependencies", [])),
-            "test": sorted(project.get("optional-dependencies", {}).get("test", []))}
+    deps = {
+        "runtime": sorted(project.get("dependencies", [])),
+        "test": sorted(project.get("optional-dependencies", {}).get("test", [])),
+    }
     return hashlib.sha256(json.dumps(deps, sort_keys=True).encode()).hexdigest()
 
 
@@ -37,7 +40,7 @@ def stamp_of(lock: Path) -> str | None:
     if not lock.exists():
         return None
     first = lock.read_text("utf-8").splitlines()[:1]
-    return first[0][len(STAMP):].strip() if first and first[0].startswith(STAMP) else None
+    return first[0][len(STAMP) :].strip() if first and first[0].startswith(STAMP) else None
 
 
 def pins(lock: Path) -> dict[str, str]:
@@ -48,16 +51,30 @@ def check() -> int:
     digest = deps_digest()
     stale = [p.name for p in (RUNTIME, TEST) if stamp_of(p) != digest]
     if stale:
-        print(f"ERROR: {', '.join(stale)} do not match the dependencies in pyproject.toml.\n"
-              "       Run `make lock` (needs network) and commit the lock files.", file=sys.stderr)
+        print(
+            f"ERROR: {', '.join(stale)} do not match the dependencies in pyproject.toml.\n"
+            "       Run `make lock` (needs network) and commit the lock files.",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
 
 def compile_lock(pip_compile: str, out: Path, extras: list[str]) -> None:
-    cmd = [pip_compile, "--quiet", "--generate-hashes", "--allow-unsafe", "--strip-extras",
-           "--no-emit-index-url", "--no-emit-find-links", "--resolver=backtracking",
-           *[a for e in extras for a in ("--extra", e)], "-o", out.name, "pyproject.toml"]
+    cmd = [
+        pip_compile,
+        "--quiet",
+        "--generate-hashes",
+        "--allow-unsafe",
+        "--strip-extras",
+        "--no-emit-index-url",
+        "--no-emit-find-links",
+        "--resolver=backtracking",
+        *[a for e in extras for a in ("--extra", e)],
+        "-o",
+        out.name,
+        "pyproject.toml",
+    ]
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 

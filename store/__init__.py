@@ -1,5 +1,6 @@
 """The station's local store: SQLite (through sqlite-utils) and the content store."""
-from .db import connect, thread_db, write
-from .objects import ObjectStore
+
+from store.db import connect, thread_db, write
+from store.objects import ObjectStore
 
 __all__ = ["connect", "thread_db", "write", "ObjectStore"]

@@ -4,6 +4,7 @@ Each entry's hash covers its own fields and the previous entry's hash, so
 removing, reordering or editing any entry breaks the chain from there on.
 Triggers refuse UPDATE and DELETE; `verify` finds what slipped past them.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ One connection per thread; WAL; every write transaction starts with
 BEGIN IMMEDIATE so concurrent writers queue on the busy timeout instead of
 failing at commit time.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,7 +15,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from . import schema
+from store import schema
 
 BUSY_TIMEOUT_MS = 30_000
 _local = threading.local()

@@ -4,6 +4,7 @@ Bytes are hashed in the same pass that writes them; a file lands under its
 name only when complete (write to tmp/, fsync, rename), so a crash leaves at
 most an orphan in tmp/, never a wrong object.
 """
+
 from __future__ import annotations
 
 import hashlib

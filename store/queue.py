@@ -1,4 +1,5 @@
 """The review queue as paged SQL: filters compose, the order is stable, pages are cheap at 50,000 rows."""
+
 from __future__ import annotations
 
 import re
@@ -29,13 +30,13 @@ COLUMNS = """s.id, s.title, s.stage, s.subject, s.school, s.project, s.status, s
 @dataclass(frozen=True)
 class Filter:
     text: str = ""
-    quick: frozenset[str] = frozenset()   # of QUICK
+    quick: frozenset[str] = frozenset()  # of QUICK
     stage: str | None = None
     subject: str | None = None
     school: str | None = None
     project: str | None = None
     campaign_id: int | None = None
-    recuse_unit: str | None = None        # hide works of this unit (回避)
+    recuse_unit: str | None = None  # hide works of this unit (回避)
     marked: frozenset[int] = frozenset()  # ids, used with quick "marked"
     sort: str = "id"
 
@@ -58,8 +59,10 @@ def where(f: Filter) -> tuple[str, list]:
             params.append('"' + term.replace('"', '""') + '"')
         else:
             like = "%" + re.sub(r"([%_\\])", r"\\\1", term) + "%"
-            clauses.append("(s.title LIKE ? ESCAPE '\\' OR s.school LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
-                           "authors a WHERE a.submission_id = s.id AND a.name LIKE ? ESCAPE '\\'))")
+            clauses.append(
+                "(s.title LIKE ? ESCAPE '\\' OR s.school LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+                "authors a WHERE a.submission_id = s.id AND a.name LIKE ? ESCAPE '\\'))"
+            )
             params += [like] * 3
     if "undecided" in f.quick:
         clauses.append("r.decision IS NULL")
@@ -75,9 +78,11 @@ def where(f: Filter) -> tuple[str, list]:
             clauses.append(f"COALESCE(s.{column}, '') = ?")
             params.append(value)
     if f.recuse_unit:
-        clauses.append("NOT (instr(COALESCE(s.school, ''), ?) > 0 OR (COALESCE(s.school, '') != '' AND instr(?, s.school) > 0)"
-                       " OR EXISTS (SELECT 1 FROM authors a WHERE a.submission_id = s.id AND a.unit != '' AND"
-                       " (instr(a.unit, ?) > 0 OR instr(?, a.unit) > 0)))")
+        clauses.append(
+            "NOT (instr(COALESCE(s.school, ''), ?) > 0 OR (COALESCE(s.school, '') != '' AND instr(?, s.school) > 0)"
+            " OR EXISTS (SELECT 1 FROM authors a WHERE a.submission_id = s.id AND a.unit != '' AND"
+            " (instr(a.unit, ?) > 0 OR instr(?, a.unit) > 0)))"
+        )
         params += [f.recuse_unit] * 4
     return " AND ".join(clauses), params
 
@@ -103,8 +108,13 @@ def count(db: sqlite_utils.Database, f: Filter) -> int:
 def page(db: sqlite_utils.Database, f: Filter, offset: int, limit: int) -> list[dict]:
     sql, params = where(f)
     # Pick the page's ids first: with OFFSET, SQLite would compute every column of every skipped row.
-    return list(db.query(f"SELECT {COLUMNS} FROM {FROM} WHERE s.id IN (SELECT s.id FROM {_from(f)} WHERE {sql} "
-                         f"ORDER BY {order(f)} LIMIT ? OFFSET ?) ORDER BY {order(f)}", [*params, limit, offset]))
+    return list(
+        db.query(
+            f"SELECT {COLUMNS} FROM {FROM} WHERE s.id IN (SELECT s.id FROM {_from(f)} WHERE {sql} "
+            f"ORDER BY {order(f)} LIMIT ? OFFSET ?) ORDER BY {order(f)}",
+            [*params, limit, offset],
+        )
+    )
 
 
 def ids(db: sqlite_utils.Database, f: Filter) -> list[int]:
@@ -118,10 +128,14 @@ def position(db: sqlite_utils.Database, f: Filter, submission_id: int) -> int | 
     if f.sort == "id":
         if not db.execute(f"SELECT 1 FROM {_from(f)} WHERE {sql} AND s.id = ?", [*params, submission_id]).fetchone():
             return None
-        return db.execute(f"SELECT COUNT(*) FROM {_from(f)} WHERE {sql} AND s.id < ?",
-                          [*params, submission_id]).fetchone()[0]
-    row = db.execute(f"SELECT n FROM (SELECT s.id, ROW_NUMBER() OVER (ORDER BY {order(f)}) - 1 AS n FROM {FROM} "
-                     f"WHERE {sql}) WHERE id = ?", [*params, submission_id]).fetchone()
+        return db.execute(
+            f"SELECT COUNT(*) FROM {_from(f)} WHERE {sql} AND s.id < ?", [*params, submission_id]
+        ).fetchone()[0]
+    row = db.execute(
+        f"SELECT n FROM (SELECT s.id, ROW_NUMBER() OVER (ORDER BY {order(f)}) - 1 AS n FROM {FROM} "
+        f"WHERE {sql}) WHERE id = ?",
+        [*params, submission_id],
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -130,5 +144,9 @@ def facet(db: sqlite_utils.Database, f: Filter, column: str) -> list[tuple[str, 
     if column not in FACETS:
         raise ValueError(column)
     sql, params = where(replace(f, **{column: None}))
-    return [(r[0], r[1]) for r in db.execute(
-        f"SELECT COALESCE(s.{column}, ''), COUNT(*) FROM {FROM} WHERE {sql} GROUP BY 1 ORDER BY 2 DESC, 1", params)]
+    return [
+        (r[0], r[1])
+        for r in db.execute(
+            f"SELECT COALESCE(s.{column}, ''), COUNT(*) FROM {FROM} WHERE {sql} GROUP BY 1 ORDER BY 2 DESC, 1", params
+        )
+    ]

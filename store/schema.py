@@ -1,4 +1,5 @@
 """Schema and forward migrations. Each migration runs once, in order, in one transaction."""
+
 from __future__ import annotations
 
 import sqlite3

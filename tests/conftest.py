@@ -13,7 +13,7 @@ from workflows.station import Station
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT.parent / "shared" / "fixtures"
-STATION = [sys.executable, "-m", "tui.cli"]
+STATION = [sys.executable, "-m", "tui.cli.main"]
 
 
 def pytest_configure(config):
@@ -29,6 +29,7 @@ def station(tmp_path) -> Station:
 def campaign(station):
     def make(profile="after-school-2024", name=None):
         return campaigns.add(station, name or profile, profile)
+
     return make
 
 
@@ -39,10 +40,16 @@ def cli(tmp_path):
 
     def run(*args, check_json=False):
         env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8")
-        p = subprocess.run([str(Path(sys.executable).parent / "station"), *map(str, args)],
-                           capture_output=True, text=True, env=env, timeout=300)
+        p = subprocess.run(
+            [str(Path(sys.executable).parent / "station"), *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
         out = json.loads(p.stdout) if check_json else p.stdout
         return p.returncode, out, p.stderr
+
     return run
 
 
@@ -50,9 +57,32 @@ def cli(tmp_path):
 def video(tmp_path_factory) -> Path:
     """One tiny real H.264/AAC MP4, made once per test session."""
     out = tmp_path_factory.mktemp("media") / "clip.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=1",
-                    "-f", "lavfi", "-i", "sine=f=440:d=1", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=25:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "+faststart",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -85,5 +115,6 @@ def tree(root: Path, files: dict[str, bytes | Path]) -> Path:
 
 def snapshot(root: Path) -> dict:
     """Every file's bytes and mtime: proof the importer never touched the originals."""
-    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()
+    }

@@ -4,6 +4,7 @@ The checks tests run against a copy of the after-school profile scaled down to 3
 1 Mbps and 15-30 s (an admin's override in config/profiles), so each clip encodes in well
 under a second. Long files are made by stream-copy looping, never by encoding.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -15,14 +16,33 @@ MOVING = "testsrc2=s=320x180:r={fps}:d={d}"
 TONE = "sine=frequency=440:sample_rate={rate}:d={d}"
 # Speech-like: a tone in 0.3 s bursts over quiet room noise (about -60 dBFS), so levels, pauses
 # and the noise floor behave as in a real lesson recording.
-VOICE = ("sine=frequency=440:sample_rate={rate}:d={d},volume='if(lt(mod(t,0.5),0.3),1,0)':eval=frame{shape}[s];"
-         "anoisesrc=color=pink:amplitude={noise}:sample_rate={rate}:duration={d}[n];[s][n]amix=inputs=2:normalize=0[out0]")
+VOICE = (
+    "sine=frequency=440:sample_rate={rate}:d={d},volume='if(lt(mod(t,0.5),0.3),1,0)':eval=frame{shape}[s];"
+    "anoisesrc=color=pink:amplitude={noise}:sample_rate={rate}:duration={d}[n];[s][n]amix=inputs=2:normalize=0[out0]"
+)
 
 
 def x264(rate: str = "1M", params: str = "") -> list[str]:
-    return ["-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-threads", "1",
-            "-x264-params", "8x8dct=1:nal-hrd=cbr" + (":" + params if params else ""),
-            "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate]
+    return [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "high",
+        "-threads",
+        "1",
+        "-x264-params",
+        "8x8dct=1:nal-hrd=cbr" + (":" + params if params else ""),
+        "-b:v",
+        rate,
+        "-minrate",
+        rate,
+        "-maxrate",
+        rate,
+        "-bufsize",
+        rate,
+    ]
 
 
 AAC = ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
@@ -32,10 +52,23 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
-def clip(out: Path, *, seconds: float = 16, fps: str = "25", rate: int = 48000, title: bool = True,
-         video: list[str] | None = None, audio: list[str] | None = None, vfilter: str = "", afilter: str = "",
-         middle: str | None = None, audio_delay: float = 0.0, extra: list[str] | None = None,
-         shape: str = "", noise: float = 0.001) -> Path:
+def clip(
+    out: Path,
+    *,
+    seconds: float = 16,
+    fps: str = "25",
+    rate: int = 48000,
+    title: bool = True,
+    video: list[str] | None = None,
+    audio: list[str] | None = None,
+    vfilter: str = "",
+    afilter: str = "",
+    middle: str | None = None,
+    audio_delay: float = 0.0,
+    extra: list[str] | None = None,
+    shape: str = "",
+    noise: float = 0.001,
+) -> Path:
     """A title card (5 s still) then moving test pattern; a 440 Hz tone throughout.
 
     MIDDLE replaces the moving part with another lavfi video source description.
@@ -46,12 +79,34 @@ def clip(out: Path, *, seconds: float = 16, fps: str = "25", rate: int = 48000, 
     body = seconds - (5 if title else 0)
     inputs += ["-f", "lavfi", "-i", middle.format(fps=fps, d=body) if middle else MOVING.format(fps=fps, d=body)]
     n = 2 if title else 1
-    parts = "".join(f"[{i}:v]" for i in range(n)) + f"concat=n={n}:v=1:a=0,format=yuv420p{',' + vfilter if vfilter else ''}[v]"
+    parts = (
+        "".join(f"[{i}:v]" for i in range(n))
+        + f"concat=n={n}:v=1:a=0,format=yuv420p{',' + vfilter if vfilter else ''}[v]"
+    )
     audio_input = ["-itsoffset", str(audio_delay)] if audio_delay else []
-    audio_input += ["-f", "lavfi", "-i", VOICE.format(rate=rate, d=seconds, shape="," + shape if shape else "", noise=noise)]
+    audio_input += [
+        "-f",
+        "lavfi",
+        "-i",
+        VOICE.format(rate=rate, d=seconds, shape="," + shape if shape else "", noise=noise),
+    ]
     graph = parts + (f";[{n}:a]{afilter}[a]" if afilter else "")
-    ffmpeg(*inputs, *audio_input, "-filter_complex", graph, "-map", "[v]", "-map", "[a]" if afilter else f"{n}:a",
-           *(video or x264()), *(audio or AAC), *(extra or []), "-movflags", "+faststart", str(out))
+    ffmpeg(
+        *inputs,
+        *audio_input,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-map",
+        "[a]" if afilter else f"{n}:a",
+        *(video or x264()),
+        *(audio or AAC),
+        *(extra or []),
+        "-movflags",
+        "+faststart",
+        str(out),
+    )
     return out
 
 
@@ -64,8 +119,21 @@ def join(parts: list[Path], out: Path) -> Path:
 
 
 def tone_mp3(out: Path, *, seconds: float = 12, rate: int = 44100, channels: int = 2, bitrate: str = "128k") -> Path:
-    ffmpeg("-f", "lavfi", "-i", TONE.format(rate=rate, d=seconds), "-ac", str(channels), "-c:a", "libmp3lame",
-           "-b:a", bitrate, "-ar", str(rate), str(out))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        TONE.format(rate=rate, d=seconds),
+        "-ac",
+        str(channels),
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        bitrate,
+        "-ar",
+        str(rate),
+        str(out),
+    )
     return out
 
 
@@ -83,8 +151,22 @@ def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     add("ntsc", {"video.fps"}, fps="30000/1001")
     add("vfr", {"video.fps"}, vfilter="select='not(eq(mod(n,4),0))'", extra=["-fps_mode", "vfr"])
     add("interlaced", {"video.scan"}, video=[*x264(params="tff=1"), "-flags", "+ildct+ilme"])
-    add("hevc", {"video.codec"}, video=["-c:v", "libx265", "-preset", "ultrafast", "-b:v", "1M", "-x265-params",
-                                        "log-level=error:vbv-maxrate=1000:vbv-bufsize=500:strict-cbr=1", "-tag:v", "hvc1"])
+    add(
+        "hevc",
+        {"video.codec"},
+        video=[
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "1M",
+            "-x265-params",
+            "log-level=error:vbv-maxrate=1000:vbv-bufsize=500:strict-cbr=1",
+            "-tag:v",
+            "hvc1",
+        ],
+    )
     add("mp3audio", {"audio.codec"}, audio=["-c:a", "libmp3lame", "-b:a", "128k", "-ac", "2"])
     add("mono", {"audio.channels"}, audio=["-c:a", "aac", "-b:a", "128k", "-ac", "1"])
     add("rate44", {"audio.samplerate"}, rate=44100)
@@ -98,8 +180,12 @@ def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     add("swings", {"audio.swings"}, seconds=24, shape="volume=enable='lt(mod(t,6),3)':volume=0.12")
     add("clipped", {"audio.clipping", "audio.loudness"}, shape="volume=30dB")
     add("noisy", {"audio.noise"}, noise=0.3)
-    add("black", {"video.black", "video.freeze"}, seconds=22,
-        middle="color=c=black:s=320x180:r={fps}:d=12[b];testsrc2=s=320x180:r={fps}:d=5[t];[b][t]concat[out0]")
+    add(
+        "black",
+        {"video.black", "video.freeze"},
+        seconds=22,
+        middle="color=c=black:s=320x180:r={fps}:d=12[b];testsrc2=s=320x180:r={fps}:d=5[t];[b][t]concat[out0]",
+    )
     add("frozen", {"video.freeze"}, seconds=20, vfilter="split[x][y];[x][y]freezeframes=first=200:last=400:replace=199")
     v["long"] = (join([v["ok"][0], v["notitle"][0], v["notitle"][0]], folder / "long.mp4"), {"media.duration"})
     truncated = folder / "truncated.mp4"

@@ -1,11 +1,12 @@
 """The sample station from sample_data/build.py, built once per session and copied for each test."""
+
 import importlib.util
 import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from workflows.station import Station
 
 

@@ -1,4 +1,5 @@
 """age v1: round trips, interop with the real `age` CLI both ways, and the C2SP testkit vectors."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from exporters import age
 
 TESTKIT = FIXTURES / "age-testkit"
@@ -37,7 +38,7 @@ def test_streaming_writes_in_odd_pieces():
     enc = age.Encryptor(out, [ident.recipient])
     pos = 0
     for step in (1, 7, age.CHUNK, age.CHUNK - 8, 3 * age.CHUNK, 10**9):
-        enc.write(data[pos:pos + step])
+        enc.write(data[pos : pos + step])
         pos += step
     enc.close()
     assert age.decrypt_bytes(out.getvalue(), [ident]) == data
@@ -53,7 +54,7 @@ def test_wrong_identity_and_tampering_are_told_apart():
     with pytest.raises(age.PayloadError):
         age.decrypt_bytes(bytes(flipped), [ident])
     with pytest.raises(age.PayloadError):
-        age.decrypt_bytes(bytes(blob[:-age.CHUNK]), [ident])   # truncated at a chunk boundary
+        age.decrypt_bytes(bytes(blob[: -age.CHUNK]), [ident])  # truncated at a chunk boundary
     header_end = bytes(blob).index(b"\n---") + 1
     mac_broken = bytearray(blob)
     mac_broken[header_end + 5] = ord("A") if mac_broken[header_end + 5] != ord("A") else ord("B")
@@ -135,6 +136,7 @@ def test_our_scrypt_file_opens_with_age_cli(tmp_path):
 
 # --- the C2SP CCTV age testkit ---------------------------------------------------------------------
 
+
 def _vectors():
     if not TESTKIT.is_dir():
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"age testkit not found at {TESTKIT}"))]
@@ -166,8 +168,12 @@ def test_age_testkit_vector(name):
     out = io.BytesIO()
     expect = meta["expect"]
     try:
-        age.decrypt(io.BytesIO(body), out, [age.Identity.parse(i) for i in identities],
-                    meta["passphrase"].encode() if "passphrase" in meta else None)
+        age.decrypt(
+            io.BytesIO(body),
+            out,
+            [age.Identity.parse(i) for i in identities],
+            meta["passphrase"].encode() if "passphrase" in meta else None,
+        )
         got = "success"
     except age.HeaderError:
         got = "header failure"

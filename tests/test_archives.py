@@ -7,11 +7,10 @@ from pathlib import Path
 
 import py7zr
 import pytest
-
-from workflows import archives
-from workflows.station import Limits
-
 from conftest import FIXTURES, write_zip
+
+from workflows.ingest import archives
+from workflows.station import Limits
 
 RAR = FIXTURES / "rar"
 needs_rar = pytest.mark.skipif(not RAR.is_dir(), reason="../shared/fixtures/rar is absent")
@@ -60,6 +59,7 @@ def test_utf8_zip_without_flag_stays_utf8(tmp_path):
     class Utf8NoFlag(zipfile.ZipInfo):
         def _encodeFilenameFlags(self):
             return name, self.flag_bits & ~0x800
+
     with zipfile.ZipFile(z, "w") as out:
         out.writestr(Utf8NoFlag("课件.pptx"), b"1")
     assert [e.name for e in archives.open_reader(z).entries()] == ["课件.pptx"]
@@ -94,7 +94,7 @@ def _set_encrypted_flag(path: Path, name: bytes) -> None:
     for sig, flags_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
         pos = data.find(sig)
         while pos != -1:
-            if data[pos + name_at: pos + name_at + len(name)] == name:
+            if data[pos + name_at : pos + name_at + len(name)] == name:
                 data[pos + flags_at] |= 0x1
             pos = data.find(sig, pos + 1)
     path.write_bytes(bytes(data))
@@ -105,7 +105,7 @@ def test_zip_symlink_and_encrypted_flags_are_read(tmp_path):
     with zipfile.ZipFile(z, "w") as out:
         link = zipfile.ZipInfo("link")
         link.create_system = 3
-        link.external_attr = (0o120777 << 16)
+        link.external_attr = 0o120777 << 16
         out.writestr(link, "/etc/passwd")
         out.writestr("secret.txt", b"ciphertext")
     _set_encrypted_flag(z, b"secret.txt")
@@ -142,7 +142,9 @@ def test_7z_with_chinese_names_streams(tmp_path):
         z.writestr(b"doc", "初中+第二中学+李华/案例/案例介绍.docx")
     reader = archives.open_reader(path)
     assert {e.name for e in reader.entries() if not e.is_dir} == {
-        "初中+第二中学+李华/案例/案例介绍.docx", "初中+第二中学+李华/案例/录像.mp4"}
+        "初中+第二中学+李华/案例/案例介绍.docx",
+        "初中+第二中学+李华/案例/录像.mp4",
+    }
     files = extract(path)
     assert files["初中+第二中学+李华/案例/录像.mp4"] == b"video" * 1000
 
@@ -171,8 +173,19 @@ def _expected_crcs(exp: Path) -> dict[str, int]:
 
 
 @needs_rar
-@pytest.mark.parametrize("name", ["rar3-solid.rar", "rar5-solid.rar", "rar3-subdirs.rar", "rar5-subdirs.rar",
-                                  "rar5-vols.part1.rar", "seektest.rar", "unicode.rar", "rar2-unix-owner.rar"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rar3-solid.rar",
+        "rar5-solid.rar",
+        "rar3-subdirs.rar",
+        "rar5-subdirs.rar",
+        "rar5-vols.part1.rar",
+        "seektest.rar",
+        "unicode.rar",
+        "rar2-unix-owner.rar",
+    ],
+)
 def test_rar_archives_extract_with_correct_content(name):
     path = RAR / "rarfile" / name
     files = extract(path)
@@ -195,7 +208,9 @@ def test_rar4_cjk_names_and_rar5_from_windows():
 
 
 @needs_rar
-@pytest.mark.parametrize("name", ["rarfile/rar5-psw.rar", "rarfile/rar3-comment-psw.rar", "libarchive/test_read_format_rar4_encrypted.rar"])
+@pytest.mark.parametrize(
+    "name", ["rarfile/rar5-psw.rar", "rarfile/rar3-comment-psw.rar", "libarchive/test_read_format_rar4_encrypted.rar"]
+)
 def test_encrypted_rar_entries_are_flagged(name):
     entries = archives.open_reader(RAR / name).entries()
     assert "archive.encrypted" in problems(entries)
@@ -208,7 +223,10 @@ def test_rar_with_encrypted_headers():
 
 
 @needs_rar
-@pytest.mark.parametrize("name", ["rarfile/rar5-evil-symlink-traversal.rar", "rarfile/rar3-symlink-unix.rar", "rarfile/rar5-symlink-unix.rar"])
+@pytest.mark.parametrize(
+    "name",
+    ["rarfile/rar5-evil-symlink-traversal.rar", "rarfile/rar3-symlink-unix.rar", "rarfile/rar5-symlink-unix.rar"],
+)
 def test_rar_symlinks_are_unsafe(name):
     assert "archive.unsafe" in problems(archives.open_reader(RAR / name).entries())
 

@@ -3,6 +3,7 @@
 Real stations (SQLite files, content stores), real `age`, `ssh-keygen` and bagit-python as the
 independent checkers, real subprocesses killed with SIGKILL.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,18 +21,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import tree
+
 from exporters import age, bagit, bundle, sshsig
 from exporters.bundle import Rejected
-from workflows import campaigns, export, ingest, keys, receive, review
+from workflows import campaigns, keys
+from workflows.bundles import export, receive
 from workflows.errors import StationError
+from workflows.ingest import importer as ingest
+from workflows.review import decide as review
 from workflows.station import Station
 
 COUNTY_PASS = b"county-pass-1"
 CITY_PASS = b"city-pass-123"
 needs_age = pytest.mark.skipif(shutil.which("age") is None, reason="the age CLI is not installed (make setup)")
-needs_ssh_keygen = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen not installed (make setup)")
+needs_ssh_keygen = pytest.mark.skipif(
+    shutil.which("ssh-keygen") is None, reason="ssh-keygen not installed (make setup)"
+)
 
 
 @dataclass
@@ -66,12 +72,15 @@ def net(tmp_path, video) -> Net:
     keys.trust(county, tmp_path / "city.pub", "recipient")
     keys.trust(city, tmp_path / "county.pub", "sender")
     campaigns.add(county, "课后服务2024", "after-school-2024")
-    share = tree(tmp_path / "share", {
-        "第一小学课后服务课程资源/趣味数学/课程视频.mp4": video,
-        "第一小学课后服务课程资源/趣味数学/教学设计 #1.txt": "教学设计：趣味数学\n".encode() * 50,
-        "第一小学课后服务课程资源/趣味数学/素材/资料.bin": os.urandom(3 * age.CHUNK + 5),
-        "第一小学课后服务课程资源/创意美术/课程视频.mp4": video.read_bytes() + b"\0",
-    })
+    share = tree(
+        tmp_path / "share",
+        {
+            "第一小学课后服务课程资源/趣味数学/课程视频.mp4": video,
+            "第一小学课后服务课程资源/趣味数学/教学设计 #1.txt": "教学设计：趣味数学\n".encode() * 50,
+            "第一小学课后服务课程资源/趣味数学/素材/资料.bin": os.urandom(3 * age.CHUNK + 5),
+            "第一小学课后服务课程资源/创意美术/课程视频.mp4": video.read_bytes() + b"\0",
+        },
+    )
     summary = ingest.run(county, [str(share)])
     by_title = {s["title"]: s["id"] for s in county.db().query("SELECT id, title FROM submissions")}
     assert summary.submissions == 2, by_title
@@ -104,8 +113,10 @@ def city_identity(net: Net) -> age.Identity:
 
 def db_state(station: Station) -> dict:
     db = station.db()
-    return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("submissions", "files", "findings", "sender_decisions", "received_bundles", "audit", "campaigns")}
+    return {
+        t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        for t in ("submissions", "files", "findings", "sender_decisions", "received_bundles", "audit", "campaigns")
+    }
 
 
 def station_cli(db: Path, *args, passfile: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -113,16 +124,33 @@ def station_cli(db: Path, *args, passfile: Path | None = None, timeout: float = 
     env.pop("STATION_PASSPHRASE_FILE", None)
     if passfile:
         env["STATION_PASSPHRASE_FILE"] = str(passfile)
-    return subprocess.run([str(Path(sys.executable).parent / "station"), *map(str, args)], capture_output=True,
-                          text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "station"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 # --- the happy path ---------------------------------------------------------------------------------
 
+
 def test_cli_export_verify_receive(net):
     county_db, city_db = net.county.db_path, net.city.db_path
-    p = station_cli(county_db, "export", "--campaign", "课后服务2024", "--to", "4101", "--out", net.tmp / "out", "--json",
-                    passfile=net.pw("county"))
+    p = station_cli(
+        county_db,
+        "export",
+        "--campaign",
+        "课后服务2024",
+        "--to",
+        "4101",
+        "--out",
+        net.tmp / "out",
+        "--json",
+        passfile=net.pw("county"),
+    )
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     path = Path(out["path"])
@@ -143,17 +171,24 @@ def test_cli_export_verify_receive(net):
     city = {s["title"]: s for s in json.loads(station_cli(city_db, "list", "--json").stdout)}
     assert set(city) == {"趣味数学"}
     work = city["趣味数学"]
-    county_work = next(s for s in json.loads(station_cli(county_db, "list", "--json").stdout) if s["title"] == "趣味数学")
-    assert [(f["path"], f["sha256"], f["size"]) for f in work["files"]] == \
-           [(f["path"], f["sha256"], f["size"]) for f in county_work["files"]]
+    county_work = next(
+        s for s in json.loads(station_cli(county_db, "list", "--json").stdout) if s["title"] == "趣味数学"
+    )
+    assert [(f["path"], f["sha256"], f["size"]) for f in work["files"]] == [
+        (f["path"], f["sha256"], f["size"]) for f in county_work["files"]
+    ]
     for f in work["files"]:
         data = net.city.objects.path(f["sha256"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == f["sha256"]
     assert work["county"] == "某某县教育局" and work["meta"]["bundle"]["decision"] == "recommend"
-    assert work["decision"] is None      # the county's decision is the county's, not the city's
+    assert work["decision"] is None  # the county's decision is the county's, not the city's
     sd = list(net.city.db().query("SELECT * FROM sender_decisions"))
-    assert [(d["sender"], d["value"], d["reason"], d["reviewer"]) for d in sd] == [("410102", "recommend", "选题新颖", "李评审")]
-    assert {(f["rule"], f["status"]) for f in work["findings"]} == {(f["rule"], f["status"]) for f in county_work["findings"]}
+    assert [(d["sender"], d["value"], d["reason"], d["reviewer"]) for d in sd] == [
+        ("410102", "recommend", "选题新颖", "李评审")
+    ]
+    assert {(f["rule"], f["status"]) for f in work["findings"]} == {
+        (f["rule"], f["status"]) for f in county_work["findings"]
+    }
 
     before = db_state(net.city)
     p = station_cli(city_db, "receive", path, "--json", passfile=net.pw("city"))
@@ -185,8 +220,15 @@ def test_inner_records(net):
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
     inner = bundle.open_index(bundle.intake(path)[0], city_identity(net))
     names = set(inner.manifest)
-    assert {"data/metadata.jsonl", "data/decisions.jsonl", "data/findings.jsonl", "data/summary/汇总表.xlsx",
-            "data/audit/log.jsonl", "data/audit/checkpoint.json", "data/audit/checkpoint.json.sig"} <= names
+    assert {
+        "data/metadata.jsonl",
+        "data/decisions.jsonl",
+        "data/findings.jsonl",
+        "data/summary/汇总表.xlsx",
+        "data/audit/log.jsonl",
+        "data/audit/checkpoint.json",
+        "data/audit/checkpoint.json.sig",
+    } <= names
     assert f"data/submissions/{net.recommended}/教学设计 #1.txt" in names
     assert not any(n.startswith(f"data/submissions/{net.rejected}/") for n in names)
     assert bagit.info_get(inner.info, "Bundle-Recipient") == "4101"
@@ -194,6 +236,7 @@ def test_inner_records(net):
 
 
 # --- independent checkers -------------------------------------------------------------------------
+
 
 def rebuild_inner(path: Path, ident: age.Identity, dest: Path) -> None:
     """The inner bag on disk, made with plain tools: tarfile and our age decrypt."""
@@ -210,6 +253,7 @@ def rebuild_inner(path: Path, ident: age.Identity, dest: Path) -> None:
 
 def test_both_layers_validate_with_bagit_python(net, tmp_path):
     import bagit as bagit_py
+
     path = Path(do_export(net, part_size=100_000)["path"])
     copy = tmp_path / "outer"
     shutil.copytree(path, copy)
@@ -230,10 +274,19 @@ def test_both_layers_validate_with_bagit_python(net, tmp_path):
 @needs_age
 def test_every_object_opens_with_age_cli(net, tmp_path):
     path = Path(do_export(net, part_size=100_000)["path"])
-    p = station_cli(net.city.db_path, "keys", "export-identity", "--plaintext", tmp_path / "id.txt", passfile=net.pw("city"))
+    p = station_cli(
+        net.city.db_path, "keys", "export-identity", "--plaintext", tmp_path / "id.txt", passfile=net.pw("city")
+    )
     assert p.returncode == 2 and "confirm.required" in p.stderr and not (tmp_path / "id.txt").exists()
-    p = station_cli(net.city.db_path, "keys", "export-identity", "--plaintext", tmp_path / "id.txt", "--yes",
-                    passfile=net.pw("city"))
+    p = station_cli(
+        net.city.db_path,
+        "keys",
+        "export-identity",
+        "--plaintext",
+        tmp_path / "id.txt",
+        "--yes",
+        passfile=net.pw("city"),
+    )
     assert p.returncode == 0, p.stderr
     assert "未加密" in p.stdout and (tmp_path / "id.txt").stat().st_mode & 0o777 == 0o600
     plain = {}
@@ -248,8 +301,13 @@ def test_every_object_opens_with_age_cli(net, tmp_path):
         obj, _, inner_path = line.split("  ", 2)
         parts.setdefault(inner_path, []).append(obj)
     video = next(f for f in parts if f.endswith("资料.bin"))
-    assert len(parts[video]) == 2       # split at the part size, each part a whole age file
-    sha = next(f["sha256"] for s in export.recommended(net.county.db(), 1) for f in s["files"] if f["path"].endswith("资料.bin"))
+    assert len(parts[video]) == 2  # split at the part size, each part a whole age file
+    sha = next(
+        f["sha256"]
+        for s in export.recommended(net.county.db(), 1)
+        for f in s["files"]
+        if f["path"].endswith("资料.bin")
+    )
     assert hashlib.sha256(b"".join(plain[o] for o in parts[video])).hexdigest() == sha
     r = do_receive(net, path)
     assert r["imported"] == 1
@@ -258,6 +316,7 @@ def test_every_object_opens_with_age_cli(net, tmp_path):
 @needs_age
 def test_identity_file_opens_with_age_cli_and_is_private(net, tmp_path):
     from test_age import age_with_passphrase
+
     key_file = keys.key_path(net.county)
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert b"AGE-SECRET-KEY" not in key_file.read_bytes()
@@ -274,8 +333,11 @@ def test_signatures_verify_with_ssh_keygen(net, tmp_path):
     allowed.write_text(f"410102 {pub.sign.openssh()}\n")
 
     def ssh_verify(namespace: str, sig: Path, data: bytes) -> subprocess.CompletedProcess:
-        return subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "410102", "-n", namespace,
-                               "-s", str(sig)], input=data, capture_output=True)
+        return subprocess.run(
+            ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "410102", "-n", namespace, "-s", str(sig)],
+            input=data,
+            capture_output=True,
+        )
 
     p = ssh_verify("bundle-outer", path / bundle.SIG_PATH, (path / "tagmanifest-sha256.txt").read_bytes())
     assert p.returncode == 0, p.stderr
@@ -283,10 +345,16 @@ def test_signatures_verify_with_ssh_keygen(net, tmp_path):
     inner = tmp_path / "inner"
     p = ssh_verify("bundle-inner", inner / bundle.SIG_PATH, (inner / "tagmanifest-sha256.txt").read_bytes())
     assert p.returncode == 0, p.stderr
-    p = ssh_verify("audit-checkpoint", inner / "data/audit/checkpoint.json.sig",
-                   (inner / "data/audit/checkpoint.json").read_bytes())
+    p = ssh_verify(
+        "audit-checkpoint",
+        inner / "data/audit/checkpoint.json.sig",
+        (inner / "data/audit/checkpoint.json").read_bytes(),
+    )
     assert p.returncode == 0, p.stderr
-    assert ssh_verify("bundle-inner", path / bundle.SIG_PATH, (path / "tagmanifest-sha256.txt").read_bytes()).returncode != 0
+    assert (
+        ssh_verify("bundle-inner", path / bundle.SIG_PATH, (path / "tagmanifest-sha256.txt").read_bytes()).returncode
+        != 0
+    )
 
 
 def test_keys_public_file_and_registry(net, tmp_path):
@@ -294,7 +362,10 @@ def test_keys_public_file_and_registry(net, tmp_path):
     assert p.returncode == 0
     lines = [l for l in (tmp_path / "k.pub").read_text().splitlines() if l and not l.startswith("#")]
     assert lines[0] == "station-code: 410102" and lines[1] == "station-name: 某某县教育局"
-    assert len([l for l in lines if l.startswith("ssh-ed25519 ")]) == 1 and len([l for l in lines if l.startswith("age1")]) == 1
+    assert (
+        len([l for l in lines if l.startswith("ssh-ed25519 ")]) == 1
+        and len([l for l in lines if l.startswith("age1")]) == 1
+    )
     show = json.loads(station_cli(net.city.db_path, "keys", "show", "--json").stdout)
     assert show["station"]["code"] == "4101" and show["trusted"][0]["code"] == "410102"
     assert "SECRET" not in json.dumps(show) and "seed" not in json.dumps(show)
@@ -306,8 +377,11 @@ def test_keys_public_file_and_registry(net, tmp_path):
 
 # --- export refusals --------------------------------------------------------------------------------
 
+
 def test_changed_source_aborts_export_naming_the_file(net):
-    sha = next(f["sha256"] for s in export.recommended(net.county.db(), 1) for f in s["files"] if f["path"].endswith(".txt"))
+    sha = next(
+        f["sha256"] for s in export.recommended(net.county.db(), 1) for f in s["files"] if f["path"].endswith(".txt")
+    )
     obj = net.county.objects.path(sha)
     obj.chmod(0o644)
     obj.write_bytes(obj.read_bytes().replace("趣味".encode(), "无趣".encode(), 1))
@@ -331,6 +405,7 @@ def test_export_needs_a_trusted_recipient_and_the_passphrase(net):
 
 
 # --- tampering: each one refused with its own message ---------------------------------------------------
+
 
 def object_of(net: Net, path: Path, suffix: str) -> str:
     inner = bundle.open_index(bundle.intake(path)[0], city_identity(net))
@@ -398,14 +473,14 @@ def test_edited_tag_manifest_breaks_the_signature(net):
     info = path / "bag-info.txt"
     old = hashlib.sha256(info.read_bytes()).hexdigest()
     info.write_text(info.read_text().replace("Bundle-Seq: 1", "Bundle-Seq: 9"))
-    tm = path / "tagmanifest-sha256.txt"     # made consistent again, as a careful forger would
+    tm = path / "tagmanifest-sha256.txt"  # made consistent again, as a careful forger would
     tm.write_text(tm.read_text().replace(old, hashlib.sha256(info.read_bytes()).hexdigest()))
     assert not bagit.check_tags(path)[1]
     both_refuse(net, path, "bundle.signature", "外层签名无效")
 
 
 def test_untrusted_and_revoked_signers(net, tmp_path):
-    rogue = new_station(tmp_path, "rogue", "冒名县教育局", "410102", b"rogue-pass-1")   # claims the county's code
+    rogue = new_station(tmp_path, "rogue", "冒名县教育局", "410102", b"rogue-pass-1")  # claims the county's code
     keys.trust(rogue, tmp_path / "city.pub", "recipient")
     campaigns.add(rogue, "课后服务2024", "after-school-2024")
     share = tree(tmp_path / "rshare", {"第二小学课后服务课程资源/冒名/课程视频.mp4": b"fake video"})
@@ -437,7 +512,7 @@ def forget_last_export(net: Net) -> None:
 def test_replayed_bundle(net):
     do_receive(net, do_export(net)["path"])
     forget_last_export(net)
-    again = Path(do_export(net, out=net.tmp / "out2")["path"])    # seq 1 again, another bundle id
+    again = Path(do_export(net, out=net.tmp / "out2")["path"])  # seq 1 again, another bundle id
     both_refuse(net, again, "bundle.replay", "疑似重放")
 
 
@@ -450,8 +525,12 @@ def test_older_bundle_and_gap_override(net):
     problems = rejected(do_receive, net, c["path"])
     assert codes(problems) == {"bundle.gap"} and "不衔接" in problems[0].message
     r = do_receive(net, c["path"], override="2 号包的U盘损坏，先收 3 号（王科长批准）")
-    assert [w["code"] for w in r["warnings"]] == ["bundle.gap", "bundle.audit_gap"] or "bundle.gap" in codes(r["warnings"])
-    logged = list(net.city.db().query("SELECT detail FROM audit WHERE action = 'bundle.received' ORDER BY id DESC LIMIT 1"))
+    assert [w["code"] for w in r["warnings"]] == ["bundle.gap", "bundle.audit_gap"] or "bundle.gap" in codes(
+        r["warnings"]
+    )
+    logged = list(
+        net.city.db().query("SELECT detail FROM audit WHERE action = 'bundle.received' ORDER BY id DESC LIMIT 1")
+    )
     assert "王科长批准" in logged[0]["detail"]
     both_refuse(net, Path(b["path"]), "bundle.rollback", "疑似回滚")
 
@@ -480,10 +559,19 @@ def test_readdressed_inner_bag(net, tmp_path):
     for rel in outer.manifest:
         plain = age.decrypt_bytes((src / rel).read_bytes(), [city.enc])
         objects[rel] = bundle.encrypt_object(dst / rel, plain, [target])
-    address = bundle.Address(str(uuid.uuid4()), "4101", "某某市教育局", city.signing.public.fingerprint, [target], ["41"],
-                             1, "none", "2026-11-21T00:00:00+00:00")
+    address = bundle.Address(
+        str(uuid.uuid4()),
+        "4101",
+        "某某市教育局",
+        city.signing.public.fingerprint,
+        [target],
+        ["41"],
+        1,
+        "none",
+        "2026-11-21T00:00:00+00:00",
+    )
     bundle.seal_outer(dst, address.outer_info(), objects, city.signing)
-    assert receive.verify(province, dst)["ok"]     # the outer layer alone looks fine
+    assert receive.verify(province, dst)["ok"]  # the outer layer alone looks fine
     problems = rejected(do_receive, net, dst, station=province, passphrase=b"province-pass")
     assert "bundle.readdressed" in codes(problems)
     assert any("重新寻址或转寄" in p.message for p in problems)
@@ -531,6 +619,7 @@ def test_path_traversal_in_inner_manifest(net):
         m["tagmanifest-sha256.txt"] = bagit.manifest_text({k: hashlib.sha256(v).hexdigest() for k, v in tags.items()})
         m[bundle.SIG_PATH] = sshsig.sign(county.signing, bundle.INNER_NS, m["tagmanifest-sha256.txt"]).encode()
         return m
+
     _reseal_index(net, path, edit)
     problems = rejected(do_receive, net, path)
     assert "bundle.inner_unsafe" in codes(problems) and any("escape.txt" in p.message for p in problems)
@@ -551,6 +640,7 @@ def test_wrong_passphrase(net):
 
 
 # --- crashes ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def big_net(net, tmp_path):
@@ -581,8 +671,13 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 60) -> None:
 
 def _spawn(db: Path, passfile: Path, *args) -> subprocess.Popen:
     env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8", STATION_PASSPHRASE_FILE=str(passfile))
-    return subprocess.Popen([str(Path(sys.executable).parent / "station"), *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "station"), *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _bytes_under(folder: Path) -> int:
@@ -628,6 +723,7 @@ def test_manifest_paths_are_percent_encoded_as_rfc_8493_says():
 
 # --- forwarding upward ------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def chain(net, tmp_path):
     """County -> city received; the city recommends the work; a province trusts the city (and the county)."""
@@ -643,14 +739,14 @@ def chain(net, tmp_path):
 
 def test_forwarding_carries_the_county_inner_bag(chain, tmp_path):
     net, province = chain
-    keys.trust(province, tmp_path / "county.pub", "sender")      # the province knows the county's key too
+    keys.trust(province, tmp_path / "county.pub", "sender")  # the province knows the county's key too
     r = export.export(net.city, None, "41", tmp_path / "up", CITY_PASS, forward=True)
     assert r["forwarded"] == 1
     path = Path(r["path"])
     inner = bundle.open_index(bundle.intake(path)[0], keys.unlock(province, b"province-pass").enc)
     forwarded = [p for p in inner.manifest if p.startswith("data/forwarded/")]
     assert any(p.endswith("/signatures/tagmanifest-sha256.txt.sig") for p in forwarded)
-    assert not any(p.startswith("data/submissions/") for p in inner.manifest)   # the works are not packed twice
+    assert not any(p.startswith("data/submissions/") for p in inner.manifest)  # the works are not packed twice
     got = do_receive(net, path, station=province, passphrase=b"province-pass")
     assert got["imported"] == 1
     assert [(f["sender"], f["signer_known"]) for f in got["forwarded"]] == [("410102", True)]
@@ -659,8 +755,9 @@ def test_forwarding_carries_the_county_inner_bag(chain, tmp_path):
     assert meta["bundle"]["sender"] == "4101" and meta["bundle_origin"]["sender"] == "410102"
     for f in province.db().query("SELECT sha256 FROM files"):
         assert province.objects.path(f["sha256"]).is_file()
-    assert [(d["sender"], d["value"], d["reviewer"]) for d in province.db().query("SELECT * FROM sender_decisions")] == \
-           [("4101", "recommend", "市评审")]
+    assert [
+        (d["sender"], d["value"], d["reviewer"]) for d in province.db().query("SELECT * FROM sender_decisions")
+    ] == [("4101", "recommend", "市评审")]
     # the county's signature on its inner bag, as the province now holds it, verifies with ssh-keygen
     tm = next(p for p in forwarded if p.endswith("/tagmanifest-sha256.txt") and "/signatures/" not in p)
     assert tm.startswith("data/forwarded/410102_")
@@ -668,9 +765,23 @@ def test_forwarding_carries_the_county_inner_bag(chain, tmp_path):
     if shutil.which("ssh-keygen"):
         allowed = tmp_path / "allowed"
         allowed.write_text(f"410102 {keys.public(net.county).sign.openssh()}\n")
-        p = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "410102", "-n", "bundle-inner",
-                            "-s", str(province.objects.path(inner.manifest[sig]))],
-                           stdin=open(province.objects.path(inner.manifest[tm]), "rb"), capture_output=True)
+        p = subprocess.run(
+            [
+                "ssh-keygen",
+                "-Y",
+                "verify",
+                "-f",
+                str(allowed),
+                "-I",
+                "410102",
+                "-n",
+                "bundle-inner",
+                "-s",
+                str(province.objects.path(inner.manifest[sig])),
+            ],
+            stdin=open(province.objects.path(inner.manifest[tm]), "rb"),
+            capture_output=True,
+        )
         assert p.returncode == 0, p.stderr
 
 
@@ -703,7 +814,9 @@ def test_forwarding_without_knowing_the_county_warns(chain, tmp_path):
 
 def test_changed_source_stops_a_parallel_export(big_net):
     net = big_net
-    sha = next(f["sha256"] for s in export.recommended(net.county.db(), 1) for f in s["files"] if f["path"].endswith(".txt"))
+    sha = next(
+        f["sha256"] for s in export.recommended(net.county.db(), 1) for f in s["files"] if f["path"].endswith(".txt")
+    )
     obj = net.county.objects.path(sha)
     obj.chmod(0o644)
     obj.write_bytes(b"changed after review")
@@ -713,10 +826,13 @@ def test_changed_source_stops_a_parallel_export(big_net):
     assert list((net.tmp / "out").iterdir()) == []
 
 
-@pytest.mark.parametrize("field,value,code,text", [
-    ("Bundle-Suite", "sm2-sm3-sm4/1", "bundle.suite", "不支持的密码套件"),
-    ("Bundle-Sender", "410199", "bundle.sender_mismatch", "声称发送方是 410199"),
-])
+@pytest.mark.parametrize(
+    "field,value,code,text",
+    [
+        ("Bundle-Suite", "sm2-sm3-sm4/1", "bundle.suite", "不支持的密码套件"),
+        ("Bundle-Sender", "410199", "bundle.sender_mismatch", "声称发送方是 410199"),
+    ],
+)
 def test_resigned_outer_fields_are_still_checked(net, field, value, code, text):
     """Even correctly signed by a trusted county, an unknown suite or a claimed other sender is refused."""
     path = Path(do_export(net)["path"])

@@ -1,4 +1,5 @@
 """Technical checks on real media made by ffmpeg: every rule in both directions, cache, fixes, reports."""
+
 import hashlib
 import json
 import shutil
@@ -6,14 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import media
 import openpyxl
 import pytest
-
-import media
 from conftest import tree
+
 from store import queries
-from workflows import campaigns, checks, ffrun, ingest, probe, profiles
+from workflows import campaigns
+from workflows.checks import run as checks
+from workflows.checks.media import ffrun, probe
 from workflows.errors import StationError
+from workflows.ingest import importer as ingest
+from workflows.profiles import load as profiles
 from workflows.station import Station
 
 NOT_MEDIA_RULES = ("package.", "authors.", "title.", "dup.", "layout.", "meta.")
@@ -61,13 +66,39 @@ def checked(tmp_path_factory, clips):
 def _bad_media_rules(station, title, campaign="视频"):
     rows = [r for r in queries.submissions(station.db()) if r["title"] == title and r["campaign"] == campaign]
     assert len(rows) == 1, title
-    return {f["rule"] for f in rows[0]["findings"]
-            if f["status"] in ("fail", "warn") and not f["rule"].startswith(NOT_MEDIA_RULES)}, rows[0]
+    return {
+        f["rule"]
+        for f in rows[0]["findings"]
+        if f["status"] in ("fail", "warn") and not f["rule"].startswith(NOT_MEDIA_RULES)
+    }, rows[0]
 
 
-VIDEO_NAMES = ["ok", "small", "aspect43", "ntsc", "vfr", "interlaced", "hevc", "mp3audio", "mono", "rate44", "abr64",
-               "lowrate", "short", "long", "offset", "notitle", "gap", "swings", "clipped", "noisy", "black", "frozen",
-               "empty", "notes"]
+VIDEO_NAMES = [
+    "ok",
+    "small",
+    "aspect43",
+    "ntsc",
+    "vfr",
+    "interlaced",
+    "hevc",
+    "mp3audio",
+    "mono",
+    "rate44",
+    "abr64",
+    "lowrate",
+    "short",
+    "long",
+    "offset",
+    "notitle",
+    "gap",
+    "swings",
+    "clipped",
+    "noisy",
+    "black",
+    "frozen",
+    "empty",
+    "notes",
+]
 
 
 @pytest.mark.parametrize("name", VIDEO_NAMES)
@@ -103,14 +134,19 @@ def test_findings_say_measured_expected_and_clause(checked):
     assert fps["measured"] == "29.97 fps" and fps["expected"] == "25 fps"
     assert "29.97 fps" in fps["message"] and "25 fps" in fps["message"] and "二（二）2" in fps["message"]
     assert fps["clause"].startswith("二（二）2")
-    assert fps["fix"].startswith("ffmpeg -i ntsc.mp4 ") and "fps=25" in fps["fix"] and fps["fix"].endswith('"ntsc_合规.mp4"')
+    assert (
+        fps["fix"].startswith("ffmpeg -i ntsc.mp4 ")
+        and "fps=25" in fps["fix"]
+        and fps["fix"].endswith('"ntsc_合规.mp4"')
+    )
 
 
 def test_a_wrong_container_alone_is_fixed_by_remuxing(checked, tmp_path):
     station, _ = checked
     works = checks._works(station, station.db(), None, "视频")
     ok = next(w for w in works if w.submission["title"] == "ok")
-    from workflows import fixes
+    from workflows.checks import fixes
+
     assert "-c copy" in fixes.command(ok.media[0], ok.profile, {"file.container"})
     assert "libx264" in fixes.command(ok.media[0], ok.profile, {"file.container", "video.fps"})
 
@@ -129,9 +165,13 @@ def test_second_run_measures_nothing_and_profile_edit_reevaluates_from_cache(che
 
 def test_check_rule_pattern_touches_only_matching_findings(checked, tmp_path):
     station = _copy(checked[0], tmp_path)
+
     def findings():
-        return {r["id"]: sorted(r["findings"], key=lambda f: (f["rule"], f["file"] or "", f["message"]))
-                for r in queries.submissions(station.db())}
+        return {
+            r["id"]: sorted(r["findings"], key=lambda f: (f["rule"], f["file"] or "", f["message"]))
+            for r in queries.submissions(station.db())
+        }
+
     before = findings()
     summary = checks.run(station, rule="video.fps")
     assert summary.findings["fail"] == 2 and set(summary.findings) == {"pass", "fail"}  # only video.fps: ntsc, vfr
@@ -140,8 +180,10 @@ def test_check_rule_pattern_touches_only_matching_findings(checked, tmp_path):
 
 def test_cancelled_run_stops_and_keeps_the_store_consistent(clips, station, campaign):
     campaign()
-    share = tree(station.root.parent / "share", {f"乙学校课后服务课程资源/{n}/{n}.mp4": clips[0][n][0]
-                                                 for n in ("ok", "ntsc", "gap")})
+    share = tree(
+        station.root.parent / "share",
+        {f"乙学校课后服务课程资源/{n}/{n}.mp4": clips[0][n][0] for n in ("ok", "ntsc", "gap")},
+    )
     ingest.run(station, [str(share)])
     summary = checks.run(station, deep=True, cancelled=lambda: True)
     assert summary.cancelled
@@ -151,8 +193,9 @@ def test_cancelled_run_stops_and_keeps_the_store_consistent(clips, station, camp
 
 
 def test_runaway_ffmpeg_is_killed_at_its_time_limit(tmp_path):
-    result = ffrun.run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=64x64:r=25", "-f", "null", "-"],
-                              duration=0, timeout=1, cwd=tmp_path)
+    result = ffrun.run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=s=64x64:r=25", "-f", "null", "-"], duration=0, timeout=1, cwd=tmp_path
+    )
     assert result.timed_out
 
 
@@ -181,12 +224,19 @@ def test_station_check_json_is_the_list_shape_with_findings(checked, tmp_path):
     station = _copy(checked[0], tmp_path)
     ok_id = next(r["id"] for r in queries.submissions(station.db()) if r["title"] == "ok" and r["campaign"] == "视频")
     station_bin = str(Path(sys.executable).parent / "station")
-    out = subprocess.run([station_bin, "--db", str(station.db_path), "check", str(ok_id), "--json"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [station_bin, "--db", str(station.db_path), "check", str(ok_id), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 1, out.stderr  # the clip is sound, but the work lacks 课件 and 申报表
     rows = json.loads(out.stdout)
-    listed = json.loads(subprocess.run([station_bin, "--db", str(station.db_path), "list", "--json"],
-                                       capture_output=True, text=True, timeout=120).stdout)
+    listed = json.loads(
+        subprocess.run(
+            [station_bin, "--db", str(station.db_path), "list", "--json"], capture_output=True, text=True, timeout=120
+        ).stdout
+    )
     assert set(rows[0]) == set(listed[0])
     rules = {f["rule"]: f for f in rows[0]["findings"]}
     assert rules["video.fps"]["status"] == "pass" and rules["video.fps"]["measured"] == "25 fps"
@@ -198,7 +248,8 @@ def test_fix_writes_a_compliant_copy_and_leaves_the_original(checked, tmp_path):
     row = next(r for r in queries.submissions(station.db()) if r["title"] == "ntsc")  # only in 视频
     original = station.objects.path(row["files"][0]["sha256"])
     digest = hashlib.sha256(original.read_bytes()).hexdigest()
-    from workflows import fixes
+    from workflows.checks import fixes
+
     made = fixes.run(station, row["id"], tmp_path / "out")
     assert len(made) == 1 and Path(made[0]["output"]).name == "ntsc_合规.mp4"
     m = probe.metadata(Path(made[0]["output"]))
@@ -213,6 +264,7 @@ def test_report_lists_problems_with_fixes_per_work(checked, tmp_path):
     station = _copy(checked[0], tmp_path)
     rows = {r["title"]: r for r in queries.submissions(station.db()) if r["campaign"] == "视频"}
     from exporters import report
+
     result = report.write(station, [rows["ntsc"]["id"], rows["ok"]["id"]], tmp_path / "退回.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "退回.xlsx")
     assert len(wb.sheetnames) == 2

@@ -1,13 +1,15 @@
 """Work-level rules: components, formats, naming, the metadata sheet, title brackets, author limits."""
+
 import io
 
 import openpyxl
 import pytest
-
 from conftest import tree
+
 from sample_data.build import _jpeg
 from store import queries
-from workflows import checks, ingest
+from workflows.checks import run as checks
+from workflows.ingest import importer as ingest
 
 
 def _xlsx(rows) -> bytes:
@@ -19,9 +21,17 @@ def _xlsx(rows) -> bytes:
     return buf.getvalue()
 
 
-METADATA = {"资源名称": "走近航空发动机", "资源类型": "A01", "资源简介": "介绍航空发动机的基本原理",
-            "资源时长": "00:00:01", "创建时间": "2024-03-23", "版权方": "某某职业学院", "主讲人": "朱新;张建华",
-            "关键词": "新媒体;人工智能", "所属分类": "科学文化-航空知识-航空发动机"}
+METADATA = {
+    "资源名称": "走近航空发动机",
+    "资源类型": "A01",
+    "资源简介": "介绍航空发动机的基本原理",
+    "资源时长": "00:00:01",
+    "创建时间": "2024-03-23",
+    "版权方": "某某职业学院",
+    "主讲人": "朱新;张建华",
+    "关键词": "新媒体;人工智能",
+    "所属分类": "科学文化-航空知识-航空发动机",
+}
 
 
 def _findings(station, title):
@@ -33,17 +43,27 @@ def _findings(station, title):
 def ce_station(station, campaign, video):
     campaign("ce-video")
     good = dict(METADATA)
-    bad = dict(METADATA, 资源类型="视频", 资源时长="1:00", 创建时间="2024-02-30", 主讲人="朱新，张建华",
-               所属分类="航空知识", 版权方="")
-    share = tree(station.root.parent / "share", {
-        "走近航空发动机/走近航空发动机.mp4": video,
-        "走近航空发动机/元数据.xlsx": _xlsx([list(good), list(good.values())]),
-        "走近航空发动机/封面.jpg": _jpeg(),
-        "格式不对/格式不对.mp4": video,
-        "格式不对/元数据.xlsx": _xlsx([[k, v] for k, v in bad.items()]),  # label/value rows also work
-        "格式不对/封面.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
-        "没有元数据/没有元数据.mp4": video,
-    })
+    bad = dict(
+        METADATA,
+        资源类型="视频",
+        资源时长="1:00",
+        创建时间="2024-02-30",
+        主讲人="朱新，张建华",
+        所属分类="航空知识",
+        版权方="",
+    )
+    share = tree(
+        station.root.parent / "share",
+        {
+            "走近航空发动机/走近航空发动机.mp4": video,
+            "走近航空发动机/元数据.xlsx": _xlsx([list(good), list(good.values())]),
+            "走近航空发动机/封面.jpg": _jpeg(),
+            "格式不对/格式不对.mp4": video,
+            "格式不对/元数据.xlsx": _xlsx([[k, v] for k, v in bad.items()]),  # label/value rows also work
+            "格式不对/封面.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+            "没有元数据/没有元数据.mp4": video,
+        },
+    )
     ingest.run(station, [str(share)])
     checks.run(station)
     return station
@@ -60,8 +80,11 @@ def test_complete_metadata_sheet_passes(ce_station):
 def test_each_metadata_format_problem_is_named(ce_station):
     found = _findings(ce_station, "格式不对")
     fails = [f["message"] for (rule, status), f in found.items() if rule == "meta.format" and status == "fail"]
-    messages = "\n".join(f["message"] for f in ce_station_findings(ce_station, "格式不对") if f["rule"] == "meta.format"
-                         and f["status"] == "fail")
+    messages = "\n".join(
+        f["message"]
+        for f in ce_station_findings(ce_station, "格式不对")
+        if f["rule"] == "meta.format" and f["status"] == "fail"
+    )
     assert fails
     for label in ("资源类型", "资源时长", "创建时间", "主讲人", "所属分类"):
         assert f"“{label}”" in messages, label
@@ -90,11 +113,14 @@ def ce_station_findings(station, title):
 def test_vocational_case_limits_authors_and_applies_its_video_spec(station, campaign, video):
     campaign("infotech-exchange")
     form = _xlsx([["作品名称", "数控车床编程"], ["第一作者", "王强"], ["其他作者", "李娜、赵磊、孙悦"]])
-    share = tree(station.root.parent / "share", {
-        "中职+某某职业学校+王强/职业教育实践性教学案例/数控车床编程/作品登记表.xlsx": form,
-        "中职+某某职业学校+王强/职业教育实践性教学案例/数控车床编程/数控车床编程.mp4": video,
-        "中职+某某职业学校+王强/融合创新应用教学案例/《智慧课堂》/课堂实录.mp4": video,
-    })
+    share = tree(
+        station.root.parent / "share",
+        {
+            "中职+某某职业学校+王强/职业教育实践性教学案例/数控车床编程/作品登记表.xlsx": form,
+            "中职+某某职业学校+王强/职业教育实践性教学案例/数控车床编程/数控车床编程.mp4": video,
+            "中职+某某职业学校+王强/融合创新应用教学案例/《智慧课堂》/课堂实录.mp4": video,
+        },
+    )
     ingest.run(station, [str(share)])
     checks.run(station)
     vocational = _findings(station, "数控车床编程")

@@ -1,12 +1,13 @@
 import json
 
 import pytest
-
 from conftest import tree, write_zip
 
 
 def test_campaign_import_list_show_audit(cli, tmp_path, video):
-    code, out, _ = cli("campaign", "add", "课后服务2024", "--profile", "after-school-2024", "--year", 2024, "--json", check_json=True)
+    code, out, _ = cli(
+        "campaign", "add", "课后服务2024", "--profile", "after-school-2024", "--year", 2024, "--json", check_json=True
+    )
     assert code == 0 and out["profile"] == "after-school-2024"
     share = tree(tmp_path / "share", {"实验小学课后服务课程资源/课程.mp4": video})
     write_zip(share / "坏的课后服务课程资源.zip", {"../x": b"1"})
@@ -33,11 +34,14 @@ def test_campaign_import_list_show_audit(cli, tmp_path, video):
     assert sorted(actions[1:3]) == ["submission.imported", "submission.rejected"]
 
 
-@pytest.mark.parametrize("args, code_id", [
-    (["import", "/nonexistent"], "campaign.none"),
-    (["show", "99"], "submission.unknown"),
-    (["campaign", "add", "x", "--profile", "no-such"], "profile.unknown"),
-])
+@pytest.mark.parametrize(
+    "args, code_id",
+    [
+        (["import", "/nonexistent"], "campaign.none"),
+        (["show", "99"], "submission.unknown"),
+        (["campaign", "add", "x", "--profile", "no-such"], "profile.unknown"),
+    ],
+)
 def test_errors_have_a_code_and_chinese_message(cli, args, code_id):
     code, out, err = cli(*args, "--json")
     assert code == 2
@@ -50,12 +54,23 @@ def test_errors_have_a_code_and_chinese_message(cli, args, code_id):
 def test_profiles_are_listed_and_an_edited_copy_wins(cli, tmp_path):
     code, rows, _ = cli("profiles", "list", "--json", check_json=True)
     ids = {r["id"] for r in rows}
-    assert ids == {"after-school-2024", "jpk-subject", "jpk-experiment", "jpk-special", "ce-video", "ce-audio", "infotech-exchange"}
+    assert ids == {
+        "after-school-2024",
+        "jpk-subject",
+        "jpk-experiment",
+        "jpk-special",
+        "ce-video",
+        "ce-audio",
+        "infotech-exchange",
+    }
     code, data, _ = cli("profiles", "show", "jpk-subject", "--json", check_json=True)
     custom = tmp_path / "station" / "config" / "profiles"
     custom.mkdir(parents=True, exist_ok=True)
-    from workflows.profiles import builtin_dir
-    text = (builtin_dir() / "jpk-subject.toml").read_text("utf-8").replace('version = "2024.1"', 'version = "2024.1-县"')
+    from workflows.profiles.load import builtin_dir
+
+    text = (
+        (builtin_dir() / "jpk-subject.toml").read_text("utf-8").replace('version = "2024.1"', 'version = "2024.1-县"')
+    )
     (custom / "jpk-subject.toml").write_text(text, "utf-8")
     code, data, _ = cli("profiles", "show", "jpk-subject", "--json", check_json=True)
     assert data["version"] == "2024.1-县"

@@ -1,4 +1,5 @@
 """`station doctor`: real tools, real SQLite files, a real pty and a real tmux server."""
+
 import fcntl
 import os
 import pty
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from store import schema
-from workflows import campaigns, doctor
+from workflows import doctor
 from workflows.station import Station
 
 
@@ -26,8 +27,23 @@ def test_healthy_station_reports_every_check_and_warns_about_missing_keys(cli, s
     campaign()
     code, data, _ = cli("--db", station.db_path, "doctor", "--json", check_json=True)
     items = by_id(data["items"])
-    assert {"program", "ffmpeg", "rar.unar", "rar.libarchive", "locale", "terminal", "station", "disk",
-            "db.integrity", "db.schema", "db.wal", "audit", "keys.permissions", "keys.init", "trusted"} <= set(items)
+    assert {
+        "program",
+        "ffmpeg",
+        "rar.unar",
+        "rar.libarchive",
+        "locale",
+        "terminal",
+        "station",
+        "disk",
+        "db.integrity",
+        "db.schema",
+        "db.wal",
+        "audit",
+        "keys.permissions",
+        "keys.init",
+        "trusted",
+    } <= set(items)
     for key in ("ffmpeg", "rar.unar", "rar.libarchive", "db.integrity", "db.wal", "audit", "db.schema"):
         assert items[key]["level"] == "ok", items[key]
     assert "ffmpeg 5" in items["ffmpeg"]["detail"] and items["audit"]["detail"].startswith("共 1 条")
@@ -48,8 +64,12 @@ def test_missing_tools_are_problems_with_a_fix(cli, tmp_path):
     env_bin = tmp_path / "bin"
     env_bin.mkdir()
     os.symlink(sys.executable, env_bin / "python")
-    p = subprocess.run([str(Path(sys.executable).parent / "station"), "--db", str(tmp_path / "s" / "station.db"), "doctor"],
-                       capture_output=True, text=True, env=dict(os.environ, PATH=str(env_bin)))
+    p = subprocess.run(
+        [str(Path(sys.executable).parent / "station"), "--db", str(tmp_path / "s" / "station.db"), "doctor"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PATH=str(env_bin)),
+    )
     assert p.returncode == 2
     assert "[问题] 视频工具 ffmpeg/ffprobe：找不到或无法运行：ffmpeg、ffprobe" in p.stdout
     assert "[问题] RAR 解压（unar）" in p.stdout and "处理办法：以 root 运行离线安装包中的 install.sh" in p.stdout
@@ -90,7 +110,10 @@ def test_key_file_permissions_and_initialisation(station):
     (keys / "identity.pub").write_text("station-code: 410122\nstation-name: 中牟县教育局\n", "utf-8")
     items = by_id(doctor.run(station))
     assert items["keys.permissions"].level == "problem"
-    assert items["keys.permissions"].fix == f"chmod 600 {keys / 'identity.age'}" and "644" in items["keys.permissions"].detail
+    assert (
+        items["keys.permissions"].fix == f"chmod 600 {keys / 'identity.age'}"
+        and "644" in items["keys.permissions"].detail
+    )
 
     (keys / "identity.age").chmod(0o600)
     items = by_id(doctor.run(station))
@@ -106,8 +129,10 @@ def test_trusted_station_expiry(station):
     columns = "code, name, role, sign_key, sign_fpr, age_recipient, age_fpr, valid_from, valid_until"
 
     def add(code, until):
-        db.execute(f"INSERT INTO trusted_keys ({columns}) VALUES (?,?,?,?,?,?,?,?,?)",
-                   [code, f"{code}站", "recipient", "ssh-ed25519 AAAA", "fpr", "age1x", "fpr", now.isoformat(), until])
+        db.execute(
+            f"INSERT INTO trusted_keys ({columns}) VALUES (?,?,?,?,?,?,?,?,?)",
+            [code, f"{code}站", "recipient", "ssh-ed25519 AAAA", "fpr", "age1x", "fpr", now.isoformat(), until],
+        )
 
     assert by_id(doctor.run(station))["trusted"].level == "ok"
     add("city", (now + timedelta(days=400)).isoformat())
@@ -122,11 +147,15 @@ def test_trusted_station_expiry(station):
 def test_disk_space_against_the_largest_campaign(station, campaign):
     row = campaign()
     db = station.db()
-    db.execute("INSERT INTO submissions (campaign_id, source_key, fingerprint, title, source, imported_at, status) "
-               "VALUES (?, 'k', 'f', '大作品', 's', 'now', 'imported')", [row["id"]])
+    db.execute(
+        "INSERT INTO submissions (campaign_id, source_key, fingerprint, title, source, imported_at, status) "
+        "VALUES (?, 'k', 'f', '大作品', 's', 'now', 'imported')",
+        [row["id"]],
+    )
     sub = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-    db.execute("INSERT INTO files (submission_id, path, size, sha256, kind) VALUES (?, 'a.mp4', ?, 'x', 'video')",
-               [sub, 2**60])
+    db.execute(
+        "INSERT INTO files (submission_id, path, size, sha256, kind) VALUES (?, 'a.mp4', ?, 'x', 'video')", [sub, 2**60]
+    )
     item = by_id(doctor.run(station))["disk"]
     assert item.level == "problem" and "最大的征集活动" in item.detail and item.fix
 
@@ -165,8 +194,9 @@ def test_tmux_escape_time_hint(tmp_path):
     sock = tmp_path / "tmux.sock"
     subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "sleep 60"], check=True)
     try:
-        pid = subprocess.run(["tmux", "-S", sock, "display-message", "-p", "#{pid}"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+        pid = subprocess.run(
+            ["tmux", "-S", sock, "display-message", "-p", "#{pid}"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         env = {"TERM": "tmux-256color", "TMUX": f"{sock},{pid},0"}
         leader, follower = _pty(120, 40)
         with leader, follower:

@@ -20,7 +20,11 @@ from pyftpdlib.ioloop import IOLoop  # noqa: E402
 from pyftpdlib.servers import FTPServer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from workflows.ftp import FtpError, pull, redact  # noqa: E402
+from workflows.ingest.ftp import (  # noqa: E402
+    FtpError,
+    pull,
+    redact,  # noqa: E402
+)
 
 USER, PASSWORD = "teacher", "S3cret-pw!"
 TEACHER = "小学+实验小学+张三"
@@ -102,7 +106,7 @@ def snapshot(root: Path) -> dict:
 
 
 def expected_under(prefix: str) -> dict:
-    return {k[len(prefix) + 1:]: v for k, v in FILES.items() if k.startswith(prefix + "/")}
+    return {k[len(prefix) + 1 :]: v for k, v in FILES.items() if k.startswith(prefix + "/")}
 
 
 def feats(port) -> str:
@@ -256,7 +260,7 @@ def test_redact_drops_the_password():
 
 def test_station_imports_from_ftp_with_chinese_names(tree, serve, station, campaign, video):
     from store import queries
-    from workflows import ingest
+    from workflows.ingest import importer as ingest
 
     campaign("infotech-exchange")
     work = tree / TEACHER / "精品课后服务资源" / "巧手做风筝"

@@ -1,4 +1,3 @@
-import json
 import os
 import signal
 import subprocess
@@ -10,12 +9,12 @@ import docx
 import openpyxl
 import py7zr
 import pytest
+from conftest import FIXTURES, snapshot, tree, write_zip
 
 from store import audit, queries
-from workflows import awards, ingest
 from workflows.errors import StationError
-
-from conftest import FIXTURES, snapshot, tree, write_zip
+from workflows.ingest import awards
+from workflows.ingest import importer as ingest
 
 
 def xlsx_form(path: Path, fields: dict[str, str]) -> bytes:
@@ -50,20 +49,35 @@ def rules(sub):
 
 def test_after_school_package_with_form(station, campaign, tmp_path, video):
     campaign()
-    form = xlsx_form(tmp_path / "f.xlsx", {"课程名称": "趣味科学小实验", "申报人姓名": "张三", "单位": "实验小学",
-                                            "团队成员": "李明、王丽", "是否原创": "☑是 □否", "资源类别": "☑科学教育 □文化艺术"})
-    share = tree(tmp_path / "share", {
-        "实验小学课后服务课程资源/趣味科学小实验.mp4": video,
-        "实验小学课后服务课程资源/趣味科学小实验课件.pptx": b"PK\x03\x04pptx",
-        "实验小学课后服务课程资源/课后服务优秀课程资源申报表.xlsx": form,
-    })
+    form = xlsx_form(
+        tmp_path / "f.xlsx",
+        {
+            "课程名称": "趣味科学小实验",
+            "申报人姓名": "张三",
+            "单位": "实验小学",
+            "团队成员": "李明、王丽",
+            "是否原创": "☑是 □否",
+            "资源类别": "☑科学教育 □文化艺术",
+        },
+    )
+    share = tree(
+        tmp_path / "share",
+        {
+            "实验小学课后服务课程资源/趣味科学小实验.mp4": video,
+            "实验小学课后服务课程资源/趣味科学小实验课件.pptx": b"PK\x03\x04pptx",
+            "实验小学课后服务课程资源/课后服务优秀课程资源申报表.xlsx": form,
+        },
+    )
     summary = ingest.run(station, [str(share)])
     assert (summary.submissions, summary.files, summary.rejected) == (1, 3, 0)
     s = subs(station)["趣味科学小实验"]
     assert s["school"] == "实验小学" and s["original"] == "是" and s["project"] == "科学教育"
     assert s["authors"] == ["张三", "李明", "王丽"]
     assert {f["path"]: f["role"] for f in s["files"]} == {
-        "趣味科学小实验.mp4": "课程视频", "趣味科学小实验课件.pptx": "课件", "课后服务优秀课程资源申报表.xlsx": "申报表"}
+        "趣味科学小实验.mp4": "课程视频",
+        "趣味科学小实验课件.pptx": "课件",
+        "课后服务优秀课程资源申报表.xlsx": "申报表",
+    }
     assert {f["path"]: f["kind"] for f in s["files"]}["趣味科学小实验.mp4"] == "video"
     assert s["layout"] == "课后服务资源包" and rules(s) == []
     stored = station.objects.path(next(f["sha256"] for f in s["files"] if f["role"] == "课程视频"))
@@ -72,11 +86,14 @@ def test_after_school_package_with_form(station, campaign, tmp_path, video):
 
 def test_package_with_one_folder_per_course(station, campaign, tmp_path, video):
     campaign()
-    share = tree(tmp_path / "share", {
-        "东风路小学课后服务课程资源/篮球基础/篮球基础.mp4": video,
-        "东风路小学课后服务课程资源/篮球基础/课件.pptx": b"PK\x03\x04",
-        "东风路小学课后服务课程资源/经典诵读/经典诵读.mp4": video,
-    })
+    share = tree(
+        tmp_path / "share",
+        {
+            "东风路小学课后服务课程资源/篮球基础/篮球基础.mp4": video,
+            "东风路小学课后服务课程资源/篮球基础/课件.pptx": b"PK\x03\x04",
+            "东风路小学课后服务课程资源/经典诵读/经典诵读.mp4": video,
+        },
+    )
     ingest.run(station, [str(share)])
     found = subs(station)
     assert set(found) == {"篮球基础", "经典诵读"}
@@ -88,17 +105,30 @@ def test_infotech_layout_in_a_gbk_zip(station, campaign, tmp_path, video):
     base = "小学+实验小学+张三/精品课后服务资源/巧手做风筝/"
     (tmp_path / "share").mkdir()
     nested = write_zip(tmp_path / "相关材料.zip", {"素材/图片1.jpg": b"\xff\xd8\xff", "说明.txt": b"x"}, gbk=True)
-    form = docx_form(tmp_path / "f.docx", {"作品名称": "巧手做风筝", "第一作者": "张三", "学段": "☑小学 □初中", "学科": "美术"})
-    z = write_zip(tmp_path / "share" / "小学+实验小学+张三.zip", {
-        base + "作品演示视频.mp4": video.read_bytes(), base + "作品登记表.docx": form,
-        base + "说明文档.docx": b"PK\x03\x04", base + "相关材料.zip": nested.read_bytes()}, gbk=True)
+    form = docx_form(
+        tmp_path / "f.docx", {"作品名称": "巧手做风筝", "第一作者": "张三", "学段": "☑小学 □初中", "学科": "美术"}
+    )
+    z = write_zip(
+        tmp_path / "share" / "小学+实验小学+张三.zip",
+        {
+            base + "作品演示视频.mp4": video.read_bytes(),
+            base + "作品登记表.docx": form,
+            base + "说明文档.docx": b"PK\x03\x04",
+            base + "相关材料.zip": nested.read_bytes(),
+        },
+        gbk=True,
+    )
     summary = ingest.run(station, [str(z.parent)])
     assert summary.rejected == 0
     s = subs(station)["巧手做风筝"]
     assert (s["stage"], s["school"], s["project"], s["subject"]) == ("小学", "实验小学", "精品课后服务资源", "美术")
     assert s["authors"] == ["张三"] and rules(s) == []
     roles = {f["path"]: f["role"] for f in s["files"]}
-    assert roles["作品演示视频.mp4"] == "演示视频" and roles["相关材料.zip"] == "相关材料" and roles["作品登记表.docx"] == "申报表"
+    assert (
+        roles["作品演示视频.mp4"] == "演示视频"
+        and roles["相关材料.zip"] == "相关材料"
+        and roles["作品登记表.docx"] == "申报表"
+    )
     listing = next(f["listing"] for f in s["files"] if f["path"] == "相关材料.zip")
     assert {e["name"] for e in listing["entries"]} == {"素材/图片1.jpg", "说明.txt"}
 
@@ -120,14 +150,35 @@ def test_infotech_layout_in_7z_and_mismatch(station, campaign, tmp_path, video):
 
 def test_plain_layout_for_jpk(station, campaign, tmp_path, video):
     campaign("jpk-subject")
-    form = xlsx_form(tmp_path / "f.xlsx", {"课程名称": "分数的初步认识", "授课教师": "刘洋", "教学指导": "陈静", "技术指导": "赵强",
-                                            "课程节点编号": "RJ-SX-3A-08", "学段": "小学", "学科": "数学", "年级": "三年级"})
-    share = tree(tmp_path / "share", {"分数的初步认识/微课视频.mp4": video, "分数的初步认识/教学设计.docx": b"PK\x03\x04",
-                                       "分数的初步认识/登记表.xlsx": form})
+    form = xlsx_form(
+        tmp_path / "f.xlsx",
+        {
+            "课程名称": "分数的初步认识",
+            "授课教师": "刘洋",
+            "教学指导": "陈静",
+            "技术指导": "赵强",
+            "课程节点编号": "RJ-SX-3A-08",
+            "学段": "小学",
+            "学科": "数学",
+            "年级": "三年级",
+        },
+    )
+    share = tree(
+        tmp_path / "share",
+        {
+            "分数的初步认识/微课视频.mp4": video,
+            "分数的初步认识/教学设计.docx": b"PK\x03\x04",
+            "分数的初步认识/登记表.xlsx": form,
+        },
+    )
     ingest.run(station, [str(share)])
     s = subs(station)["分数的初步认识"]
     assert s["node_code"] == "RJ-SX-3A-08" and s["grade"] == "三年级"
-    assert [(a["name"], a["role"]) for a in s["author_roles"]] == [("刘洋", "第一作者"), ("陈静", "教学指导"), ("赵强", "技术指导")]
+    assert [(a["name"], a["role"]) for a in s["author_roles"]] == [
+        ("刘洋", "第一作者"),
+        ("陈静", "教学指导"),
+        ("赵强", "技术指导"),
+    ]
 
 
 def test_unrecognised_folder_is_kept_with_a_finding(station, campaign, tmp_path):
@@ -138,11 +189,14 @@ def test_unrecognised_folder_is_kept_with_a_finding(station, campaign, tmp_path)
     assert rules(s) == ["layout.unrecognised"] and len(s["files"]) == 2 and s["status"] == "imported"
 
 
-@pytest.mark.parametrize("entries, rule", [
-    ({"a/../../逃逸.txt": b"x", "a/ok.txt": b"y"}, "archive.unsafe"),
-    ({"/etc/cron.d/x": b"x"}, "archive.unsafe"),
-    ({"a/课件.pptx": b"x", "a/课件.PPTX": b"y"}, "archive.unsafe"),
-])
+@pytest.mark.parametrize(
+    "entries, rule",
+    [
+        ({"a/../../逃逸.txt": b"x", "a/ok.txt": b"y"}, "archive.unsafe"),
+        ({"/etc/cron.d/x": b"x"}, "archive.unsafe"),
+        ({"a/课件.pptx": b"x", "a/课件.PPTX": b"y"}, "archive.unsafe"),
+    ],
+)
 def test_unsafe_archive_is_refused_and_kept(station, campaign, tmp_path, entries, rule):
     campaign()
     (tmp_path / "share").mkdir()
@@ -174,7 +228,7 @@ def test_lying_zip_header_is_caught_while_streaming(station, campaign, tmp_path)
     z = write_zip(tmp_path / "share" / "假.zip", {"a/x.bin": b"0" * 100_000})
     data = bytearray(z.read_bytes())
     central = data.rfind(b"PK\x01\x02")
-    data[central + 24: central + 28] = (10).to_bytes(4, "little")  # claim 10 bytes uncompressed
+    data[central + 24 : central + 28] = (10).to_bytes(4, "little")  # claim 10 bytes uncompressed
     z.write_bytes(bytes(data))
     ingest.run(station, [str(z.parent)])
     s = subs(station)["假.zip"]
@@ -191,7 +245,9 @@ def test_encrypted_and_corrupt_archives(station, campaign, tmp_path):
     summary = ingest.run(station, [str(share)])
     assert summary.rejected == 2
     found = subs(station)
-    assert rules(found["加密.7z"]) == ["archive.encrypted"] and "加密压缩包" in found["加密.7z"]["findings"][0]["message"]
+    assert (
+        rules(found["加密.7z"]) == ["archive.encrypted"] and "加密压缩包" in found["加密.7z"]["findings"][0]["message"]
+    )
     assert rules(found["坏.zip"]) == ["archive.corrupt"]
 
 
@@ -228,7 +284,10 @@ def test_reimport_is_a_noop_and_originals_are_untouched(station, campaign, tmp_p
 
 def test_changed_file_makes_a_new_version(station, campaign, tmp_path, video):
     campaign()
-    share = tree(tmp_path / "share", {"实验小学课后服务课程资源/a.mp4": video, "实验小学课后服务课程资源/课件.pptx": b"PK\x03\x04v1"})
+    share = tree(
+        tmp_path / "share",
+        {"实验小学课后服务课程资源/a.mp4": video, "实验小学课后服务课程资源/课件.pptx": b"PK\x03\x04v1"},
+    )
     ingest.run(station, [str(share)])
     (share / "实验小学课后服务课程资源/课件.pptx").write_bytes(b"PK\x03\x04version2")
     summary = ingest.run(station, [str(share)])
@@ -240,7 +299,9 @@ def test_changed_file_makes_a_new_version(station, campaign, tmp_path, video):
 
 def test_same_video_in_two_submissions(station, campaign, tmp_path, video):
     campaign()
-    share = tree(tmp_path / "share", {"实验小学课后服务课程资源/a.mp4": video, "新华路小学课后服务课程资源/b.mp4": video})
+    share = tree(
+        tmp_path / "share", {"实验小学课后服务课程资源/a.mp4": video, "新华路小学课后服务课程资源/b.mp4": video}
+    )
     ingest.run(station, [str(share)])
     found = list(subs(station).values())
     assert all(rules(s) == ["dup.same_file"] for s in found)
@@ -251,9 +312,16 @@ def test_awarded_works_are_marked(station, campaign, tmp_path, video):
     campaign("jpk-subject")
     form = xlsx_form(tmp_path / "f.xlsx", {"课程名称": "春晓", "授课教师": "赵敏"})
     other = xlsx_form(tmp_path / "g.xlsx", {"课程名称": "静夜思", "授课教师": "李四"})
-    share = tree(tmp_path / "share", {"春晓/微课视频.mp4": video, "春晓/登记表.xlsx": form,
-                                       "静夜思/微课视频.mp4": b"\x00\x00\x00\x18ftypisomother", "静夜思/登记表.xlsx": other,
-                                       "咏鹅/微课视频.mp4": b"\x00\x00\x00\x18ftypisomthird"})
+    share = tree(
+        tmp_path / "share",
+        {
+            "春晓/微课视频.mp4": video,
+            "春晓/登记表.xlsx": form,
+            "静夜思/微课视频.mp4": b"\x00\x00\x00\x18ftypisomother",
+            "静夜思/登记表.xlsx": other,
+            "咏鹅/微课视频.mp4": b"\x00\x00\x00\x18ftypisomthird",
+        },
+    )
     ingest.run(station, [str(share)])
     wb = openpyxl.Workbook()
     wb.active.append(["往年获奖作品名单"])
@@ -286,11 +354,20 @@ def test_killed_import_leaves_whole_submissions_and_resumes(station, campaign, t
     campaign()
     share = tmp_path / "share"
     for i in range(40):
-        tree(share, {f"第{i:02d}小学课后服务课程资源/课程.mp4": b"\x00\x00\x00\x18ftypisom" + os.urandom(3_000_000),
-                     f"第{i:02d}小学课后服务课程资源/课件.pptx": os.urandom(1_000_000)})
+        tree(
+            share,
+            {
+                f"第{i:02d}小学课后服务课程资源/课程.mp4": b"\x00\x00\x00\x18ftypisom" + os.urandom(3_000_000),
+                f"第{i:02d}小学课后服务课程资源/课件.pptx": os.urandom(1_000_000),
+            },
+        )
     env = dict(os.environ, STATION_DB=str(station.db_path))
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "station"), "import", str(share), "--json"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "station"), "import", str(share), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     db = station.db()
     deadline = time.time() + 60
     while time.time() < deadline and db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] < 3:
@@ -308,11 +385,14 @@ def test_killed_import_leaves_whole_submissions_and_resumes(station, campaign, t
 
 def test_loose_files_between_levels_become_a_flagged_work(station, campaign, tmp_path, video):
     campaign("infotech-exchange")
-    share = tree(tmp_path / "share", {
-        "初中+二中+李华/融合创新应用教学案例/函数/录像.mp4": video,
-        "初中+二中+李华/信息化教学课程案例/方程/录像.mp4": b"\x00\x00\x00\x18ftypisomother",
-        "初中+二中+李华/汇总表.xlsx": b"PK\x03\x04",
-    })
+    share = tree(
+        tmp_path / "share",
+        {
+            "初中+二中+李华/融合创新应用教学案例/函数/录像.mp4": video,
+            "初中+二中+李华/信息化教学课程案例/方程/录像.mp4": b"\x00\x00\x00\x18ftypisomother",
+            "初中+二中+李华/汇总表.xlsx": b"PK\x03\x04",
+        },
+    )
     ingest.run(station, [str(share)])
     found = subs(station)
     assert found["函数"]["project"] == "融合创新应用教学案例" and found["方程"]["project"] == "信息化教学课程案例"

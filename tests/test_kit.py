@@ -4,6 +4,7 @@ Building needs a connected Debian 12 machine; installing needs root, `unshare` a
 (for the fresh Debian). Downloads (.debs, wheels, the minimal Debian) are cached in
 STATION_KIT_CACHE (default ~/.cache/review-station-kit), so only the first run is slow.
 """
+
 import hashlib
 import json
 import os
@@ -15,7 +16,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CACHE = Path(os.environ.get("STATION_KIT_CACHE", Path.home() / ".cache" / "review-station-kit"))
@@ -52,8 +52,12 @@ def kit(tmp_path_factory) -> Path:
     if reason:
         pytest.skip(reason)
     out = tmp_path_factory.mktemp("dist")
-    p = subprocess.run([sys.executable, str(ROOT / "kit" / "build.py"), "--out", str(out), "--cache", str(CACHE)],
-                       capture_output=True, text=True, timeout=1500)
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "kit" / "build.py"), "--out", str(out), "--cache", str(CACHE)],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert p.returncode == 0, p.stderr[-4000:]
     (tarball,) = out.glob("*.tar.gz")
     return tarball
@@ -76,8 +80,9 @@ def minimal_debian(manifest) -> Path:
     tarball = CACHE / f"minbase-bookworm-{key}.tar"
     if not tarball.exists():
         partial = tarball.with_suffix(".partial.tar")
-        subprocess.run(["mmdebstrap", "--quiet", "--variant=minbase", "bookworm", str(partial)],
-                       check=True, timeout=900)
+        subprocess.run(
+            ["mmdebstrap", "--quiet", "--variant=minbase", "bookworm", str(partial)], check=True, timeout=900
+        )
         partial.rename(tarball)
     return tarball
 
@@ -94,10 +99,16 @@ def fresh_root(minimal_debian: Path, tmp_path: Path, kit: Path) -> Path:
 
 def offline(root: Path, script: str) -> subprocess.CompletedProcess:
     """Run SCRIPT as root inside ROOT, in a network namespace with no network at all."""
-    inner = (f'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && '
-             f'exec chroot "$1" /usr/bin/env -i PATH={PATH} HOME=/root LANG=C.UTF-8 /bin/bash -ec "$2"')
-    return subprocess.run(["unshare", "--net", "--mount", "--pid", "--fork", "sh", "-c", inner, "sh", str(root), script],
-                          capture_output=True, text=True, timeout=900)
+    inner = (
+        f'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && '
+        f'exec chroot "$1" /usr/bin/env -i PATH={PATH} HOME=/root LANG=C.UTF-8 /bin/bash -ec "$2"'
+    )
+    return subprocess.run(
+        ["unshare", "--net", "--mount", "--pid", "--fork", "sh", "-c", inner, "sh", str(root), script],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def ok(p: subprocess.CompletedProcess) -> str:
@@ -110,7 +121,10 @@ def test_kit_holds_the_locked_wheels_and_the_deb_closure(kit, manifest):
     assert kit.name == f"review-station-offline-{manifest['version']}-debian12-{manifest['arch']}.tar.gz"
     with tarfile.open(kit) as tar:
         members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if m.isfile()}
-        sums = dict(reversed(line.split("  ", 1)) for line in tar.extractfile(members["SHA256SUMS"]).read().decode().splitlines())
+        sums = dict(
+            reversed(line.split("  ", 1))
+            for line in tar.extractfile(members["SHA256SUMS"]).read().decode().splitlines()
+        )
         lock = tar.extractfile(members["requirements.lock"]).read().decode()
     assert set(sums) == set(members) - {"SHA256SUMS"}
     assert {"install.sh", "kit.json", "requirements.lock", "sample_data/build.py"} <= set(members)
@@ -124,8 +138,8 @@ def test_kit_holds_the_locked_wheels_and_the_deb_closure(kit, manifest):
             dist, version = Path(name).name.split("-")[:2]
             wheels[dist.lower().replace("_", "-").replace(".", "-")] = version
     assert wheels.pop("review-station") == manifest["version"]
-    assert wheels == {n.replace(".", "-"): v for n, v in pins.items()}   # exactly the tested pins
-    assert not {"pytest", "pyftpdlib", "pip-tools"} & set(wheels)         # no test-only packages
+    assert wheels == {n.replace(".", "-"): v for n, v in pins.items()}  # exactly the tested pins
+    assert not {"pytest", "pyftpdlib", "pip-tools"} & set(wheels)  # no test-only packages
 
     debs = {d.split("=")[0] for d in manifest["debs"]}
     assert {"ffmpeg", "unar", "libarchive13", "tmux", "age", "python3-venv", "python3.11"} <= debs
@@ -137,12 +151,12 @@ def test_kit_holds_the_locked_wheels_and_the_deb_closure(kit, manifest):
 
 def test_kit_installs_offline_on_a_fresh_debian_and_upgrades_in_place(kit, manifest, minimal_debian, tmp_path):
     root = fresh_root(minimal_debian, tmp_path, kit)
-    unpack = f"cd /tmp && tar xzf kit.tar.gz && cd {kit.name[:-len('.tar.gz')]}"
+    unpack = f"cd /tmp && tar xzf kit.tar.gz && cd {kit.name[: -len('.tar.gz')]}"
     assert not (root / "usr/bin/ffmpeg").exists() and not (root / "usr/bin/python3").exists()
 
     first = ok(offline(root, f'test -z "$(tail -n +2 /proc/net/route)"; {unpack}; ./install.sh --prefix {PREFIX}'))
     assert f"新安装或升级 {len(manifest['debs'])} 个" in first and "评审工作站" in first and "已安装到" in first
-    assert "结论：" in first                       # install.sh ran station doctor
+    assert "结论：" in first  # install.sh ran station doctor
 
     version = ok(offline(root, "station --version"))
     assert manifest["version"] in version
@@ -153,13 +167,13 @@ def test_kit_installs_offline_on_a_fresh_debian_and_upgrades_in_place(kit, manif
     for key in ("ffmpeg", "rar.unar", "rar.libarchive", "locale"):
         assert items[key]["level"] == "ok", items[key]
     assert PREFIX in items["program"]["detail"]
-    assert not (root / "srv/station").exists()      # the doctor looked and created nothing
+    assert not (root / "srv/station").exists()  # the doctor looked and created nothing
 
-    sample = f"{PREFIX}/current/venv/bin/python /tmp/{kit.name[:-len('.tar.gz')]}/sample_data/build.py --station /srv/station"
+    sample = f"{PREFIX}/current/venv/bin/python /tmp/{kit.name[: -len('.tar.gz')]}/sample_data/build.py --station /srv/station"
     ok(offline(root, sample))
     listing = json.loads(ok(offline(root, "station --db /srv/station/station.db list --json")))
     titles = {s["title"] for s in listing}
-    assert {"剪纸艺术", "春晓", "《函数的图像》教学案例"} <= titles   # GBK ZIP, awards match, 7z
+    assert {"剪纸艺术", "春晓", "《函数的图像》教学案例"} <= titles  # GBK ZIP, awards match, 7z
     report = json.loads(offline(root, "station --db /srv/station/station.db doctor --json").stdout)
     items = {i["id"]: i for i in report["items"]}
     assert items["db.integrity"]["level"] == items["audit"]["level"] == "ok"
@@ -170,13 +184,17 @@ def test_kit_installs_offline_on_a_fresh_debian_and_upgrades_in_place(kit, manif
     prefix = root / PREFIX.lstrip("/")
     assert os.readlink(prefix / "previous") == first_release != os.readlink(prefix / "current")
     again = json.loads(ok(offline(root, "station --db /srv/station/station.db list --json")))
-    assert len(again) == len(listing)              # the station's data survived the upgrade
+    assert len(again) == len(listing)  # the station's data survived the upgrade
 
-    broken = root / "tmp" / "broken"                # a kit whose wheels cannot be installed
-    shutil.copytree(root / "tmp" / kit.name[:-len(".tar.gz")], broken, symlinks=True)
+    broken = root / "tmp" / "broken"  # a kit whose wheels cannot be installed
+    shutil.copytree(root / "tmp" / kit.name[: -len(".tar.gz")], broken, symlinks=True)
     next((broken / "wheels").glob("textual-*.whl")).unlink()
-    files = sorted(p.relative_to(broken).as_posix() for p in broken.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
-    (broken / "SHA256SUMS").write_text("".join(f"{hashlib.sha256((broken / f).read_bytes()).hexdigest()}  {f}\n" for f in files))
+    files = sorted(
+        p.relative_to(broken).as_posix() for p in broken.rglob("*") if p.is_file() and p.name != "SHA256SUMS"
+    )
+    (broken / "SHA256SUMS").write_text(
+        "".join(f"{hashlib.sha256((broken / f).read_bytes()).hexdigest()}  {f}\n" for f in files)
+    )
     p = offline(root, f"cd /tmp/broken && ./install.sh --prefix {PREFIX}")
     assert p.returncode == 2 and "建立 Python 环境失败，原有版本未改动" in p.stderr
     assert os.readlink(prefix / "current") != first_release and len(list((prefix / "releases").iterdir())) == 2
@@ -189,7 +207,7 @@ def test_kit_installs_offline_on_a_fresh_debian_and_upgrades_in_place(kit, manif
 
 def test_damaged_kit_is_refused_before_anything_is_installed(kit, minimal_debian, tmp_path):
     root = fresh_root(minimal_debian, tmp_path, kit)
-    top = kit.name[:-len(".tar.gz")]
+    top = kit.name[: -len(".tar.gz")]
     ok(offline(root, "cd /tmp && tar xzf kit.tar.gz"))
     deb = sorted((root / "tmp" / top / "debs").glob("ffmpeg_*.deb"))[0]
     data = bytearray(deb.read_bytes())
@@ -203,7 +221,9 @@ def test_damaged_kit_is_refused_before_anything_is_installed(kit, minimal_debian
     assert not (root / PREFIX.lstrip("/")).exists() and not (root / "usr/local/bin/station").exists()
     assert (root / "var/lib/dpkg/status").read_bytes() == status
 
-    (root / "tmp" / top / "wheels" / json.loads((root / "tmp" / top / "kit.json").read_text())["project_wheel"]).unlink()
+    (
+        root / "tmp" / top / "wheels" / json.loads((root / "tmp" / top / "kit.json").read_text())["project_wheel"]
+    ).unlink()
     p = offline(root, f"cd /tmp/{top} && ./install.sh --prefix {PREFIX}")
     assert p.returncode == 3 and "校验失败：wheels/review_station-" in p.stderr
 
@@ -218,10 +238,12 @@ def test_setup_refuses_a_lock_that_does_not_match_pyproject(tmp_path):
     finally:
         sys.path.pop(0)
     pyproject = tmp_path / "pyproject.toml"
-    for name in ("requirements.lock", "requirements-test.lock"):   # as `make lock` leaves them
+    for name in ("requirements.lock", "requirements-test.lock"):  # as `make lock` leaves them
         lock.stamp(tmp_path / name, lock.deps_digest(pyproject))
     check = [sys.executable, str(tmp_path / "kit" / "lock.py"), "--check"]
     assert subprocess.run(check, capture_output=True).returncode == 0
-    pyproject.write_text(pyproject.read_text().replace('dependencies = [\n', 'dependencies = [\n    "bagit>=1.8",\n', 1))
+    pyproject.write_text(
+        pyproject.read_text().replace("dependencies = [\n", 'dependencies = [\n    "bagit>=1.8",\n', 1)
+    )
     p = subprocess.run(check, capture_output=True, text=True)
     assert p.returncode == 2 and "Run `make lock`" in p.stderr and "requirements.lock" in p.stderr

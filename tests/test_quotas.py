@@ -1,10 +1,13 @@
 """The city's quota table in real-world shapes, and the recommendation rules that use it."""
+
 import openpyxl
 import pytest
 
 from store import audit, write
-from workflows import quota_table, quotas, review
 from workflows.errors import StationError
+from workflows.quotas import rules as quotas
+from workflows.quotas import table as quota_table
+from workflows.review import decide as review
 
 
 def _book(path, rows, merges=()):
@@ -20,45 +23,62 @@ def _book(path, rows, merges=()):
 
 def _wide(path):
     """Regions down, 学段 across under a merged 学段 header, a title row, a 合计 column and row."""
-    return _book(path, [
-        ["2024年基础教育精品课推荐名额分配表"],
-        ["县（区）", "学段", None, None, "合计"],
-        [None, "小学", "初中", "普通高中", None],
-        ["中牟县", 2, 1, 1, 4],
-        ["新郑市", 3, 2, "-", 5],
-        ["合计", 5, 3, 1, 9],
-    ], merges=["A1:E1", "B2:D2", "A2:A3", "E2:E3"])
+    return _book(
+        path,
+        [
+            ["2024年基础教育精品课推荐名额分配表"],
+            ["县（区）", "学段", None, None, "合计"],
+            [None, "小学", "初中", "普通高中", None],
+            ["中牟县", 2, 1, 1, 4],
+            ["新郑市", 3, 2, "-", 5],
+            ["合计", 5, 3, 1, 9],
+        ],
+        merges=["A1:E1", "B2:D2", "A2:A3", "E2:E3"],
+    )
 
 
 def _transposed(path):
     """项目 down, regions across, 小计 row, a note row under the title."""
-    return _book(path, [
-        ["课后服务优秀课程资源推荐名额"],
-        ["（各县区按名额择优推荐）"],
-        ["类别", "中牟县", "新郑市", "小计"],
-        ["艺术素养", 3, 2, 5],
-        ["体育健康", 2, "2名", 4],
-        ["小计", 5, 4, 9],
-    ], merges=["A1:D1", "A2:D2"])
+    return _book(
+        path,
+        [
+            ["课后服务优秀课程资源推荐名额"],
+            ["（各县区按名额择优推荐）"],
+            ["类别", "中牟县", "新郑市", "小计"],
+            ["艺术素养", 3, 2, 5],
+            ["体育健康", 2, "2名", 4],
+            ["小计", 5, 4, 9],
+        ],
+        merges=["A1:D1", "A2:D2"],
+    )
 
 
 def _long(path):
     """One row per quota with maximum and minimum columns and a 序号 column."""
-    return _book(path, [
-        ["信息化交流活动推荐名额（中牟县）"],
-        ["序号", "项目", "学段", "推荐名额（最多）", "最少推荐"],
-        [1, "融合创新应用教学案例", "小学", 3, 1],
-        [2, "融合创新应用教学案例", "初中", 2, None],
-        [3, "信息化教学课程案例", "高中", 1, 1],
-        ["合计", None, None, 6, 2],
-    ], merges=["A1:E1"])
+    return _book(
+        path,
+        [
+            ["信息化交流活动推荐名额（中牟县）"],
+            ["序号", "项目", "学段", "推荐名额（最多）", "最少推荐"],
+            [1, "融合创新应用教学案例", "小学", 3, 1],
+            [2, "融合创新应用教学案例", "初中", 2, None],
+            [3, "信息化教学课程案例", "高中", 1, 1],
+            ["合计", None, None, 6, 2],
+        ],
+        merges=["A1:E1"],
+    )
 
 
 def test_wide_table_with_merged_headers_and_totals(tmp_path):
     t = quota_table.read(_wide(tmp_path / "w.xlsx"))
     got = {(e.region, e.stage): e.max for e in t.entries}
-    assert got == {("中牟县", "小学"): 2, ("中牟县", "初中"): 1, ("中牟县", "高中"): 1,
-                   ("新郑市", "小学"): 3, ("新郑市", "初中"): 2}
+    assert got == {
+        ("中牟县", "小学"): 2,
+        ("中牟县", "初中"): 1,
+        ("中牟县", "高中"): 1,
+        ("新郑市", "小学"): 3,
+        ("新郑市", "初中"): 2,
+    }
     assert t.layout == "wide" and t.dimensions == ["region", "stage"]
     assert any("合计" in s for s in t.skipped)
     assert next(e for e in t.entries if e.region == "新郑市" and e.stage == "初中").cell == "C5"
@@ -67,22 +87,33 @@ def test_wide_table_with_merged_headers_and_totals(tmp_path):
 def test_transposed_table(tmp_path):
     t = quota_table.read(_transposed(tmp_path / "t.xlsx"))
     got = {(e.project, e.region): e.max for e in t.entries}
-    assert got == {("艺术素养", "中牟县"): 3, ("艺术素养", "新郑市"): 2, ("体育健康", "中牟县"): 2, ("体育健康", "新郑市"): 2}
+    assert got == {
+        ("艺术素养", "中牟县"): 3,
+        ("艺术素养", "新郑市"): 2,
+        ("体育健康", "中牟县"): 2,
+        ("体育健康", "新郑市"): 2,
+    }
 
 
 def test_long_table_with_max_and_min(tmp_path):
     t = quota_table.read(_long(tmp_path / "l.xlsx"))
     got = {(e.project, e.stage): (e.max, e.min) for e in t.entries}
-    assert got == {("融合创新应用教学案例", "小学"): (3, 1), ("融合创新应用教学案例", "初中"): (2, None),
-                   ("信息化教学课程案例", "高中"): (1, 1)}
+    assert got == {
+        ("融合创新应用教学案例", "小学"): (3, 1),
+        ("融合创新应用教学案例", "初中"): (2, None),
+        ("信息化教学课程案例", "高中"): (1, 1),
+    }
     assert t.layout == "long"
 
 
 def test_malformed_table_is_refused_naming_the_cell(tmp_path):
-    path = _book(tmp_path / "bad.xlsx", [
-        ["县（区）", "小学", "初中"],
-        ["中牟县", 2, "若干"],
-    ])
+    path = _book(
+        tmp_path / "bad.xlsx",
+        [
+            ["县（区）", "小学", "初中"],
+            ["中牟县", 2, "若干"],
+        ],
+    )
     with pytest.raises(StationError) as e:
         quota_table.read(path)
     assert e.value.code == "quota.unreadable" and "C2" in e.value.message and "若干" in e.value.message
@@ -105,16 +136,21 @@ def test_import_keeps_the_county_rows_and_cli_shows_them(station, campaign, cli,
 
 # --- rules on a real station ----------------------------------------------------------------
 
+
 def _works(station, campaign_id, specs):
     """Insert works directly: (title, stage, node, teacher)."""
     db = station.db()
     ids = []
     with write(db):
         for n, (title, stage, node, teacher) in enumerate(specs):
-            sid = db.execute("INSERT INTO submissions (campaign_id, source_key, fingerprint, title, stage, node_code, "
-                             "county, source, imported_at, status) VALUES (?,?,?,?,?,?,?,?,?, 'imported')",
-                             [campaign_id, f"k{n}", f"f{n}", title, stage, node, "中牟县", "test", audit.now()]).lastrowid
-            db.execute("INSERT INTO authors (submission_id, ord, name, role) VALUES (?, 0, ?, '第一作者')", [sid, teacher])
+            sid = db.execute(
+                "INSERT INTO submissions (campaign_id, source_key, fingerprint, title, stage, node_code, "
+                "county, source, imported_at, status) VALUES (?,?,?,?,?,?,?,?,?, 'imported')",
+                [campaign_id, f"k{n}", f"f{n}", title, stage, node, "中牟县", "test", audit.now()],
+            ).lastrowid
+            db.execute(
+                "INSERT INTO authors (submission_id, ord, name, role) VALUES (?, 0, ?, '第一作者')", [sid, teacher]
+            )
             ids.append(sid)
     return ids
 
@@ -123,10 +159,18 @@ def _works(station, campaign_id, specs):
 def jpk(station, campaign, tmp_path):
     camp = campaign("jpk-subject", "精品课")
     quotas.import_table(station, _wide(tmp_path / "w.xlsx"), "精品课", "中牟县")
-    ids = _works(station, camp["id"], [
-        ("春晓", "小学", "N1", "赵敏"), ("静夜思", "小学", "N2", "钱芳"), ("咏鹅", "小学", "N3", "孙丽"),
-        ("光合作用", "初中", "N4", "李雷"), ("细胞", "初中", "N4", "韩梅"), ("函数", "普通高中", "N5", "李雷"),
-    ])
+    ids = _works(
+        station,
+        camp["id"],
+        [
+            ("春晓", "小学", "N1", "赵敏"),
+            ("静夜思", "小学", "N2", "钱芳"),
+            ("咏鹅", "小学", "N3", "孙丽"),
+            ("光合作用", "初中", "N4", "李雷"),
+            ("细胞", "初中", "N4", "韩梅"),
+            ("函数", "普通高中", "N5", "李雷"),
+        ],
+    )
     return camp, dict(zip(["春晓", "静夜思", "咏鹅", "光合作用", "细胞", "函数"], ids))
 
 
@@ -157,7 +201,9 @@ def test_override_is_recorded_audited_and_lifts_the_refusal(station, jpk):
     review.decide(station, [t["春晓"], t["静夜思"]], "recommend", reviewer="张老师")
     review.decide(station, [t["咏鹅"]], "recommend", reviewer="管理员", override="市局特批：民族文化专题")
     overrides = quotas.overrides(station.db(), jpk[0]["id"])
-    assert [(o["submission_id"], o["rule"], o["reason"]) for o in overrides] == [(t["咏鹅"], "quota.max", "市局特批：民族文化专题")]
+    assert [(o["submission_id"], o["rule"], o["reason"]) for o in overrides] == [
+        (t["咏鹅"], "quota.max", "市局特批：民族文化专题")
+    ]
     entry = [e for e in audit.entries(station.db()) if e["action"] == "rule.override"][-1]
     assert entry["actor"] == "管理员" and entry["detail"]["reason"] == "市局特批：民族文化专题"
     assert entry["detail"]["rule"] == "quota.max"
@@ -198,8 +244,18 @@ def test_cli_decide_refuses_and_override_needs_a_reason(station, jpk, cli):
     assert code == 1 and "课程节点编号 N4" in err and "rule.violation" in err
     code, _, err = cli("decide", t["细胞"], "recommend", "--reviewer", "管理员", "--override")
     assert code == 2 and "理由" in err
-    code, out, err = cli("decide", t["细胞"], "recommend", "--reviewer", "管理员", "--override", "--reason", "两节连堂课",
-                         "--json", check_json=True)
+    code, out, err = cli(
+        "decide",
+        t["细胞"],
+        "recommend",
+        "--reviewer",
+        "管理员",
+        "--override",
+        "--reason",
+        "两节连堂课",
+        "--json",
+        check_json=True,
+    )
     assert code == 0, err
     code, violations, _ = cli("rules", "check", "--json", check_json=True)
     node = next(v for v in violations if v["rule"] == "node.unique")
@@ -208,7 +264,10 @@ def test_cli_decide_refuses_and_override_needs_a_reason(station, jpk, cli):
 
 def test_export_refuses_while_a_hard_violation_is_open(station, jpk, tmp_path):
     from test_bundle import COUNTY_PASS, new_station
-    from workflows import export, keys
+
+    from workflows import keys
+    from workflows.bundles import export
+
     camp, t = jpk
     keys.init(station, "某某县教育局", "410122", COUNTY_PASS)
     new_station(tmp_path, "city", "某某市教育局", "4101", b"city-pass-123")

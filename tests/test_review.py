@@ -1,4 +1,5 @@
 """Decisions, undo, notes, 回避, read-only, optimistic concurrency, the queue queries and `station decide`."""
+
 import json
 import os
 import subprocess
@@ -6,12 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sample_station import copy_station, sample, sample_master  # noqa: F401
+
 from store import audit, queries
 from store import queue as q
-from workflows import review, reviewers
+from workflows import reviewers
 from workflows.errors import StationError
+from workflows.review import decide as review
 from workflows.station import Station
 
 
@@ -65,7 +67,10 @@ def test_undo_restores_previous_state_and_is_audited(sample):
     assert listed[t["春晓"]]["decision"] is None
     undone = decision_entries(sample, "decision.undone")
     assert [(e["detail"]["old"], e["detail"]["new"]) for e in undone] == [
-        ("reject", None), ("reject", "recommend"), ("recommend", None)]
+        ("reject", None),
+        ("reject", "recommend"),
+        ("recommend", None),
+    ]
 
 
 def test_second_reviewer_is_told_not_overwritten(sample):
@@ -119,9 +124,10 @@ def test_queue_filters_compose_and_search(sample):
     t = ids_by_title(sample)
     everything = q.count(db, q.Filter())
     assert everything == 13
-    assert q.ids(db, q.Filter(text="王芳")) == [t["物理实验的数字化探究"]]          # 2 chars: LIKE
-    assert set(q.ids(db, q.Filter(text="科学小实验"))) == {s["id"] for s in queries.submissions(db)
-                                                        if s["title"] == "趣味科学小实验"}  # trigram
+    assert q.ids(db, q.Filter(text="王芳")) == [t["物理实验的数字化探究"]]  # 2 chars: LIKE
+    assert set(q.ids(db, q.Filter(text="科学小实验"))) == {
+        s["id"] for s in queries.submissions(db) if s["title"] == "趣味科学小实验"
+    }  # trigram
     hits = q.ids(db, q.Filter(text="实验小学 刘洋"))  # terms AND together
     assert len(hits) == 1 and queries.submissions(db, ids=hits)[0]["authors"][0] == "刘洋"
     assert q.ids(db, q.Filter(text='作品"[/b]')) == []
@@ -145,6 +151,7 @@ def test_search_follows_title_changes(sample):
     db = sample.db()
     t = ids_by_title(sample)
     import store
+
     with store.write(db):
         db.execute("UPDATE submissions SET title = '光的折射现象' WHERE id = ?", [t["光合作用"]])
     assert q.ids(db, q.Filter(text="折射现象")) == [t["光合作用"]]
@@ -153,14 +160,21 @@ def test_search_follows_title_changes(sample):
 
 def run_station(db, *args):
     env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8")
-    p = subprocess.run([str(Path(sys.executable).parent / "station"), *map(str, args)],
-                       capture_output=True, text=True, env=env, timeout=120)
+    p = subprocess.run(
+        [str(Path(sys.executable).parent / "station"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     return p.returncode, p.stdout, p.stderr
 
 
 def test_station_decide_cli(sample):
     t = ids_by_title(sample)
-    code, out, err = run_station(sample.db_path, "decide", t["春晓"], t["光合作用"], "recommend", "--reviewer", "脚本", "--json")
+    code, out, err = run_station(
+        sample.db_path, "decide", t["春晓"], t["光合作用"], "recommend", "--reviewer", "脚本", "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert [c["id"] for c in data["changed"]] == [t["春晓"], t["光合作用"]]
@@ -170,7 +184,9 @@ def test_station_decide_cli(sample):
     code, out, _ = run_station(sample.db_path, "decide", t["春晓"], "fix", "--reason", "声音太小", "--reviewer", "脚本")
     assert code == 0 and "推荐 -> 需修改" in out
     run_station(sample.db_path, "reviewer", "add", "王老师", "--unit", "实验小学")
-    code, out, _ = run_station(sample.db_path, "decide", t["分数的初步认识"], "reject", "--reviewer", "王老师", "--json")
+    code, out, _ = run_station(
+        sample.db_path, "decide", t["分数的初步认识"], "reject", "--reviewer", "王老师", "--json"
+    )
     assert code == 2 and json.loads(out)["error"]["code"] == "decision.recused"
     code, out, _ = run_station(sample.db_path, "audit", "--json")
     made = [e for e in json.loads(out) if e["action"] == "decision.made"]

@@ -1,9 +1,10 @@
 """The sample station `make demo` opens: built once, checked end to end, shown in the TUI."""
+
 import asyncio
 
 import pytest
-
 from sample_station import copy_station, sample_master  # noqa: F401  (built once per session, shared)
+
 from store import audit, queries
 from tui.app import StationApp
 
@@ -63,5 +64,6 @@ def test_tui_lists_the_sample_submissions(sample):
             titles = [model.row(i)["title"] for i in range(model.total)]
             await pilot.press("ctrl+q")
             return titles
+
     titles = asyncio.run(run())
     assert len(titles) == 13 and titles.count("趣味科学小实验") == 2

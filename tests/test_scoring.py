@@ -1,10 +1,14 @@
 """Scoring: the rubric as profile data, experts' scores (回避, veto, grades, audit), the three aggregations, z-scores."""
+
 import pytest
+from work_rows import add_works
 
 from store import audit
-from work_rows import add_works
-from workflows import profiles, review, reviewers, scoring
+from workflows import reviewers
 from workflows.errors import StationError
+from workflows.profiles import load as profiles
+from workflows.review import decide as review
+from workflows.scoring import scores as scoring
 
 SHARES = {"目标内容": 0.2, "教学过程": 0.4, "教学资源": 0.2, "技术规范": 0.2}
 
@@ -17,12 +21,23 @@ def sheet(total: float) -> dict:
 @pytest.fixture
 def jpk(station, campaign):
     camp = campaign("jpk-subject", "精品课2024")
-    ids = add_works(station, camp["id"], [
-        dict(title="分数的初步认识", stage="小学", subject="数学", school="中牟县实验小学", authors=["杨帆", "李明"]),
-        dict(title="光合作用", stage="初中", subject="生物", school="中牟县第三初级中学", authors=["徐静"]),
-        dict(title="春晓", stage="小学", subject="语文", school="中牟县东风路小学",
-             authors=[("赵敏", "授课教师", "中牟县东风路小学"), ("钱芳", "教学指导", "中牟县实验小学")]),
-    ])
+    ids = add_works(
+        station,
+        camp["id"],
+        [
+            dict(
+                title="分数的初步认识", stage="小学", subject="数学", school="中牟县实验小学", authors=["杨帆", "李明"]
+            ),
+            dict(title="光合作用", stage="初中", subject="生物", school="中牟县第三初级中学", authors=["徐静"]),
+            dict(
+                title="春晓",
+                stage="小学",
+                subject="语文",
+                school="中牟县东风路小学",
+                authors=[("赵敏", "授课教师", "中牟县东风路小学"), ("钱芳", "教学指导", "中牟县实验小学")],
+            ),
+        ],
+    )
     return camp, ids
 
 
@@ -32,8 +47,9 @@ def test_seeded_rubric_has_the_jpk_dimensions_veto_and_grades(station, jpk):
     assert [i.dimension for i in rub.items] == ["目标内容", "教学过程", "教学资源", "技术规范"]
     assert rub.total == 100 and rub.grades["B"] == 0.8 and [v[0] for v in rub.veto] == ["导向错误", "侵权", "广告"]
     for pid in ("jpk-experiment", "jpk-special"):
-        assert [d["name"] for d in scoring.parse_rubric(profiles.load(pid).data["rubric"]).as_dict()["dimensions"]] == \
-            list(SHARES)
+        assert [
+            d["name"] for d in scoring.parse_rubric(profiles.load(pid).data["rubric"]).as_dict()["dimensions"]
+        ] == list(SHARES)
 
 
 def test_three_aggregations_rounded_to_two_decimals(station, jpk):
@@ -51,7 +67,9 @@ def test_three_aggregations_rounded_to_two_decimals(station, jpk):
     assert got["mean"] == {a: 76.0, b: 82.75}
     assert got["trimmed"] == {a: 73.67, b: 82.75}  # (61+70+90)/3; two scores are not trimmed
     assert got["median"] == {a: 70.0, b: 82.75}
-    assert [e["detail"]["new"] for e in audit.entries(station.db()) if e["action"] == "scoring.method"] == list(scoring.METHODS)
+    assert [e["detail"]["new"] for e in audit.entries(station.db()) if e["action"] == "scoring.method"] == list(
+        scoring.METHODS
+    )
     assert scoring.combine([1.005, 1.005], "mean") == 1.01  # half up, not binary float noise
 
 
@@ -70,8 +88,12 @@ def test_grades_values_and_unknown_items_are_checked(station, jpk):
     s = scoring.score(station, a, "甲", {"目标内容": "b", "教学过程": "36.5", "教学资源": "A", "技术规范": "E"})
     assert [(i["value"], i["grade"]) for i in s["items"]] == [(16.0, "B"), (36.5, None), (20.0, "A"), (4.0, "E")]
     assert s["total"] == 76.5
-    for items, code in (({"目标内容": "21"}, "score.value"), ({"目标内容": "-1"}, "score.value"),
-                        ({"目标内容": "F"}, "score.value"), ({"教学设计": "10"}, "score.item")):
+    for items, code in (
+        ({"目标内容": "21"}, "score.value"),
+        ({"目标内容": "-1"}, "score.value"),
+        ({"目标内容": "F"}, "score.value"),
+        ({"教学设计": "10"}, "score.item"),
+    ):
         with pytest.raises(StationError) as e:
             scoring.score(station, a, "甲", items)
         assert e.value.code == code
@@ -84,8 +106,11 @@ def test_every_score_is_audit_logged(station, jpk):
     scoring.score(station, a, "甲", {"目标内容": "19", "教学过程": "30"}, comment="导入环节可再精简")
     entries = [e for e in audit.entries(station.db()) if e["action"] == "score.set"]
     assert [e["subject"] for e in entries] == [f"submission:{a}"] * 2
-    assert entries[1]["detail"]["expert"] == "甲" and entries[1]["detail"]["items"]["目标内容"] == \
-        {"value": 19.0, "grade": None, "old": 18.0}
+    assert entries[1]["detail"]["expert"] == "甲" and entries[1]["detail"]["items"]["目标内容"] == {
+        "value": 19.0,
+        "grade": None,
+        "old": 18.0,
+    }
     assert entries[1]["detail"]["comment"] == "导入环节可再精简"
     assert scoring.expert_sheet(station, a, "甲")["comment"] == "导入环节可再精简"
     assert audit.verify(station.db()).ok
@@ -147,16 +172,23 @@ def test_rubric_shape_is_validated_with_file_and_line(station, tmp_path):
     folder = station.config_dir / "profiles"
     folder.mkdir(parents=True)
     text = (profiles.builtin_dir() / "jpk-subject.toml").read_text("utf-8")
-    (folder / "jpk-subject.toml").write_text(text.replace('name = "教学资源"\nmax = 20', 'name = "教学资源"\nmaxx = 20'), "utf-8")
+    (folder / "jpk-subject.toml").write_text(
+        text.replace('name = "教学资源"\nmax = 20', 'name = "教学资源"\nmaxx = 20'), "utf-8"
+    )
     with pytest.raises(StationError) as e:
         profiles.load("jpk-subject", station.config_dir)
-    assert e.value.code == "profile.invalid" and "rubric.dimensions[2].maxx" in e.value.message and "行" in e.value.message
+    assert (
+        e.value.code == "profile.invalid" and "rubric.dimensions[2].maxx" in e.value.message and "行" in e.value.message
+    )
     (folder / "jpk-subject.toml").write_text(text.replace('aggregation = "trimmed"', 'aggregation = "max"'), "utf-8")
     with pytest.raises(StationError) as e:
         profiles.load("jpk-subject", station.config_dir)
     assert "rubric.aggregation" in e.value.message
-    weighted = text.split("[rubric]")[0] + '[rubric]\n[[rubric.dimensions]]\nname = "总体"\nitems = [{ name = "内容", weight = 0.6 }, ' \
-                                           '{ name = "效果", weight = 0.4, scale = 10 }]\n'
+    weighted = (
+        text.split("[rubric]")[0]
+        + '[rubric]\n[[rubric.dimensions]]\nname = "总体"\nitems = [{ name = "内容", weight = 0.6 }, '
+        '{ name = "效果", weight = 0.4, scale = 10 }]\n'
+    )
     (folder / "jpk-subject.toml").write_text(weighted, "utf-8")
     rub = scoring.parse_rubric(profiles.load("jpk-subject", station.config_dir).data["rubric"])
     assert rub.total == 64 and rub.item("效果").counted(10) == 4 and rub.aggregation == "trimmed"
@@ -173,8 +205,24 @@ def test_a_profile_without_rubric_refuses_scoring(station, campaign):
 def test_cli_score_scores_and_rubric(station, jpk, cli):
     camp, (a, b, _) = jpk
     reviewers.add(station, "王专家", unit="实验小学", actor="管理员")
-    code, out, _ = cli("score", b, "--expert", "甲", "--item", "目标内容=18", "--item", "教学过程=B", "--item", "教学资源=15",
-                       "--item", "技术规范=20", "--comment", "结构清晰", "--json", check_json=True)
+    code, out, _ = cli(
+        "score",
+        b,
+        "--expert",
+        "甲",
+        "--item",
+        "目标内容=18",
+        "--item",
+        "教学过程=B",
+        "--item",
+        "教学资源=15",
+        "--item",
+        "技术规范=20",
+        "--comment",
+        "结构清晰",
+        "--json",
+        check_json=True,
+    )
     assert code == 0 and out["total"] == 85 and out["comment"] == "结构清晰"
     code, out, err = cli("score", a, "--expert", "王专家", "--item", "目标内容=18")
     assert code == 2 and "回避" in err and "score.recused" in err

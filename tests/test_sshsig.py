@@ -1,4 +1,5 @@
 """SSHSIG Ed25519: our signatures verify with `ssh-keygen -Y verify`, and ssh-keygen's with ours."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,16 +9,34 @@ import pytest
 
 from exporters import sshsig
 
-needs_ssh_keygen = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen not installed (make setup)")
+needs_ssh_keygen = pytest.mark.skipif(
+    shutil.which("ssh-keygen") is None, reason="ssh-keygen not installed (make setup)"
+)
 MESSAGE = "标签清单\n".encode() * 1000
 
 
-def ssh_verify(tmp_path, key: sshsig.PublicKey, message: bytes, signature: str, namespace: str,
-               principal: str = "410102") -> subprocess.CompletedProcess:
+def ssh_verify(
+    tmp_path, key: sshsig.PublicKey, message: bytes, signature: str, namespace: str, principal: str = "410102"
+) -> subprocess.CompletedProcess:
     (tmp_path / "allowed_signers").write_text(f"{principal} {key.openssh()}\n")
     (tmp_path / "msg.sig").write_text(signature)
-    return subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(tmp_path / "allowed_signers"), "-I", principal,
-                           "-n", namespace, "-s", str(tmp_path / "msg.sig")], input=message, capture_output=True)
+    return subprocess.run(
+        [
+            "ssh-keygen",
+            "-Y",
+            "verify",
+            "-f",
+            str(tmp_path / "allowed_signers"),
+            "-I",
+            principal,
+            "-n",
+            namespace,
+            "-s",
+            str(tmp_path / "msg.sig"),
+        ],
+        input=message,
+        capture_output=True,
+    )
 
 
 def test_sign_and_verify():
@@ -47,11 +66,16 @@ def test_our_signature_verifies_with_ssh_keygen(tmp_path):
 def test_ssh_keygen_signature_verifies_with_ours(tmp_path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "k")], check=True)
     (tmp_path / "msg").write_bytes(MESSAGE)
-    subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(tmp_path / "k"), "-n", "bundle-outer", str(tmp_path / "msg")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-f", str(tmp_path / "k"), "-n", "bundle-outer", str(tmp_path / "msg")],
+        check=True,
+        capture_output=True,
+    )
     signer = sshsig.verify((tmp_path / "msg.sig").read_text(), MESSAGE, "bundle-outer")
     assert signer == sshsig.PublicKey.parse((tmp_path / "k.pub").read_text())
-    fp = subprocess.run(["ssh-keygen", "-lf", str(tmp_path / "k.pub")], capture_output=True, text=True, check=True).stdout
+    fp = subprocess.run(
+        ["ssh-keygen", "-lf", str(tmp_path / "k.pub")], capture_output=True, text=True, check=True
+    ).stdout
     assert signer.fingerprint in fp
 
 
@@ -63,6 +87,9 @@ def test_exported_private_key_signs_with_ssh_keygen(tmp_path):
     path.write_text(key.openssh_private())
     path.chmod(0o600)
     (tmp_path / "msg").write_bytes(MESSAGE)
-    subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(path), "-n", "bundle-outer", str(tmp_path / "msg")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-f", str(path), "-n", "bundle-outer", str(tmp_path / "msg")],
+        check=True,
+        capture_output=True,
+    )
     assert sshsig.verify((tmp_path / "msg.sig").read_text(), MESSAGE, "bundle-outer") == key.public

@@ -1,11 +1,15 @@
 """`station recommend --suggest`: ranked by score within each quota key, every rule kept, a reason for every other work."""
+
 import openpyxl
 import pytest
+from work_rows import add_works
 
 from store import audit
-from work_rows import add_works
-from workflows import quotas, review, scoring, suggest
 from workflows.errors import StationError
+from workflows.quotas import rules as quotas
+from workflows.recommend import suggest
+from workflows.review import decide as review
+from workflows.scoring import scores as scoring
 
 SHARES = {"目标内容": 0.2, "教学过程": 0.4, "教学资源": 0.2, "技术规范": 0.2}
 
@@ -33,23 +37,41 @@ def conflict(station, campaign, tmp_path):
     """Two works on one node (the only 高中 work among them), a full cap, a minimum, one teacher twice."""
     camp = campaign("jpk-subject", "精品课2024")
     spec = {
-        "A": ("小学", "数学", "N1", "杨帆", 95), "B": ("小学", "数学", "N2", "李明", 90),
-        "C": ("小学", "数学", "N3", "张三", 85), "E": ("小学", "数学", "N4", "赵六", 80),
-        "I": ("小学", "数学", "N7", "周八", 75), "D": ("高中", "物理", "N1", "王芳", 70),
-        "F": ("初中", "生物", "N5", "李明", 88), "G": ("初中", "生物", "N6", "孙七", 60),
-        "H": ("初中", "生物", "N8", "吴九", None), "V": ("小学", "数学", "N9", "郑十", 99),
+        "A": ("小学", "数学", "N1", "杨帆", 95),
+        "B": ("小学", "数学", "N2", "李明", 90),
+        "C": ("小学", "数学", "N3", "张三", 85),
+        "E": ("小学", "数学", "N4", "赵六", 80),
+        "I": ("小学", "数学", "N7", "周八", 75),
+        "D": ("高中", "物理", "N1", "王芳", 70),
+        "F": ("初中", "生物", "N5", "李明", 88),
+        "G": ("初中", "生物", "N6", "孙七", 60),
+        "H": ("初中", "生物", "N8", "吴九", None),
+        "V": ("小学", "数学", "N9", "郑十", 99),
         "R": ("小学", "数学", "N10", "冯一", 97),
     }
-    ids = dict(zip(spec, add_works(station, camp["id"], [
-        dict(title=f"课例{k}", stage=s, subject=sub, node_code=node, authors=[t], school="中牟县某校")
-        for k, (s, sub, node, t, _) in spec.items()])))
+    ids = dict(
+        zip(
+            spec,
+            add_works(
+                station,
+                camp["id"],
+                [
+                    dict(title=f"课例{k}", stage=s, subject=sub, node_code=node, authors=[t], school="中牟县某校")
+                    for k, (s, sub, node, t, _) in spec.items()
+                ],
+            ),
+        )
+    )
     for k, (*_, total) in spec.items():
         if total is not None:
             score_all(station, ids[k], total, total + 1, total - 1)
     scoring.score(station, ids["V"], "甲", {}, veto=["导向错误"])
     review.decide(station, [ids["R"]], "reject", None, "管理员")
-    quotas.import_table(station, quota_book(tmp_path / "q.xlsx", [
-        ["小学", "数学", 2, None], ["初中", "生物", 1, 1], ["高中", "物理", 1, None]]), camp["name"])
+    quotas.import_table(
+        station,
+        quota_book(tmp_path / "q.xlsx", [["小学", "数学", 2, None], ["初中", "生物", 1, 1], ["高中", "物理", 1, None]]),
+        camp["name"],
+    )
     quotas.set_rule(station, camp["name"], "min_total", "5", actor="管理员")
     return camp, ids
 
@@ -59,7 +81,12 @@ def test_conflicting_rules_are_resolved_and_explained(station, conflict):
     name = {v: k for k, v in ids.items()}
     r = suggest.suggest(station, camp["name"])
     got = {name[s["id"]]: s["why"] for s in r["suggested"]}
-    assert got == {"D": "满足学段覆盖：高中", "F": "满足最少名额：初中·生物", "C": "满足学段覆盖：小学", "E": "按得分排名"}
+    assert got == {
+        "D": "满足学段覆盖：高中",
+        "F": "满足最少名额：初中·生物",
+        "C": "满足学段覆盖：小学",
+        "E": "按得分排名",
+    }
     why = {name[s["id"]]: s["reason"] for s in r["not_suggested"]}
     assert why["A"].startswith(f"课程节点编号 N1 已建议推荐 #{ids['D']}《课例D》（满足学段覆盖：高中，70.00 分）")
     assert why["B"].startswith(f"教师 李明（第一作者）已建议推荐 #{ids['F']}")
@@ -73,7 +100,10 @@ def test_conflicting_rules_are_resolved_and_explained(station, conflict):
     found = quotas.evaluate(station.db(), camp["id"], quotas.rules(station, camp["id"]), recommended=chosen)
     assert [v.rule for v in found if v.hard] == [] and {v.rule for v in found} == {u["rule"] for u in r["unmet"]}
     assert {e["label"]: (e["used"], e["max"]) for e in r["entries"]} == {
-        "小学·数学": (2, 2), "初中·生物": (1, 1), "高中·物理": (1, 1)}
+        "小学·数学": (2, 2),
+        "初中·生物": (1, 1),
+        "高中·物理": (1, 1),
+    }
 
 
 def test_a_need_that_cannot_be_met_names_the_blocked_works(station, conflict):
@@ -82,7 +112,8 @@ def test_a_need_that_cannot_be_met_names_the_blocked_works(station, conflict):
     r = suggest.suggest(station, camp["name"])
     coverage = next(u for u in r["unmet"] if u["rule"] == "coverage")
     assert coverage["key"] == {"stage": "高中"} and coverage["blocked"] == [
-        {"id": ids["D"], "title": "课例D", "reason": "否决项：侵权（专家 乙）"}]
+        {"id": ids["D"], "title": "课例D", "reason": "否决项：侵权（专家 乙）"}
+    ]
     assert ids["A"] in {s["id"] for s in r["suggested"]}  # node N1 is free again
 
 
@@ -98,9 +129,12 @@ def test_exception_does_not_consume_quota(station, conflict):
 
 def test_share_cap_and_works_without_quota(station, campaign, tmp_path):
     camp = campaign("jpk-subject", "比例")
-    ids = add_works(station, camp["id"], [dict(title=f"小学{n}", stage="小学", subject="数学", authors=[f"师{n}"])
-                                          for n in range(5)] + [dict(title="初中语文", stage="初中", subject="语文",
-                                                                     authors=["师9"])])
+    ids = add_works(
+        station,
+        camp["id"],
+        [dict(title=f"小学{n}", stage="小学", subject="数学", authors=[f"师{n}"]) for n in range(5)]
+        + [dict(title="初中语文", stage="初中", subject="语文", authors=["师9"])],
+    )
     for n, sid in enumerate(ids):
         score_all(station, sid, 90 - n, 90 - n, 90 - n)
     quotas.set_rule(station, camp["name"], "share_cap", "40%")

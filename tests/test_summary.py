@@ -1,4 +1,5 @@
 """`station summary --xlsx`: the 汇总表, checked by opening it in LibreOffice (headless, to CSV) and with openpyxl."""
+
 import csv
 import os
 import shutil
@@ -6,9 +7,11 @@ import subprocess
 
 import openpyxl
 import pytest
-
 from work_rows import add_works
-from workflows import quotas, review, scoring
+
+from workflows.quotas import rules as quotas
+from workflows.review import decide as review
+from workflows.scoring import scores as scoring
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 SHARES = {"目标内容": 0.2, "教学过程": 0.4, "教学资源": 0.2, "技术规范": 0.2}
@@ -20,10 +23,22 @@ def to_csv(xlsx, out_dir, tmp_path) -> dict[str, list[list[str]]]:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
     out_dir.mkdir()
     # UTF-8 (76), all sheets (-1): one file per sheet, named <stem>-<sheet>.csv
-    p = subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
-                        "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-                        "--outdir", str(out_dir), str(xlsx)], capture_output=True, text=True, timeout=180,
-                       env=dict(os.environ, HOME=str(tmp_path)))
+    p = subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(out_dir),
+            str(xlsx),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=dict(os.environ, HOME=str(tmp_path)),
+    )
     assert p.returncode == 0, p.stderr
     sheets = {}
     for f in sorted(out_dir.glob("*.csv")):
@@ -36,16 +51,49 @@ def to_csv(xlsx, out_dir, tmp_path) -> dict[str, list[list[str]]]:
 @pytest.fixture
 def recommended(station, campaign):
     camp = campaign("jpk-subject", "精品课2024")
-    ids = add_works(station, camp["id"], [
-        dict(title="分数的初步认识", project="学科课程", stage="小学", subject="数学", grade="三年级", school="中牟县实验小学",
-             contact="13938247615", node_code="RJ-SX-3A-08", authors=["杨帆", "李明", "王丽"],
-             fails=["video.fps", "audio.loudness"], passes=["video.codec"]),
-        dict(title="光合作用", project="实验教学", stage="初中", subject="生物", grade="七年级", school="中牟县第三初级中学",
-             contact="18237160954", node_code="RJ-SW-7A-15", authors=["徐静"], passes=["video.codec"]),
-        dict(title="《春晓》朗读·指导", project="学科课程", stage="小学", subject="语文", grade="一年级", school="中牟县东风路小学",
-             contact="13673390826", node_code="RJ-SX-3A-08", authors=["赵敏"]),
-        dict(title="不推荐的作品", project="学科课程", stage="高中", subject="物理", authors=["孙强"]),
-    ])
+    ids = add_works(
+        station,
+        camp["id"],
+        [
+            dict(
+                title="分数的初步认识",
+                project="学科课程",
+                stage="小学",
+                subject="数学",
+                grade="三年级",
+                school="中牟县实验小学",
+                contact="13938247615",
+                node_code="RJ-SX-3A-08",
+                authors=["杨帆", "李明", "王丽"],
+                fails=["video.fps", "audio.loudness"],
+                passes=["video.codec"],
+            ),
+            dict(
+                title="光合作用",
+                project="实验教学",
+                stage="初中",
+                subject="生物",
+                grade="七年级",
+                school="中牟县第三初级中学",
+                contact="18237160954",
+                node_code="RJ-SW-7A-15",
+                authors=["徐静"],
+                passes=["video.codec"],
+            ),
+            dict(
+                title="《春晓》朗读·指导",
+                project="学科课程",
+                stage="小学",
+                subject="语文",
+                grade="一年级",
+                school="中牟县东风路小学",
+                contact="13673390826",
+                node_code="RJ-SX-3A-08",
+                authors=["赵敏"],
+            ),
+            dict(title="不推荐的作品", project="学科课程", stage="高中", subject="物理", authors=["孙强"]),
+        ],
+    )
     a, b, c, _ = ids
     for sid, totals in ((a, (90, 92, 88)), (b, (80, 81, 85)), (c, (70, 75, 72))):
         for expert, total in zip("甲乙丙", totals):
@@ -66,12 +114,38 @@ def test_summary_opens_in_libreoffice_with_the_issue_columns(station, recommende
     assert set(sheets) == {"学科课程", "实验教学", "名额使用"}
     main = sheets["学科课程"]
     assert main[0][0] == "精品课2024 推荐作品汇总表（学科课程）"
-    assert main[1] == ["序号", "作品名称", "项目/类别", "学段", "学科", "年级", "作者", "所在单位", "联系电话", "课程节点编号",
-                       "技术检查结论", "得分", "排名", "推荐意见", "备注"]
+    assert main[1] == [
+        "序号",
+        "作品名称",
+        "项目/类别",
+        "学段",
+        "学科",
+        "年级",
+        "作者",
+        "所在单位",
+        "联系电话",
+        "课程节点编号",
+        "技术检查结论",
+        "得分",
+        "排名",
+        "推荐意见",
+        "备注",
+    ]
     rows = {r[1]: r for r in main[2:]}
     first = rows["分数的初步认识"]
-    assert first[:11] == ["1", "分数的初步认识", "学科课程", "小学", "数学", "三年级", "杨帆、李明、王丽", "中牟县实验小学",
-                          "13938247615", "RJ-SX-3A-08", "2 项不通过"]
+    assert first[:11] == [
+        "1",
+        "分数的初步认识",
+        "学科课程",
+        "小学",
+        "数学",
+        "三年级",
+        "杨帆、李明、王丽",
+        "中牟县实验小学",
+        "13938247615",
+        "RJ-SX-3A-08",
+        "2 项不通过",
+    ]
     assert first[11:14] == ["90", "1", "推荐：教学设计完整"]
     spring = rows["《春晓》朗读·指导"]
     assert spring[10] == "未检查" and spring[11:13] == ["72", "3"]
@@ -85,13 +159,16 @@ def test_summary_opens_in_libreoffice_with_the_issue_columns(station, recommende
 
 
 def test_summary_layout_frozen_header_and_cjk_widths(station, recommended, tmp_path):
-    from workflows import summary
+    from workflows.recommend import summary
+
     summary.write(station, None, tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     ws = wb["学科课程"]
     assert ws.freeze_panes == "A3" and "A1:O1" in [str(r) for r in ws.merged_cells.ranges]
-    widths = {ws.cell(2, col).value: ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width
-              for col in range(1, ws.max_column + 1)}
+    widths = {
+        ws.cell(2, col).value: ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width
+        for col in range(1, ws.max_column + 1)
+    }
     assert widths["作品名称"] == 2 + 17  # 《春晓》朗读·指导: 8 wide characters (《》 too) and one narrow ·
     assert widths["联系电话"] == 2 + 11 and widths["序号"] == 6
     assert ws.cell(3, 12).value == 90 and isinstance(ws.cell(3, 12).value, (int, float))
@@ -99,7 +176,9 @@ def test_summary_layout_frozen_header_and_cjk_widths(station, recommended, tmp_p
 
 def test_one_programme_one_sheet_and_nothing_recommended(station, campaign, cli, tmp_path):
     camp = campaign("after-school-2024")
-    (sid,) = add_works(station, camp["id"], [dict(title="剪纸艺术", project="艺术素养", stage="小学", authors=["陈静"])])
+    (sid,) = add_works(
+        station, camp["id"], [dict(title="剪纸艺术", project="艺术素养", stage="小学", authors=["陈静"])]
+    )
     code, _, err = cli("summary", "--xlsx", tmp_path / "x.xlsx")
     assert code == 2 and "summary.empty" in err
     review.decide(station, [sid], "recommend", None, "管理员")

@@ -1,16 +1,17 @@
 """Pilot tests: every queue key, detail, filters, 回避, read-only, anonymous, two reviewers at once."""
+
 import asyncio
 
-import pytest
 from rich.cells import cell_len
+from sample_station import copy_station, sample, sample_master  # noqa: F401
 from textual.widgets import Input, Static
 
-from sample_station import copy_station, sample, sample_master  # noqa: F401
 from store import audit, queries
 from tui import strings as S
 from tui.app import StationApp
-from tui.modals import ChoiceModal, ConfirmModal, ErrorModal, HelpModal, InputModal
-from workflows import review, reviewers
+from tui.widgets.modals import ChoiceModal, ConfirmModal, ErrorModal, HelpModal, InputModal
+from workflows import reviewers
+from workflows.review import decide as review
 
 SIZE = (100, 30)
 
@@ -67,10 +68,15 @@ def test_queue_opens_with_every_submission_and_position(sample):
             text = lines(app)
             assert text[0].split()[:2] == ["编号", "作品名称"]
             assert all(cell_len(line) == 80 for line in text)
-            fails = sum(f["status"] == "fail" for s in queries.submissions(sample.db()) if s["title"] == "春晓"
-                        for f in s["findings"])
+            fails = sum(
+                f["status"] == "fail"
+                for s in queries.submissions(sample.db())
+                if s["title"] == "春晓"
+                for f in s["findings"]
+            )
             assert any("春晓" in line and f"不通过{fails}" in line and "未审" in line for line in text)
             await pilot.press("ctrl+q")
+
     run(go())
 
 
@@ -94,6 +100,7 @@ def test_navigation_keys(sample):
             assert m.cursor == 0
             await pilot.press("end", "home")
             assert m.cursor == 0
+
     run(go())
 
 
@@ -128,6 +135,7 @@ def test_decide_moves_to_next_undecided_and_undo_returns(sample):
             await pilot.press("u")
             await settle(pilot, app)
             assert state(sample, ids[1]).decision == "pending"  # someone else's is not ours to undo
+
     run(go())
     actions = [e["action"] for e in audit.entries(sample.db()) if e["action"].startswith("decision.")]
     assert actions.count("decision.made") == 4 and actions.count("decision.undone") == 3
@@ -153,6 +161,7 @@ def test_fix_requires_a_reason(sample):
             await pilot.press("g", "f", "escape")  # cancelled: nothing changes
             await settle(pilot, app)
             assert state(sample, sid).reason == "片头缺少课程名称"
+
     run(go())
 
 
@@ -166,6 +175,7 @@ def test_note_key(sample):
             await pilot.press("enter")
             await settle(pilot, app)
             assert review.note(sample.db(), sid)["text"] == "视频声音偏小"
+
     run(go())
 
 
@@ -198,6 +208,7 @@ def test_marks_and_bulk_decision_ask_with_the_count(sample):
             await pilot.press("p", "y")
             await settle(pilot, app)
             assert {i for i in ids if state(sample, i).decision == "pending"} == failed
+
     run(go())
 
 
@@ -218,7 +229,8 @@ def test_search_and_filters_compose_and_keep_the_cursor(sample):
             m.move_to(row_ids(app).index(t["春晓"]))
             await pilot.press("b")  # 检查不通过
             assert m.current_id() == t["春晓"] and set(row_ids(app)) == {
-                s["id"] for s in queries.submissions(sample.db()) if any(f["status"] == "fail" for f in s["findings"])}
+                s["id"] for s in queries.submissions(sample.db()) if any(f["status"] == "fail" for f in s["findings"])
+            }
             await pilot.press("o")  # sort by title
             assert m.current_id() == t["春晓"]
             titles = [m.row(i)["title"] for i in range(m.total)]
@@ -238,6 +250,7 @@ def test_search_and_filters_compose_and_keep_the_cursor(sample):
             await other_reviewer(sample, [t["光合作用"]], "recommend")
             await pilot.pause(1.3)  # another reviewer's decision leaves the 未审 list
             assert row_ids(app) == [t["《函数的图像》教学案例"]]
+
     run(go())
 
 
@@ -259,12 +272,14 @@ def test_detail_shows_findings_as_words_and_escape_returns(sample):
             assert "申报表" in body and "课程视频" in body or "春晓.mp4" in body
             await pilot.press("escape")
             assert app.screen.model.current_id() == t["春晓"]
+
     run(go())
 
 
 def test_titles_are_never_markup(sample):
     t = by_title(sample)
     import store
+
     db = sample.db()
     with store.write(db):
         db.execute("UPDATE submissions SET title = '作品[/b] [red]x' WHERE id = ?", [t["春晓"]])
@@ -276,6 +291,7 @@ def test_titles_are_never_markup(sample):
             app.screen.model.move_to(row_ids(app).index(t["春晓"]))
             await pilot.press("enter")
             assert "作品[/b] [red]x" in str(app.screen.query_one("#body", Static).render())
+
     run(go())
 
 
@@ -288,6 +304,7 @@ def test_recusal_hides_own_unit(sample):
             await pilot.pause()
             schools = {app.screen.model.row(i)["school"] for i in range(app.screen.model.total)}
             assert app.screen.model.total == 9 and not any("实验小学" in (s or "") for s in schools)
+
     run(go())
 
 
@@ -299,12 +316,21 @@ def test_read_only_hides_every_changing_key(sample):
         async with app.run_test(size=SIZE) as pilot:
             sid = app.screen.model.current_id()
             shown = {b.binding.id for b in app.screen.active_bindings.values() if b.enabled}
-            assert not shown & {"queue.recommend", "queue.reject", "queue.fix", "queue.pending", "queue.undo",
-                                "queue.note", "queue.mark", "queue.mark_all"}
+            assert not shown & {
+                "queue.recommend",
+                "queue.reject",
+                "queue.fix",
+                "queue.pending",
+                "queue.undo",
+                "queue.note",
+                "queue.mark",
+                "queue.mark_all",
+            }
             await pilot.press("r", "x", "p", "n", "space", "u")
             await pilot.pause(0.2)
             assert isinstance(app.screen.view, object) and state(sample, sid).decision is None
             assert not app.screen.model.marked and "只读" in str(app.screen.query_one("SectionBar").render())
+
     run(go())
 
 
@@ -317,11 +343,13 @@ def test_anonymous_mode_hides_teacher_and_school(sample):
             await pilot.press("G", "enter")
             body = str(app.screen.query_one("#body", Static).render())
             assert "赵敏" not in body and "实验小学" not in body and S.DETAIL_HIDDEN in body
+
     run(go())
 
 
 def test_two_reviewers_at_once(sample):
     """Two app instances on one database: each sees the other's decisions; a stale decision is refused."""
+
     async def go():
         a, b = StationApp(sample, reviewer="甲"), StationApp(sample, reviewer="乙")
         async with a.run_test(size=SIZE) as pa, b.run_test(size=SIZE) as pb:
@@ -345,8 +373,11 @@ def test_two_reviewers_at_once(sample):
             await pb.press("p")
             await settle(pb, b)
             await pa.pause(1.3)
-            row = next(a.screen.model.row(i) for i in range(a.screen.model.total) if a.screen.model.row(i)["id"] == other)
+            row = next(
+                a.screen.model.row(i) for i in range(a.screen.model.total) if a.screen.model.row(i)["id"] == other
+            )
             assert row["decision"] == "pending"
+
     run(go())
 
 
@@ -370,6 +401,7 @@ def test_help_and_palette_are_chinese(sample):
             await pilot.press("ctrl+p", *"zzzq")
             await pilot.pause(0.9)
             from textual.command import CommandList
+
             options = app.screen.query_one(CommandList)
             texts = [str(options.get_option_at_index(i).prompt.renderable) for i in range(options.option_count)]
             assert S.PALETTE_NO_MATCHES in "".join(texts) and "No matches" not in "".join(texts)
@@ -377,6 +409,7 @@ def test_help_and_palette_are_chinese(sample):
             await pilot.press("ctrl+c")  # Textual's English quit hint, in Chinese
             await pilot.pause()
             assert any(S.QUIT_TITLE == n.title for n in app._notifications)
+
     run(go())
 
 
@@ -393,6 +426,7 @@ def test_sections_switch_and_overview_counts(sample):
             assert app.current_mode == "quota"
             await pilot.press("4")
             assert app.current_mode == "queue" and app.screen.model.cursor == 1
+
     run(go())
 
 
@@ -408,6 +442,7 @@ def test_keymap_from_config(sample):
             await settle(pilot, app)
             assert state(sample, sid).decision == "recommend"
             assert any("jobs.cancel" in n.message for n in app._notifications)  # refused: lowercase + destructive
+
     run(go())
 
 
@@ -417,6 +452,7 @@ def test_string_catalogue_is_the_only_source_of_ui_text():
     from pathlib import Path
 
     import tui
+
     values = []
 
     def walk(v):
@@ -429,6 +465,7 @@ def test_string_catalogue_is_the_only_source_of_ui_text():
         elif isinstance(v, (list, tuple, set, frozenset)):
             for x in v:
                 walk(x)
+
     for name, value in vars(S).items():
         if not name.startswith("_"):
             walk(value)
@@ -460,6 +497,7 @@ def test_reviewer_is_asked_when_not_given(sample):
             await settle(pilot, app)
             sid = row_ids(app)[0]
             assert state(sample, sid).reviewer == "王老师"
+
     run(go())
 
 
@@ -475,11 +513,13 @@ def test_changes_seen_while_writing_are_read_when_the_write_is_back(sample):
             assert screen.model.row(5)["decision"] is None  # not read while our write is out
             screen._written([ids[0]], review.Outcome())
             assert screen.model.row(5)["decision"] == "reject"
+
     run(go())
 
 
 def test_a_quota_rule_refusal_opens_a_dialog_and_changes_nothing(sample):
-    from workflows import quotas
+    from workflows.quotas import rules as quotas
+
     t = by_title(sample)
     quotas.set_rule(sample, "精品课", "share_cap", "34%")  # of 2 小学 works: none may be recommended
 
@@ -496,4 +536,5 @@ def test_a_quota_rule_refusal_opens_a_dialog_and_changes_nothing(sample):
             assert app.screen.model.row(app.screen.model.cursor) is not None
             row = next(app.screen.model.row(i) for i in range(13) if app.screen.model.row(i)["id"] == t["春晓"])
             assert row["decision"] is None  # the overlay was taken back
+
     run(go())

@@ -1,13 +1,14 @@
 """Jobs started from the TUI: import in a thread worker with progress, errors in a dialog, Esc cancels."""
+
 import asyncio
 
+from sample_station import sample_master  # noqa: F401
 from textual.widgets import Input, Static
 
-from sample_station import sample_master  # noqa: F401
 from store import queries
 from tui import strings as S
 from tui.app import StationApp
-from tui.modals import ErrorModal
+from tui.widgets.modals import ErrorModal
 
 
 async def wait_job(pilot, screen, seconds=60):
@@ -40,6 +41,7 @@ def test_import_job_runs_in_a_worker_with_progress(station, campaign, sample_mas
             await pilot.press("4")  # the queue shows what was imported
             await pilot.pause(0.2)
             assert app.screen.model.total == imported >= 6
+
     asyncio.run(go())
 
 
@@ -58,6 +60,7 @@ def test_a_bad_source_opens_an_error_dialog(station, campaign):
             assert app.jobs[-1]["state"] == "failed"
             await pilot.press("escape")
             assert app.screen is jobs and app.is_running
+
     asyncio.run(go())
 
 
@@ -77,6 +80,7 @@ def test_escape_cancels_a_running_import(station, campaign, sample_master):
             assert app.jobs[-1]["state"] == "cancelled"
             assert S.JOB_CANCELLED.format(kind="导入") in str(jobs.query_one("#state", Static).render())
             assert len(queries.submissions(station.db())) < 7
+
     asyncio.run(go())
 
 
@@ -101,4 +105,5 @@ def test_checks_job_runs_and_export_errors_open_a_dialog(station, campaign):
             assert isinstance(app.screen, ErrorModal)  # no such recipient registered: told, not crashed
             assert "export.recipient_unknown" in app.screen.text or "keys." in app.screen.text
             assert app.jobs[-1]["state"] == "failed" and app.is_running
+
     asyncio.run(go())

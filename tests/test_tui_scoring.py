@@ -1,17 +1,21 @@
 """Pilot tests: the 名额 panel from workflows.quotas.status, and experts scoring works with keys."""
+
 import asyncio
 
 import openpyxl
+from sample_station import sample, sample_master  # noqa: F401
 from textual.widgets import Input, Static
 
-from sample_station import sample, sample_master  # noqa: F401
 from store import queries
 from tui import strings as S
 from tui.app import StationApp
-from tui.modals import ErrorModal
-from tui.overview_screen import QuotaScreen
-from tui.score_screen import ScoreScreen
-from workflows import quotas, review, reviewers, scoring
+from tui.screens.overview import QuotaScreen
+from tui.screens.score import ScoreScreen
+from tui.widgets.modals import ErrorModal
+from workflows import reviewers
+from workflows.quotas import rules as quotas
+from workflows.review import decide as review
+from workflows.scoring import scores as scoring
 
 SIZE = (80, 24)
 
@@ -57,8 +61,9 @@ def test_quota_panel_shows_status_words_colours_and_violations(sample, tmp_path)
     async def go():
         app = StationApp(sample, reviewer="张老师", section="quota", watch=False)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, QuotaScreen) and app.screen.quotas is not None,
-                           "quota status")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, QuotaScreen) and app.screen.quotas is not None, "quota status"
+            )
             body = app.screen.query_one("#body", Static).content
             text = body.plain
             lines = text.splitlines()
@@ -79,6 +84,7 @@ def test_quota_panel_shows_status_words_colours_and_violations(sample, tmp_path)
             await wait_for(pilot, lambda: app.screen.quotas is not None, "overview quota summary")
             overview = app.screen.query_one("#body", Static).content.plain
             assert "精品课：名额 2 项，超出 1 项，还差 1 项；必须解决 0 条，已特批 1 条" in overview
+
     run(go())
 
 
@@ -97,6 +103,7 @@ def test_quota_panel_marks_an_open_hard_violation(sample, tmp_path):
             body = app.screen.query_one("#body", Static).content
             assert any("[必须解决]" in line and "名额上限" in line for line in body.plain.splitlines())
             assert "red" in " ".join(styles_of(body, "[必须解决]"))
+
     run(go())
 
 
@@ -109,8 +116,9 @@ async def open_scoring(pilot, app, sid):
 
 
 async def saved(pilot, app):
-    await wait_for(pilot, lambda: not getattr(app.screen, "saving", False) or isinstance(app.screen, ErrorModal),
-                   "the save")
+    await wait_for(
+        pilot, lambda: not getattr(app.screen, "saving", False) or isinstance(app.screen, ErrorModal), "the save"
+    )
 
 
 def test_scoring_with_keys_is_stored_and_shown_again(sample):
@@ -125,20 +133,44 @@ def test_scoring_with_keys_is_stored_and_shown_again(sample):
             assert "当前汇总分：暂无" in str(screen.query_one("#summary", Static).content)
             assert "张老师 尚未评分" in str(screen.query_one("#summary", Static).content)
             assert app.focused.id == "item-0"
-            await pilot.press("1", "8", "tab", "3", "5", "tab", "B", "tab", "2", "0", "tab", "3", "tab",
-                              "g", "o", "o", "d", "shift+tab", "backspace")  # veto 3 typed, then taken back
+            await pilot.press(
+                "1",
+                "8",
+                "tab",
+                "3",
+                "5",
+                "tab",
+                "B",
+                "tab",
+                "2",
+                "0",
+                "tab",
+                "3",
+                "tab",
+                "g",
+                "o",
+                "o",
+                "d",
+                "shift+tab",
+                "backspace",
+            )  # veto 3 typed, then taken back
             await pilot.press("ctrl+s")
             await saved(pilot, app)
             assert not isinstance(app.screen, ErrorModal)
             sheet = scoring.expert_sheet(sample, sid, "张老师")
             assert [(x["name"], x["value"], x["grade"]) for x in sheet["items"]] == [
-                ("目标内容", 18, None), ("教学过程", 35, None), ("教学资源", 16, "B"), ("技术规范", 20, None)]
+                ("目标内容", 18, None),
+                ("教学过程", 35, None),
+                ("教学资源", 16, "B"),
+                ("技术规范", 20, None),
+            ]
             assert sheet["total"] == 89 and sheet["comment"] == "good" and sheet["veto"] == []
             await wait_for(pilot, lambda: "89" in str(screen.query_one("#summary", Static).content), "new total")
             await pilot.press("escape")
             await pilot.press("s")  # again: the stored scores come back
-            await wait_for(pilot, lambda: isinstance(app.screen, ScoreScreen) and app.screen.query("#item-0"),
-                           "score sheet")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ScoreScreen) and app.screen.query("#item-0"), "score sheet"
+            )
             summary = str(app.screen.query_one("#summary", Static).content)
             assert "当前汇总分：89（1 位专家评完，排名第 1）" in summary and "张老师 已评：总分 89" in summary
             assert [app.screen.query_one(f"#item-{n}", Input).value for n in range(4)] == ["18", "35", "B", "20"]
@@ -156,6 +188,7 @@ def test_scoring_with_keys_is_stored_and_shown_again(sample):
             await pilot.press("1", "ctrl+s")
             await saved(pilot, app)
             assert scoring.expert_sheet(sample, sid, "张老师")["veto"] == ["导向错误"]
+
     run(go())
     result = next(w for w in scoring.report(sample, "精品课")["works"] if w["id"] == sid)
     assert result["score"] == 89 and result["vetoed"]
@@ -178,6 +211,7 @@ def test_recused_expert_gets_the_dialog_and_nothing_is_stored(sample):
             assert isinstance(app.screen, ErrorModal)
             text = " ".join(str(s.content) for s in app.screen.query(Static))
             assert "回避" in text and "score.recused" in text
+
     run(go())
     assert scoring.expert_sheet(sample, sid, "王老师")["items"][0]["value"] is None
 
@@ -196,8 +230,10 @@ def test_read_only_and_no_rubric(sample):
             assert S.SCORE_READ_ONLY in " ".join(str(s.content) for s in app.screen.query(Static))
             await pilot.press("enter", "escape")
             await pilot.press("g", "enter", "s")  # from the detail screen, a 课后服务 work: no rubric
-            await wait_for(pilot, lambda: isinstance(app.screen, ScoreScreen) and app.screen.query("#no-rubric"),
-                           "no rubric")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, ScoreScreen) and app.screen.query("#no-rubric"), "no rubric"
+            )
             assert "没有评分细则" in str(app.screen.query_one("#no-rubric", Static).content)
+
     run(go())
     assert scoring.expert_sheet(sample, t["春晓"], "张老师")["items"][0]["value"] is None

@@ -1,8 +1,9 @@
 """Snapshots of the main screens at 80x24 and 160x45 (update with `pytest --snapshot-update`)."""
+
 import pytest
+from sample_station import sample, sample_master  # noqa: F401
 
 import store
-from sample_station import sample, sample_master  # noqa: F401
 from tui.app import StationApp
 
 SIZES = [(80, 24), (160, 45)]
@@ -41,6 +42,7 @@ def test_reason_dialog(snap_compare, steady):
     async def type_reason(pilot):
         await pilot.press("f")
         await pilot.press(*"abc")
+
     assert snap_compare(app_for(steady), terminal_size=(80, 24), run_before=type_reason)
 
 

@@ -1,4 +1,5 @@
 """End to end: the real `station` command in tmux at 80x24, driven by keys and read back with capture-pane."""
+
 import os
 import shutil
 import subprocess
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-
 from sample_station import sample, sample_master  # noqa: F401
-from workflows import review
+
+from workflows.review import decide as review
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 WIDTH, HEIGHT = 80, 24
@@ -21,14 +22,33 @@ class Tmux:
     def __init__(self, db: Path):
         self.socket = f"station-test-{uuid.uuid4().hex[:8]}"
         station = Path(sys.executable).parent / "station"
-        self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT),
-                  "-e", f"STATION_DB={db}", "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8",
-                  f"{station} --reviewer 终端测试员")
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            str(WIDTH),
+            "-y",
+            str(HEIGHT),
+            "-e",
+            f"STATION_DB={db}",
+            "-e",
+            "LANG=C.UTF-8",
+            "-e",
+            "LC_ALL=C.UTF-8",
+            f"{station} --reviewer 终端测试员",
+        )
         self.tmux("set-option", "-s", "escape-time", "10")
 
     def tmux(self, *args) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True,
-                              env=dict(os.environ, TERM="xterm-256color")).stdout
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, TERM="xterm-256color"),
+        ).stdout
 
     def keys(self, *keys: str, pause: float = 0.3) -> None:
         for key in keys:  # one at a time: Esc followed at once by a key would read as Alt+key

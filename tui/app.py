@@ -1,31 +1,37 @@
 """The Textual app: sections on number keys, a writer thread for every change, and a watch on the
 database so several reviewers on one station see each other's decisions."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.scrollbar import ScrollBarRender
 
+from tui import keymap
+from tui import strings as S
+from tui.palette import StationCommands, StationPalette
+from tui.screens.jobs import JobsScreen
+from tui.screens.overview import OverviewScreen, QuotaScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets.modals import ErrorModal, InputModal
 from workflows import reviewers
 from workflows.errors import StationError
 from workflows.station import Station
 
-from . import keymap
-from . import strings as S
-from .jobs_screen import JobsScreen
-from .modals import ErrorModal, InputModal
-from .overview_screen import OverviewScreen, QuotaScreen
-from .palette import StationCommands, StationPalette
-from .queue_screen import QueueScreen
-
 POLL_SECONDS = 1.0
-# Textual draws scrollbar ends with eighth blocks, which are ambiguous-width (two cells on some SSH clients).
-ScrollBarRender.VERTICAL_BARS = [" "] * 8
-ScrollBarRender.HORIZONTAL_BARS = [" "] * 8
+
+
+def configure() -> None:
+    """Process-wide Textual set-up, made by the app when it starts (idempotent).
+
+    Textual draws scrollbar ends with eighth blocks, which are ambiguous-width (two cells on some SSH clients).
+    """
+    ScrollBarRender.VERTICAL_BARS = [" "] * 8
+    ScrollBarRender.HORIZONTAL_BARS = [" "] * 8
 
 
 class WriteDone(Message):
@@ -67,16 +73,25 @@ class StationApp(App):
         Binding("6", "section('export')", S.KEYS["app.export"], show=False, id="app.export"),
     ]
 
-    def __init__(self, station: Station, reviewer: str | None = None, read_only: bool = False,
-                 anonymous: bool = False, section: str = "queue", watch: bool = True):
+    def __init__(
+        self,
+        station: Station,
+        reviewer: str | None = None,
+        read_only: bool = False,
+        anonymous: bool = False,
+        section: str = "queue",
+        watch: bool = True,
+    ):
+        configure()
         super().__init__()
         self.station = station
         who = reviewers.get(station.db(), reviewer) if reviewer else reviewers.Reviewer("")
-        self.reviewer = reviewers.Reviewer(who.name, who.unit, who.read_only or read_only, who.anonymous or anonymous,
-                                           who.registered)
+        self.reviewer = reviewers.Reviewer(
+            who.name, who.unit, who.read_only or read_only, who.anonymous or anonymous, who.registered
+        )
         self.start_section = section
         self.watch = watch
-        self.undo_stack: list = []     # Outcomes of this session; touched only on the writer thread
+        self.undo_stack: list = []  # Outcomes of this session; touched only on the writer thread
         self.jobs: list[dict] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-writer")
         self._data_version = None
@@ -114,8 +129,11 @@ class StationApp(App):
     # --- sections and help ---------------------------------------------------------------
 
     def action_section(self, name: str) -> None:
-        while len(self.screen_stack) > 1 and self.screen is not self.get_default_screen() and \
-                getattr(self.screen, "is_modal", False):
+        while (
+            len(self.screen_stack) > 1
+            and self.screen is not self.get_default_screen()
+            and getattr(self.screen, "is_modal", False)
+        ):
             self.pop_screen()
         if self.current_mode != name:
             self.switch_mode(name)
@@ -161,6 +179,7 @@ class StationApp(App):
 
     def write(self, fn: Callable, done: Callable, failed: Callable) -> None:
         """Run FN on the writer thread (in order); DONE(result) or FAILED(error) back on the UI thread."""
+
         def job():
             try:
                 result = fn()
@@ -168,6 +187,7 @@ class StationApp(App):
                 self.post_message(WriteDone(failed, e))
             else:
                 self.post_message(WriteDone(done, result))
+
         # After the next frame: the thread competes for the GIL, and the screen already shows the change.
         self.call_after_refresh(self._writer.submit, job)
 
@@ -175,12 +195,19 @@ class StationApp(App):
         message.callback(message.value)
 
     def show_error(self, error: BaseException) -> None:
-        from workflows import review
+        from workflows.review import decide as review
+
         details = []
         if isinstance(error, review.Conflict):
-            details = [S.CONFLICT_STATE.format(id=i, decision=S.DECISION[s.decision], reviewer=s.reviewer or "-",
-                                               at=(s.decided_at or "")[:19].replace("T", " "))
-                       for i, s in list(error.current.items())[:5]]
+            details = [
+                S.CONFLICT_STATE.format(
+                    id=i,
+                    decision=S.DECISION[s.decision],
+                    reviewer=s.reviewer or "-",
+                    at=(s.decided_at or "")[:19].replace("T", " "),
+                )
+                for i, s in list(error.current.items())[:5]
+            ]
             self.push_screen(ErrorModal(error.message, S.CONFLICT_TITLE, details))
         elif isinstance(error, StationError):
             self.push_screen(ErrorModal(f"{error.message}（{error.code}）"))
@@ -206,4 +233,5 @@ class StationApp(App):
 
 def _os_user() -> str:
     from workflows.campaigns import actor
+
     return actor()

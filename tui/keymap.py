@@ -1,15 +1,16 @@
 """User key remapping: `config/keys.toml` in the station, binding id = "key[,key...]".
 
-    [keys]
-    "queue.recommend" = "y"
-    "queue.reject" = "X,delete"
+[keys]
+"queue.recommend" = "y"
+"queue.reject" = "X,delete"
 """
+
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-from . import strings as S
+from tui import strings as S
 
 FILE = "keys.toml"
 # Actions that lose work cannot be put on a lowercase letter (typed by accident, or into the wrong window).
@@ -45,9 +46,24 @@ def load(config_dir: Path) -> tuple[dict[str, str], list[str]]:
     return keymap, problems
 
 
-NAMES = {"down": "Down", "up": "Up", "left": "Left", "right": "Right", "pagedown": "PgDn", "pageup": "PgUp",
-         "home": "Home", "end": "End", "space": "Space", "enter": "Enter", "escape": "Esc", "slash": "/",
-         "question_mark": "?", "backspace": "Backspace", "tab": "Tab", "delete": "Del"}
+NAMES = {
+    "down": "Down",
+    "up": "Up",
+    "left": "Left",
+    "right": "Right",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "home": "Home",
+    "end": "End",
+    "space": "Space",
+    "enter": "Enter",
+    "escape": "Esc",
+    "slash": "/",
+    "question_mark": "?",
+    "backspace": "Backspace",
+    "tab": "Tab",
+    "delete": "Del",
+}
 
 
 def display(key: str) -> str:

@@ -1,4 +1,5 @@
 """The command palette in Chinese: its placeholder, its empty result, and commands that reflect state."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -9,8 +10,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets.option_list import Option
 
 from store import queue as q
-
-from . import strings as S
+from tui import strings as S
 
 
 class StationPalette(CommandPalette):
@@ -24,8 +24,12 @@ class StationPalette(CommandPalette):
         def show() -> None:
             if search_value:
                 from textual.command import CommandList
-                self.query_one(CommandList).add_option(Option(
-                    Align.center(Text(S.PALETTE_NO_MATCHES, style="not bold")), disabled=True, id=self._NO_MATCHES))
+
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(S.PALETTE_NO_MATCHES, style="not bold")), disabled=True, id=self._NO_MATCHES
+                    )
+                )
                 self._list_visible = True
             else:
                 self._list_visible = False
@@ -36,8 +40,10 @@ class StationPalette(CommandPalette):
 class StationCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
         app = self.app
-        out = [(S.CMD_SECTION.format(name=label[2:]), partial(app.action_section, key), S.CMD_HELP_TEXT["section"])
-               for key, label in S.SECTIONS.items()]
+        out = [
+            (S.CMD_SECTION.format(name=label[2:]), partial(app.action_section, key), S.CMD_HELP_TEXT["section"])
+            for key, label in S.SECTIONS.items()
+        ]
         queue = app.queue_screen()
         if queue is not None:
             active = queue.model.filter.quick
@@ -46,8 +52,13 @@ class StationCommands(Provider):
                 out.append((name, partial(self._on_queue, "action_quick", key), S.CMD_HELP_TEXT["quick"]))
             for key in q.SORTS:
                 if key != queue.model.filter.sort:
-                    out.append((S.CMD_SORT.format(name=S.SORTS[key]), partial(self._on_queue, "action_sort", key),
-                                S.CMD_HELP_TEXT["sort"]))
+                    out.append(
+                        (
+                            S.CMD_SORT.format(name=S.SORTS[key]),
+                            partial(self._on_queue, "action_sort", key),
+                            S.CMD_HELP_TEXT["sort"],
+                        )
+                    )
             if queue.model.filter.active:
                 out.append((S.CMD_CLEAR, partial(self._on_queue, "action_clear"), S.CMD_HELP_TEXT["clear"]))
             if not app.reviewer.read_only:

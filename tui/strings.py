@@ -10,8 +10,14 @@ READ_ONLY = "（只读）"
 ANONYMOUS = "（匿名评审）"
 RECUSED = "回避单位：{unit}"
 
-SECTIONS = {"overview": "1 总览", "import": "2 导入", "checks": "3 检查", "queue": "4 评审", "quota": "5 名额",
-            "export": "6 导出"}
+SECTIONS = {
+    "overview": "1 总览",
+    "import": "2 导入",
+    "checks": "3 检查",
+    "queue": "4 评审",
+    "quota": "5 名额",
+    "export": "6 导出",
+}
 
 # queue columns
 COL_ID = "编号"
@@ -146,9 +152,20 @@ DETAIL_HIDDEN = "（匿名评审：已隐藏）"
 REDACTED = "[已隐藏]"
 COUNTY = "县"  # unit names often drop their county prefix: 中牟县实验小学 -> 实验小学
 DETAIL_NONE = "无"
-DETAIL_FIELDS = (("campaign", "征集活动"), ("status", "状态"), ("version", "版本"), ("project", "项目"),
-                 ("stage", "学段"), ("subject", "学科"), ("grade", "年级"), ("school", "学校"),
-                 ("node_code", "课程节点编号"), ("original", "是否原创"), ("contact", "联系电话"), ("source", "来源"))
+DETAIL_FIELDS = (
+    ("campaign", "征集活动"),
+    ("status", "状态"),
+    ("version", "版本"),
+    ("project", "项目"),
+    ("stage", "学段"),
+    ("subject", "学科"),
+    ("grade", "年级"),
+    ("school", "学校"),
+    ("node_code", "课程节点编号"),
+    ("original", "是否原创"),
+    ("contact", "联系电话"),
+    ("source", "来源"),
+)
 HIDDEN_FIELDS = {"school", "contact", "source"}
 DETAIL_DECISION = "评审决定：{decision}"
 DETAIL_DECIDED_BY = "（{reviewer}，{at}）"
@@ -159,12 +176,28 @@ DETAIL_FIX = "建议修复：{fix}"
 DETAIL_FILE = "文件：{file}"
 DETAIL_SIZE = "{size}"
 ORIGIN = {"form": "申报表", "folder": "文件夹"}
-META_FIELDS = {"title": "作品名称", "project": "项目", "first_author": "第一作者", "teacher": "教师", "contact": "联系电话",
-               "school": "学校", "stage": "学段", "subject": "学科", "grade": "年级", "original": "是否原创",
-               "team": "团队成员", "node_code": "课程节点编号", "county": "县区"}
+META_FIELDS = {
+    "title": "作品名称",
+    "project": "项目",
+    "first_author": "第一作者",
+    "teacher": "教师",
+    "contact": "联系电话",
+    "school": "学校",
+    "stage": "学段",
+    "subject": "学科",
+    "grade": "年级",
+    "original": "是否原创",
+    "team": "团队成员",
+    "node_code": "课程节点编号",
+    "county": "县区",
+}
 META_PERSONAL = {"first_author", "teacher", "contact", "school", "team", "教学指导", "技术指导"}
-HISTORY_ACTIONS = {"decision.made": "评审决定", "decision.undone": "撤销决定", "note.set": "修改备注",
-                   "submission.imported": "导入"}
+HISTORY_ACTIONS = {
+    "decision.made": "评审决定",
+    "decision.undone": "撤销决定",
+    "note.set": "修改备注",
+    "submission.imported": "导入",
+}
 HISTORY_CHANGE = "{old} -> {new}"
 
 # overview
@@ -227,8 +260,10 @@ QUOTA_RULES = "规则检查"
 QUOTA_RULES_OK = "[正常] 没有违反规则"
 QUOTA_VIOLATION_STATE = {"open": "[必须解决]", "overridden": "[已特批]", "soft": "[尚缺]"}
 QUOTA_VIOLATION = "{rule}：{message}"
-QUOTA_SUMMARY = ("{campaign}：名额 {entries} 项，超出 {over} 项，还差 {missing} 项；"
-                 "必须解决 {open} 条，已特批 {overridden} 条，尚缺 {soft} 条")
+QUOTA_SUMMARY = (
+    "{campaign}：名额 {entries} 项，超出 {over} 项，还差 {missing} 项；"
+    "必须解决 {open} 条，已特批 {overridden} 条，尚缺 {soft} 条"
+)
 
 # scoring screen
 SCORE_NAME = "评分"

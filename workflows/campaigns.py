@@ -1,14 +1,14 @@
 """征集活动: a named campaign checked against one programme profile."""
+
 from __future__ import annotations
 
 import getpass
 
 import store
 from store import audit
-
-from . import profiles
-from .errors import StationError
-from .station import Station
+from workflows.errors import StationError
+from workflows.profiles import load as profiles
+from workflows.station import Station
 
 
 def actor() -> str:
@@ -28,8 +28,16 @@ def add(station: Station, name: str, profile_id: str, year: int | None = None) -
             "INSERT INTO campaigns (name, profile, profile_version, year, created_at) VALUES (?,?,?,?,?)",
             [name, profile.id, profile.version, year, audit.now()],
         )
-        audit.append(db, actor(), "campaign.added", f"campaign:{cur.lastrowid}", name=name, profile=profile.id,
-                     profile_version=profile.version, year=year)
+        audit.append(
+            db,
+            actor(),
+            "campaign.added",
+            f"campaign:{cur.lastrowid}",
+            name=name,
+            profile=profile.id,
+            profile_version=profile.version,
+            year=year,
+        )
     return get(station, name)
 
 

@@ -3,6 +3,7 @@
 `run(station)` never changes the station (it does not create, migrate or write anything) and
 imports no optional library at module level, so it still reports when one of them is missing.
 """
+
 from __future__ import annotations
 
 import locale
@@ -15,12 +16,10 @@ import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
-from pathlib import Path
 from typing import Mapping, TextIO
 
 from store import schema
-
-from .station import Station
+from workflows.station import Station
 
 LEVELS = ("ok", "warn", "problem")
 LEVEL_ZH = {"ok": "正常", "warn": "警告", "problem": "问题"}
@@ -28,7 +27,7 @@ MIN_COLUMNS, MIN_LINES = 80, 24  # the TUI is built for 80x24
 ESCAPE_TIME_MAX_MS = 50
 EXPIRY_WARNING = timedelta(days=30)
 GIB = 2**30
-MIN_FREE = 1 * GIB        # below this: a problem whatever the campaigns hold
+MIN_FREE = 1 * GIB  # below this: a problem whatever the campaigns hold
 COMFORTABLE_FREE = 5 * GIB
 KEYS_INIT = "station keys init --org 单位名称 --code 单位代码"
 REINSTALL = "以 root 运行离线安装包中的 install.sh（联网电脑：apt-get install --no-install-recommends {}）"
@@ -37,7 +36,7 @@ REINSTALL = "以 root 运行离线安装包中的 install.sh（联网电脑：ap
 @dataclass
 class Item:
     id: str
-    level: str      # ok | warn | problem
+    level: str  # ok | warn | problem
     title: str
     detail: str
     fix: str = ""
@@ -69,6 +68,7 @@ def run(station: Station, env: Mapping[str, str] | None = None, stream: TextIO |
 
 # --- programs ---------------------------------------------------------------------------
 
+
 def program() -> Item:
     try:
         version = metadata.version("review-station")
@@ -94,30 +94,44 @@ def media_tools() -> Item:
     found = {t: _tool_version([t, "-version"], rf"{t} version (\S+)") for t in ("ffmpeg", "ffprobe")}
     missing = [t for t, v in found.items() if v is None]
     if missing:
-        return Item("ffmpeg", "problem", "视频工具 ffmpeg/ffprobe", f"找不到或无法运行：{'、'.join(missing)}；无法检测音视频",
-                    REINSTALL.format("ffmpeg"))
+        return Item(
+            "ffmpeg",
+            "problem",
+            "视频工具 ffmpeg/ffprobe",
+            f"找不到或无法运行：{'、'.join(missing)}；无法检测音视频",
+            REINSTALL.format("ffmpeg"),
+        )
     return Item("ffmpeg", "ok", "视频工具 ffmpeg/ffprobe", f"ffmpeg {found['ffmpeg']}，ffprobe {found['ffprobe']}")
 
 
 def unar() -> Item:
     version = _tool_version(["unar", "-v"], r"(v?\d+(?:\.\d+)+)")
     if version is None:
-        return Item("rar.unar", "problem", "RAR 解压（unar）", "找不到 unar：无法读取 RAR 压缩包", REINSTALL.format("unar"))
+        return Item(
+            "rar.unar", "problem", "RAR 解压（unar）", "找不到 unar：无法读取 RAR 压缩包", REINSTALL.format("unar")
+        )
     return Item("rar.unar", "ok", "RAR 解压（unar）", f"unar {version}")
 
 
 def libarchive() -> Item:
     try:
         import libarchive.ffi as ffi  # loads libarchive.so.13 through ctypes
+
         number = ffi.version_number()
     except Exception as e:  # ImportError, OSError, AttributeError: the library is unusable
-        return Item("rar.libarchive", "problem", "RAR5 解压（libarchive）",
-                    f"无法加载 libarchive：{e}；RAR5 固实压缩包无法读取，工作站程序可能无法启动", REINSTALL.format("libarchive13"))
+        return Item(
+            "rar.libarchive",
+            "problem",
+            "RAR5 解压（libarchive）",
+            f"无法加载 libarchive：{e}；RAR5 固实压缩包无法读取，工作站程序可能无法启动",
+            REINSTALL.format("libarchive13"),
+        )
     version = f"{number // 1000000}.{number // 1000 % 1000}.{number % 1000}"
     return Item("rar.libarchive", "ok", "RAR5 解压（libarchive）", f"libarchive {version}")
 
 
 # --- locale and terminal -----------------------------------------------------------------
+
 
 def _locale_works(name: str) -> bool:
     saved = locale.setlocale(locale.LC_CTYPE)
@@ -138,10 +152,21 @@ def utf8_locale(env: Mapping[str, str]) -> Item:
     if not _locale_works("C.UTF-8"):
         if utf8 and _locale_works(name):
             return Item("locale", "ok", title, f"当前 {name}（系统缺少 C.UTF-8，但当前设置可用）")
-        return Item("locale", "problem", title,
-                    f"当前 {name}，且系统没有 C.UTF-8：libarchive 读不出中文文件名", REINSTALL.format("libc-bin"))
+        return Item(
+            "locale",
+            "problem",
+            title,
+            f"当前 {name}，且系统没有 C.UTF-8：libarchive 读不出中文文件名",
+            REINSTALL.format("libc-bin"),
+        )
     if not utf8:
-        return Item("locale", "warn", title, f"当前 {name}，不是 UTF-8：终端中文可能显示为乱码（读取压缩包时程序自行使用 C.UTF-8）", fix)
+        return Item(
+            "locale",
+            "warn",
+            title,
+            f"当前 {name}，不是 UTF-8：终端中文可能显示为乱码（读取压缩包时程序自行使用 C.UTF-8）",
+            fix,
+        )
     if not _locale_works(name):
         return Item("locale", "warn", title, f"当前 {name}，但系统没有这个区域设置", fix)
     return Item("locale", "ok", title, f"当前 {name}")
@@ -204,6 +229,7 @@ def terminal(env: Mapping[str, str], stream: TextIO) -> Item:
 
 # --- the station ---------------------------------------------------------------------------
 
+
 def station_items(station: Station) -> list[Item]:
     path = station.db_path
     if not path.exists():
@@ -212,18 +238,31 @@ def station_items(station: Station) -> list[Item]:
         conn = sqlite3.connect(str(path), timeout=30)
         conn.execute("PRAGMA schema_version").fetchone()  # fails on a file that is not a database
     except sqlite3.Error as e:
-        return [Item("station", "problem", "工作站数据库", f"{path} 无法打开：{e}",
-                     "停止使用此工作站，从备份恢复 station.db 后再运行 station doctor")]
+        return [
+            Item(
+                "station",
+                "problem",
+                "工作站数据库",
+                f"{path} 无法打开：{e}",
+                "停止使用此工作站，从备份恢复 station.db 后再运行 station doctor",
+            )
+        ]
     try:
         items = [Item("station", "ok", "工作站", str(station.root))]
         items += database(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         items.append(disk(station, conn if "files" in tables else None))
-        items.append(audit_chain(conn) if "audit" in tables else
-                     Item("audit", "ok", "审计日志", "数据库中还没有审计日志表（首次打开时建立）"))
+        items.append(
+            audit_chain(conn)
+            if "audit" in tables
+            else Item("audit", "ok", "审计日志", "数据库中还没有审计日志表（首次打开时建立）")
+        )
         items += keys(station)
-        items.append(trusted(conn) if "trusted_keys" in tables else
-                     Item("trusted", "ok", "可信工作站公钥", "不适用：此版本数据库没有公钥登记表"))
+        items.append(
+            trusted(conn)
+            if "trusted_keys" in tables
+            else Item("trusted", "ok", "可信工作站公钥", "不适用：此版本数据库没有公钥登记表")
+        )
         return items
     finally:
         conn.close()
@@ -238,11 +277,18 @@ def database(conn: sqlite3.Connection) -> list[Item]:
     if result == ["ok"]:
         integrity = Item("db.integrity", "ok", "数据库完整性", "PRAGMA integrity_check：ok")
     else:
-        integrity = Item("db.integrity", "problem", "数据库完整性", "数据库已损坏：" + "；".join(result[:3]), backup_fix)
+        integrity = Item(
+            "db.integrity", "problem", "数据库完整性", "数据库已损坏：" + "；".join(result[:3]), backup_fix
+        )
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > schema.VERSION:
-        ver = Item("db.schema", "problem", "数据库版本", f"数据库版本 {version} 比程序支持的 {schema.VERSION} 新",
-                   "安装与这个数据库相同或更新版本的评审工作站（不要用旧版本打开）")
+        ver = Item(
+            "db.schema",
+            "problem",
+            "数据库版本",
+            f"数据库版本 {version} 比程序支持的 {schema.VERSION} 新",
+            "安装与这个数据库相同或更新版本的评审工作站（不要用旧版本打开）",
+        )
     elif version < schema.VERSION:
         ver = Item("db.schema", "ok", "数据库版本", f"数据库版本 {version}，下次打开时自动升级到 {schema.VERSION}")
     else:
@@ -251,8 +297,13 @@ def database(conn: sqlite3.Connection) -> list[Item]:
     if mode.lower() == "wal":
         wal = Item("db.wal", "ok", "数据库日志模式", "WAL")
     else:
-        wal = Item("db.wal", "warn", "数据库日志模式", f"{mode}，不是 WAL：多人同时评审时容易互相等待",
-                   "运行一次 station（例如 station list），程序会自动切换为 WAL")
+        wal = Item(
+            "db.wal",
+            "warn",
+            "数据库日志模式",
+            f"{mode}，不是 WAL：多人同时评审时容易互相等待",
+            "运行一次 station（例如 station list），程序会自动切换为 WAL",
+        )
     return [integrity, ver, wal]
 
 
@@ -260,7 +311,8 @@ def _campaign_sizes(conn: sqlite3.Connection) -> list[tuple[str, int]]:
     return conn.execute(
         "SELECT c.name, COALESCE(SUM(f.size), 0) AS bytes FROM campaigns c "
         "JOIN submissions s ON s.campaign_id = c.id AND s.status != 'superseded' "
-        "JOIN files f ON f.submission_id = s.id GROUP BY c.id ORDER BY bytes DESC").fetchall()
+        "JOIN files f ON f.submission_id = s.id GROUP BY c.id ORDER BY bytes DESC"
+    ).fetchall()
 
 
 def disk(station: Station, conn: sqlite3.Connection | None) -> Item:
@@ -290,8 +342,13 @@ def audit_chain(conn: sqlite3.Connection) -> Item:
     verdict = audit.verify(sqlite_utils.Database(conn))
     if verdict.ok:
         return Item("audit", "ok", "审计日志", f"共 {verdict.entries} 条，哈希链完整")
-    return Item("audit", "problem", "审计日志", f"审计日志被改动：第 {verdict.broken_at} 条起哈希链断开（{verdict.reason}）",
-                "不要再写入此工作站；保留现场并报告上级，用备份核对（station audit verify 可复查）")
+    return Item(
+        "audit",
+        "problem",
+        "审计日志",
+        f"审计日志被改动：第 {verdict.broken_at} 条起哈希链断开（{verdict.reason}）",
+        "不要再写入此工作站；保留现场并报告上级，用备份核对（station audit verify 可复查）",
+    )
 
 
 def keys(station: Station) -> list[Item]:
@@ -301,11 +358,20 @@ def keys(station: Station) -> list[Item]:
     loose = [p for p in private if p.stat().st_mode & 0o077]
     if loose:
         modes = "、".join(f"{p.name}（{p.stat().st_mode & 0o777:o}）" for p in loose)
-        perms = Item("keys.permissions", "problem", "密钥文件权限", f"其他用户可以读取：{modes}",
-                     "chmod 600 " + " ".join(str(p) for p in loose))
+        perms = Item(
+            "keys.permissions",
+            "problem",
+            "密钥文件权限",
+            f"其他用户可以读取：{modes}",
+            "chmod 600 " + " ".join(str(p) for p in loose),
+        )
     else:
-        perms = Item("keys.permissions", "ok", "密钥文件权限",
-                     f"{len(private)} 个私钥文件均为 600" if private else "没有私钥文件")
+        perms = Item(
+            "keys.permissions",
+            "ok",
+            "密钥文件权限",
+            f"{len(private)} 个私钥文件均为 600" if private else "没有私钥文件",
+        )
     pub = folder / "identity.pub"
     if (folder / "identity.age").exists() and pub.exists():
         code = re.search(r"^station-code:\s*(\S+)", pub.read_text("utf-8", errors="replace"), re.M)
@@ -323,7 +389,9 @@ def _when(text: str) -> datetime:
 def trusted(conn: sqlite3.Connection, now: datetime | None = None) -> Item:
     title = "可信工作站公钥"
     now = now or datetime.now(timezone.utc)
-    rows = conn.execute("SELECT code, name, role, valid_until FROM trusted_keys WHERE revoked_at IS NULL ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT code, name, role, valid_until FROM trusted_keys WHERE revoked_at IS NULL ORDER BY id"
+    ).fetchall()
     if not rows:
         return Item("trusted", "ok", title, "尚未登记其他工作站的公钥（接收或发送成果包前需要登记）")
     expired, soon = [], []
@@ -342,7 +410,14 @@ def trusted(conn: sqlite3.Connection, now: datetime | None = None) -> Item:
             soon.append(label)
     detail = f"共 {len(rows)} 个有效公钥"
     if expired or soon:
-        parts = ([f"已过期：{'、'.join(expired)}"] if expired else []) + ([f"30 天内到期：{'、'.join(soon)}"] if soon else [])
-        return Item("trusted", "warn", title, detail + "；" + "；".join(parts),
-                    "向对方索取新的公钥文件，用 station keys trust 公钥文件 --role sender（或 recipient）重新登记")
+        parts = ([f"已过期：{'、'.join(expired)}"] if expired else []) + (
+            [f"30 天内到期：{'、'.join(soon)}"] if soon else []
+        )
+        return Item(
+            "trusted",
+            "warn",
+            title,
+            detail + "；" + "；".join(parts),
+            "向对方索取新的公钥文件，用 station keys trust 公钥文件 --role sender（或 recipient）重新登记",
+        )
     return Item("trusted", "ok", title, detail + "，均在有效期内")

@@ -5,6 +5,7 @@ mode 0600): `age -d keys/identity.age` with the passphrase gives a plain age ide
 comment lines also carry the Ed25519 signing seed. `keys/identity.pub` holds the public half in the
 format `keys export-public` writes, so showing and verifying never need the passphrase.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,10 +18,9 @@ from pathlib import Path
 import store
 from exporters import age, sshsig
 from store import audit
-
-from .campaigns import actor
-from .errors import StationError
-from .station import Station
+from workflows.campaigns import actor
+from workflows.errors import StationError
+from workflows.station import Station
 
 KEY_FILE = "identity.age"
 PUB_FILE = "identity.pub"
@@ -37,14 +37,21 @@ class PublicKeys:
     enc: age.Recipient
 
     def text(self) -> str:
-        return (f"# 评审工作站公钥 Review Station public keys\n"
-                f"station-code: {self.code}\nstation-name: {self.name}\n"
-                f"{self.sign.openssh(self.code)}\n{self.enc}\n")
+        return (
+            f"# 评审工作站公钥 Review Station public keys\n"
+            f"station-code: {self.code}\nstation-name: {self.name}\n"
+            f"{self.sign.openssh(self.code)}\n{self.enc}\n"
+        )
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "sign_key": self.sign.openssh(),
-                "sign_fingerprint": self.sign.fingerprint, "age_recipient": str(self.enc),
-                "age_fingerprint": self.enc.fingerprint}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "sign_key": self.sign.openssh(),
+            "sign_fingerprint": self.sign.fingerprint,
+            "age_recipient": str(self.enc),
+            "age_fingerprint": self.enc.fingerprint,
+        }
 
     @classmethod
     def parse(cls, text: str, where: str) -> "PublicKeys":
@@ -84,10 +91,12 @@ class Identity:
 
     def plaintext(self, created: str) -> str:
         seed = base64.b64encode(self.signing.seed).decode()
-        return (f"# 评审工作站本站密钥 Review Station identity (age identity file)\n"
-                f"# station-code: {self.code}\n# station-name: {self.name}\n# created: {created}\n"
-                f"# public: {self.signing.public.openssh()}\n# public: {self.enc.recipient}\n"
-                f"# ed25519-seed: {seed}\n{self.enc}\n")
+        return (
+            f"# 评审工作站本站密钥 Review Station identity (age identity file)\n"
+            f"# station-code: {self.code}\n# station-name: {self.name}\n# created: {created}\n"
+            f"# public: {self.signing.public.openssh()}\n# public: {self.enc.recipient}\n"
+            f"# ed25519-seed: {seed}\n{self.enc}\n"
+        )
 
     @classmethod
     def parse(cls, text: str) -> "Identity":
@@ -97,8 +106,12 @@ class Identity:
             if m:
                 fields.setdefault(m.group(1), m.group(2))
         seed = base64.b64decode(fields["ed25519-seed"])
-        return cls(fields["station-code"], fields.get("station-name", ""), sshsig.SigningKey(seed),
-                   age.parse_identities(text)[0])
+        return cls(
+            fields["station-code"],
+            fields.get("station-name", ""),
+            sshsig.SigningKey(seed),
+            age.parse_identities(text)[0],
+        )
 
 
 def key_path(station: Station) -> Path:
@@ -111,7 +124,7 @@ def pub_path(station: Station) -> Path:
 
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")   # mkstemp creates it 0600
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mkstemp creates it 0600
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -144,8 +157,15 @@ def init(station: Station, org: str, code: str, passphrase: bytes) -> PublicKeys
     os.replace(tmp, pub_path(station))
     db = station.db()
     with store.write(db):
-        audit.append(db, actor(), "keys.created", f"station:{code}", name=org,
-                     sign_fingerprint=pub.sign.fingerprint, age_fingerprint=pub.enc.fingerprint)
+        audit.append(
+            db,
+            actor(),
+            "keys.created",
+            f"station:{code}",
+            name=org,
+            sign_fingerprint=pub.sign.fingerprint,
+            age_fingerprint=pub.enc.fingerprint,
+        )
     return pub
 
 
@@ -197,6 +217,7 @@ def export_identity(station: Station, passphrase: bytes, path: Path) -> PublicKe
 
 # --- trust registry ---------------------------------------------------------------------------
 
+
 def trust(station: Station, path: Path, role: str) -> dict:
     if role not in ROLES:
         raise StationError("trust.role", "角色只能是 sender（下级报送单位）或 recipient（上级接收单位）")
@@ -207,17 +228,40 @@ def trust(station: Station, path: Path, role: str) -> dict:
         raise StationError("trust.self", f"单位代码 {pub.code} 是本站自己的代码")
     db = station.db()
     with store.write(db):
-        for row in db.query("SELECT * FROM trusted_keys WHERE code = ? AND role = ? AND revoked_at IS NULL",
-                            [pub.code, role]):
+        for row in db.query(
+            "SELECT * FROM trusted_keys WHERE code = ? AND role = ? AND revoked_at IS NULL", [pub.code, role]
+        ):
             if row["sign_key"] == pub.sign.openssh() and row["age_recipient"] == str(pub.enc):
                 return dict(_row(row), added=False)
-            raise StationError("trust.conflict", f"已登记 {pub.code}（{row['name']}）的另一组公钥；"
-                                                 f"如确需更换，请先 station keys revoke {pub.code} --role {role}")
-        row_id = db.execute("INSERT INTO trusted_keys (code, name, role, sign_key, sign_fpr, age_recipient, age_fpr, valid_from) "
-                   "VALUES (?,?,?,?,?,?,?,?)", [pub.code, pub.name, role, pub.sign.openssh(), pub.sign.fingerprint,
-                                                str(pub.enc), pub.enc.fingerprint, audit.now()]).lastrowid
-        audit.append(db, actor(), "keys.trusted", f"station:{pub.code}", role=role, name=pub.name,
-                     sign_fingerprint=pub.sign.fingerprint, age_fingerprint=pub.enc.fingerprint)
+            raise StationError(
+                "trust.conflict",
+                f"已登记 {pub.code}（{row['name']}）的另一组公钥；"
+                f"如确需更换，请先 station keys revoke {pub.code} --role {role}",
+            )
+        row_id = db.execute(
+            "INSERT INTO trusted_keys (code, name, role, sign_key, sign_fpr, age_recipient, age_fpr, valid_from) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [
+                pub.code,
+                pub.name,
+                role,
+                pub.sign.openssh(),
+                pub.sign.fingerprint,
+                str(pub.enc),
+                pub.enc.fingerprint,
+                audit.now(),
+            ],
+        ).lastrowid
+        audit.append(
+            db,
+            actor(),
+            "keys.trusted",
+            f"station:{pub.code}",
+            role=role,
+            name=pub.name,
+            sign_fingerprint=pub.sign.fingerprint,
+            age_fingerprint=pub.enc.fingerprint,
+        )
         row = next(db.query("SELECT * FROM trusted_keys WHERE id = ?", [row_id]))
     return dict(_row(row), added=True)
 
@@ -231,8 +275,9 @@ def revoke(station: Station, code: str, role: str | None, reason: str) -> int:
         where += " AND role = ?"
         params.append(role)
     with store.write(db):
-        n = db.execute(f"UPDATE trusted_keys SET revoked_at = ?, revoked_reason = ? WHERE {where}",
-                       [audit.now(), reason, *params]).rowcount
+        n = db.execute(
+            f"UPDATE trusted_keys SET revoked_at = ?, revoked_reason = ? WHERE {where}", [audit.now(), reason, *params]
+        ).rowcount
         if not n:
             raise StationError("trust.unknown", f"没有登记单位 {code} 的有效公钥")
         audit.append(db, actor(), "keys.revoked", f"station:{code}", role=role, reason=reason, keys=n)
@@ -255,10 +300,19 @@ def trusted(station: Station, role: str | None = None, code: str | None = None, 
 
 
 def _row(r: dict) -> dict:
-    return {"code": r["code"], "name": r["name"], "role": r["role"], "sign_key": r["sign_key"],
-            "sign_fingerprint": r["sign_fpr"], "age_recipient": r["age_recipient"], "age_fingerprint": r["age_fpr"],
-            "valid_from": r["valid_from"], "valid_until": r["valid_until"], "revoked_at": r["revoked_at"],
-            "revoked_reason": r["revoked_reason"]}
+    return {
+        "code": r["code"],
+        "name": r["name"],
+        "role": r["role"],
+        "sign_key": r["sign_key"],
+        "sign_fingerprint": r["sign_fpr"],
+        "age_recipient": r["age_recipient"],
+        "age_fingerprint": r["age_fpr"],
+        "valid_from": r["valid_from"],
+        "valid_until": r["valid_until"],
+        "revoked_at": r["revoked_at"],
+        "revoked_reason": r["revoked_reason"],
+    }
 
 
 def sender_for(station: Station, sign_key: sshsig.PublicKey) -> dict | None:

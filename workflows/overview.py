@@ -1,4 +1,5 @@
 """Counts for the overview: decisions per campaign and findings per rule (current works only)."""
+
 from __future__ import annotations
 
 
@@ -11,8 +12,11 @@ def campaign_counts(db) -> list[dict]:
     out = []
     for r in rows:
         counts = {k: r[k] or 0 for k in ("decided", "recommend", "reject", "fix", "pending")}
-        out.append(dict(counts, name=r["name"], profile=r["profile"], total=r["total"],
-                        undecided=r["total"] - counts["decided"]))
+        out.append(
+            dict(
+                counts, name=r["name"], profile=r["profile"], total=r["total"], undecided=r["total"] - counts["decided"]
+            )
+        )
     return out
 
 

@@ -1,4 +1,5 @@
 """Reviewers: who may decide what. A reviewer registered with a unit is recused (回避) from its works."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,8 @@ import sqlite_utils
 
 import store
 from store import audit
-
-from .errors import StationError
-from .station import Station
+from workflows.errors import StationError
+from workflows.station import Station
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,34 @@ def get(db: sqlite_utils.Database, name: str) -> Reviewer:
     return Reviewer(row[0], row[1] or None, bool(row[2]), bool(row[3]), True)
 
 
-def add(station: Station, name: str, unit: str | None = None, read_only: bool = False, anonymous: bool = False,
-        actor: str = "") -> Reviewer:
+def add(
+    station: Station,
+    name: str,
+    unit: str | None = None,
+    read_only: bool = False,
+    anonymous: bool = False,
+    actor: str = "",
+) -> Reviewer:
     name = name.strip()
     if not name:
         raise StationError("reviewer.name", "评审人姓名不能为空")
     db = station.db()
     with store.write(db):
         old = get(db, name)
-        db.execute("""INSERT INTO reviewers (name, unit, read_only, anonymous, created_at) VALUES (?,?,?,?,?)
+        db.execute(
+            """INSERT INTO reviewers (name, unit, read_only, anonymous, created_at) VALUES (?,?,?,?,?)
                       ON CONFLICT(name) DO UPDATE SET unit = excluded.unit, read_only = excluded.read_only,
                       anonymous = excluded.anonymous""",
-                   [name, normalise(unit) or None, int(read_only), int(anonymous), audit.now()])
-        audit.append(db, actor or name, "reviewer.set", f"reviewer:{name}",
-                     old={"unit": old.unit, "read_only": old.read_only, "anonymous": old.anonymous} if old.registered else None,
-                     new={"unit": normalise(unit) or None, "read_only": read_only, "anonymous": anonymous})
+            [name, normalise(unit) or None, int(read_only), int(anonymous), audit.now()],
+        )
+        audit.append(
+            db,
+            actor or name,
+            "reviewer.set",
+            f"reviewer:{name}",
+            old={"unit": old.unit, "read_only": old.read_only, "anonymous": old.anonymous} if old.registered else None,
+            new={"unit": normalise(unit) or None, "read_only": read_only, "anonymous": anonymous},
+        )
     return get(db, name)
 
 

@@ -1,4 +1,5 @@
 """A station directory: the database and everything beside it."""
+
 from __future__ import annotations
 
 import os
@@ -9,8 +10,7 @@ from pathlib import Path
 import platformdirs
 
 from store import ObjectStore, thread_db
-
-from .errors import StationError
+from workflows.errors import StationError
 
 DB_NAME = "station.db"
 
@@ -25,6 +25,7 @@ def default_db() -> Path:
 @dataclass
 class Limits:
     """Refusal thresholds for archives (config: [ingest] in config/station.toml)."""
+
     max_total_bytes: int = 64 * 2**30
     max_entries: int = 20_000
     max_ratio: int = 1_000  # expanded / compressed, for entries over 1 MiB

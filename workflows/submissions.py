@@ -1,11 +1,11 @@
 """Reading submissions for people and scripts."""
+
 from __future__ import annotations
 
 from store import audit, queries
-
-from . import campaigns
-from .errors import StationError
-from .station import Station
+from workflows import campaigns
+from workflows.errors import StationError
+from workflows.station import Station
 
 
 def listing(station: Station, campaign: str | None = None) -> list[dict]:

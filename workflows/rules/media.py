@@ -1,9 +1,10 @@
 """Rules on media files: container, streams, video, audio, sync, black/frozen, title card."""
+
 from __future__ import annotations
 
 import math
 
-from . import Result, rule
+from workflows.rules.base import Result, rule
 
 VIDEO = ("video",)
 
@@ -34,13 +35,18 @@ def _audio_level(f):
 
 # --- container and integrity ---------------------------------------------------------------
 
+
 @rule("file.container", params={"formats": list})
 def container(f, p, w):
     fmt = f.m["general"].get("format")
     want = p.get("formats", ["MPEG-4"] if f.kind == "video" else ["MPEG Audio"])
     ok = fmt in want
-    return Result("pass" if ok else "fail", fmt or "无法识别", "、".join(want),
-                  f"封装格式为 {fmt or '无法识别'}，要求 {'或'.join(want)}")
+    return Result(
+        "pass" if ok else "fail",
+        fmt or "无法识别",
+        "、".join(want),
+        f"封装格式为 {fmt or '无法识别'}，要求 {'或'.join(want)}",
+    )
 
 
 @rule("file.size", params={"max_bytes": int})
@@ -51,8 +57,12 @@ def size(f, p, w):
     n = f.size
     unit = "GiB" if limit >= 2**30 else "MiB"
     scale = 2**30 if unit == "GiB" else 2**20
-    return Result("pass" if n <= limit else "fail", f"{n / scale:.2f} {unit}", f"≤ {limit / scale:g} {unit}",
-                  f"文件大小 {n / scale:.2f} {unit}（{n} 字节），要求不超过 {limit / scale:g} {unit}（{limit} 字节）")
+    return Result(
+        "pass" if n <= limit else "fail",
+        f"{n / scale:.2f} {unit}",
+        f"≤ {limit / scale:g} {unit}",
+        f"文件大小 {n / scale:.2f} {unit}（{n} 字节），要求不超过 {limit / scale:g} {unit}（{limit} 字节）",
+    )
 
 
 @rule("file.integrity")
@@ -81,14 +91,20 @@ def streams(f, p, w):
     want_v = p.get("video", 1 if f.kind == "video" else 0)
     want_a = p.get("audio_min", 1)
     ok = nv == want_v and na >= want_a
-    return Result("pass" if ok else "fail", f"视频轨 {nv}，音频轨 {na}", f"视频轨 {want_v}，音频轨 ≥ {want_a}",
-                  f"包含视频轨 {nv} 条、音频轨 {na} 条，要求视频轨 {want_v} 条、音频轨至少 {want_a} 条")
+    return Result(
+        "pass" if ok else "fail",
+        f"视频轨 {nv}，音频轨 {na}",
+        f"视频轨 {want_v}，音频轨 ≥ {want_a}",
+        f"包含视频轨 {nv} 条、音频轨 {na} 条，要求视频轨 {want_v} 条、音频轨至少 {want_a} 条",
+    )
 
 
 # --- duration -------------------------------------------------------------------------------
 
-@rule("media.duration", params={"min_minutes": float, "max_minutes": float, "by_stage": dict,
-                                "total_max_minutes": float})
+
+@rule(
+    "media.duration", params={"min_minutes": float, "max_minutes": float, "by_stage": dict, "total_max_minutes": float}
+)
 def duration(f, p, w):
     d = f.m["general"].get("duration")
     if d is None:
@@ -101,20 +117,30 @@ def duration(f, p, w):
     results = []
     if lo is not None or hi is not None:
         ok = (lo is None or d >= lo * 60) and (hi is None or d <= hi * 60)
-        want = f"{lo:g}-{hi:g} 分钟" if lo is not None and hi is not None else (
-            f"≥ {lo:g} 分钟" if lo is not None else f"≤ {hi:g} 分钟")
+        want = (
+            f"{lo:g}-{hi:g} 分钟"
+            if lo is not None and hi is not None
+            else (f"≥ {lo:g} 分钟" if lo is not None else f"≤ {hi:g} 分钟")
+        )
         where = f"（{stage}）" if stage else ""
         results.append(Result("pass" if ok else "fail", _hms(d), want, f"时长 {_hms(d)}，要求{where} {want}"))
     total_max = p.get("total_max_minutes")
     if total_max is not None and f.is_last_media:
         total = w.total_duration()
         ok = total <= total_max * 60
-        results.append(Result("pass" if ok else "fail", f"合计 {_hms(total)}", f"合计 ≤ {total_max:g} 分钟",
-                              f"作品内全部录像合计 {_hms(total)}，要求总计不超过 {total_max:g} 分钟"))
+        results.append(
+            Result(
+                "pass" if ok else "fail",
+                f"合计 {_hms(total)}",
+                f"合计 ≤ {total_max:g} 分钟",
+                f"作品内全部录像合计 {_hms(total)}，要求总计不超过 {total_max:g} 分钟",
+            )
+        )
     return results
 
 
 # --- video ----------------------------------------------------------------------------------
+
 
 @rule("video.codec", params={"codecs": list}, media=VIDEO, mechanical=True)
 def video_codec(f, p, w):
@@ -125,12 +151,20 @@ def video_codec(f, p, w):
     name = {"AVC": "H.264/AVC", "HEVC": "H.265/HEVC"}
     shown = name.get(v["codec"], v["codec"] or "未知")
     measured = shown + (f"（{v['profile']}）" if v.get("profile") else "")
-    return Result("pass" if v["codec"] in want else "fail", measured, "、".join(name.get(c, c) for c in want),
-                  f"视频编码 {measured}，要求 {'或'.join(name.get(c, c) for c in want)}")
+    return Result(
+        "pass" if v["codec"] in want else "fail",
+        measured,
+        "、".join(name.get(c, c) for c in want),
+        f"视频编码 {measured}，要求 {'或'.join(name.get(c, c) for c in want)}",
+    )
 
 
-@rule("video.resolution", params={"width": int, "height": int, "min_width": int, "min_height": int},
-      media=VIDEO, mechanical=True)
+@rule(
+    "video.resolution",
+    params={"width": int, "height": int, "min_width": int, "min_height": int},
+    media=VIDEO,
+    mechanical=True,
+)
 def resolution(f, p, w):
     v = _v(f)
     if not v or not v["width"]:
@@ -160,12 +194,17 @@ def aspect(f, p, w):
     if p.get("square_pixels", True) and not square:
         ok = False
     measured = f"{v['dar']:.3f}" + ("" if square else f"（像素宽高比 {v['par']:.3f}）")
-    return Result("pass" if ok else "fail", measured, f"{num}:{den}（{num / den:.3f}）",
-                  f"画面宽高比 {measured}，要求 {num}:{den}" + ("，方形像素" if p.get("square_pixels", True) else ""))
+    return Result(
+        "pass" if ok else "fail",
+        measured,
+        f"{num}:{den}（{num / den:.3f}）",
+        f"画面宽高比 {measured}，要求 {num}:{den}" + ("，方形像素" if p.get("square_pixels", True) else ""),
+    )
 
 
-@rule("video.fps", params={"fps": float, "tolerance": float, "cfr": bool, "min_fps": float}, media=VIDEO,
-      mechanical=True)
+@rule(
+    "video.fps", params={"fps": float, "tolerance": float, "cfr": bool, "min_fps": float}, media=VIDEO, mechanical=True
+)
 def fps(f, p, w):
     v = _v(f)
     if not v or v["fps"] is None:
@@ -202,12 +241,18 @@ def scan(f, p, w):
     interlaced = (idet["tff"] or 0) + (idet["bff"] or 0)
     ok = interlaced <= 0.1 * max(1.0, interlaced + (idet["progressive"] or 0))
     shown = "逐行" if ok else "隔行"
-    return Result("pass" if ok else "fail", f"{shown}（前 15 秒逐帧检测）", "逐行扫描",
-                  f"逐帧检测前 15 秒为{shown}，要求逐行扫描")
+    return Result(
+        "pass" if ok else "fail", f"{shown}（前 15 秒逐帧检测）", "逐行扫描", f"逐帧检测前 15 秒为{shown}，要求逐行扫描"
+    )
 
 
-@rule("video.bitrate", needs=("M", "P"), params={"nominal_bps": int, "ratio": float, "min_bps": int},
-      media=VIDEO, mechanical=True)
+@rule(
+    "video.bitrate",
+    needs=("M", "P"),
+    params={"nominal_bps": int, "ratio": float, "min_bps": int},
+    media=VIDEO,
+    mechanical=True,
+)
 def video_bitrate(f, p, w):
     stream = f.stream("video")
     measured = stream and stream.get("bitrate")
@@ -225,6 +270,7 @@ def video_bitrate(f, p, w):
 
 # --- audio ----------------------------------------------------------------------------------
 
+
 @rule("audio.codec", params={"codecs": list}, mechanical=True)
 def audio_codec(f, p, w):
     a = _a(f)
@@ -233,8 +279,9 @@ def audio_codec(f, p, w):
     want = p.get("codecs", ["AAC"] if f.kind == "video" else ["MPEG Audio"])
     codec = a["codec"] or "未知"
     shown = codec + (f" {a['feature']}" if a.get("feature") else "") + (f" {a['profile']}" if a.get("profile") else "")
-    return Result("pass" if codec in want else "fail", shown, "、".join(want),
-                  f"音频编码 {shown}，要求 {'或'.join(want)}")
+    return Result(
+        "pass" if codec in want else "fail", shown, "、".join(want), f"音频编码 {shown}，要求 {'或'.join(want)}"
+    )
 
 
 @rule("audio.samplerate", params={"rate": int, "min_rate": int}, mechanical=True)
@@ -247,7 +294,9 @@ def samplerate(f, p, w):
         ok, want = rate == p["rate"], f"{p['rate'] / 1000:g} kHz"
     else:
         ok, want = rate >= p.get("min_rate", 44100), f"≥ {p.get('min_rate', 44100) / 1000:g} kHz"
-    return Result("pass" if ok else "fail", f"{rate / 1000:g} kHz", want, f"音频采样率 {rate / 1000:g} kHz，要求 {want}")
+    return Result(
+        "pass" if ok else "fail", f"{rate / 1000:g} kHz", want, f"音频采样率 {rate / 1000:g} kHz，要求 {want}"
+    )
 
 
 @rule("audio.channels", params={"channels": int, "dead_db": float}, mechanical=True)
@@ -266,8 +315,12 @@ def channels(f, p, w):
         gap = abs(left - right)
         if gap >= p.get("dead_db", 30):
             quiet = "左" if left < right else "右"
-            return Result("warn", f"2 声道，{quiet}声道低 {gap:.0f} dB", "两个声道都有声音",
-                          f"{quiet}声道比另一声道低 {gap:.0f} dB，可能是单声道录音接成了立体声")
+            return Result(
+                "warn",
+                f"2 声道，{quiet}声道低 {gap:.0f} dB",
+                "两个声道都有声音",
+                f"{quiet}声道比另一声道低 {gap:.0f} dB，可能是单声道录音接成了立体声",
+            )
     return Result("pass", f"{n} 声道", f"{want} 声道", f"音频为 {n} 声道")
 
 
@@ -300,11 +353,17 @@ def bitdepth(f, p, w):
     if not a:
         return None
     if a["codec"] not in ("PCM", "FLAC", "ALAC") or not a.get("bit_depth"):
-        return Result("skip", f"{a['codec']}（有损压缩，无位深）", f"≥ {p.get('min_bits', 16)} 位",
-                      f"{a['codec']} 为有损压缩格式，不适用量化位数要求")
+        return Result(
+            "skip",
+            f"{a['codec']}（有损压缩，无位深）",
+            f"≥ {p.get('min_bits', 16)} 位",
+            f"{a['codec']} 为有损压缩格式，不适用量化位数要求",
+        )
     bits = int(a["bit_depth"])
     want = p.get("min_bits", 16)
-    return Result("pass" if bits >= want else "fail", f"{bits} 位", f"≥ {want} 位", f"量化位数 {bits} 位，要求不低于 {want} 位")
+    return Result(
+        "pass" if bits >= want else "fail", f"{bits} 位", f"≥ {want} 位", f"量化位数 {bits} 位，要求不低于 {want} 位"
+    )
 
 
 @rule("audio.loudness", needs=("M", "A"), params={"target": float, "tolerance": float, "max_true_peak": float})
@@ -320,8 +379,11 @@ def loudness(f, p, w):
     return Result("pass" if ok else "warn", measured, want, f"整体响度 {measured}，建议 {want}")
 
 
-@rule("audio.swings", needs=("M", "A"), params={"lra_warn": float, "lra_fail": float, "jump_lu": float,
-                                               "jump_share": float})
+@rule(
+    "audio.swings",
+    needs=("M", "A"),
+    params={"lra_warn": float, "lra_fail": float, "jump_lu": float, "jump_share": float},
+)
 def swings(f, p, w):
     level = _audio_level(f)
     if not level or level.get("lra") is None:
@@ -354,8 +416,12 @@ def silence(f, p, w):
         return Result("pass", "无长时间静音", f"静音 < {warn_s:g} 秒", "未发现长时间无声段落")
     length = longest[1] - longest[0]
     where = f"{_hms(longest[0])}-{_hms(longest[1])}"
-    return Result("fail" if length >= fail_s else "warn", f"静音 {length:.1f} 秒（{where}）", f"静音 < {warn_s:g} 秒",
-                  f"{where} 无声 {length:.1f} 秒，要求无 {warn_s:g} 秒以上的无声段落")
+    return Result(
+        "fail" if length >= fail_s else "warn",
+        f"静音 {length:.1f} 秒（{where}）",
+        f"静音 < {warn_s:g} 秒",
+        f"{where} 无声 {length:.1f} 秒，要求无 {warn_s:g} 秒以上的无声段落",
+    )
 
 
 @rule("audio.clipping", needs=("M", "A"), params={"peak_dbfs": float, "true_peak_dbtp": float})
@@ -366,8 +432,12 @@ def clipping(f, p, w):
     peak, tp, flat = level["peak"], level.get("true_peak"), level.get("flat") or 0
     clipped = (peak >= p.get("peak_dbfs", -0.1) and flat > 0) or (tp is not None and tp > p.get("true_peak_dbtp", 0.0))
     measured = f"峰值 {peak:.1f} dBFS" + (f"，真峰值 {tp:.1f} dBTP" if tp is not None else "")
-    return Result("warn" if clipped else "pass", measured, f"真峰值 ≤ {p.get('true_peak_dbtp', 0.0):g} dBTP，无削波",
-                  f"{measured}，" + ("存在削波失真" if clipped else "无削波"))
+    return Result(
+        "warn" if clipped else "pass",
+        measured,
+        f"真峰值 ≤ {p.get('true_peak_dbtp', 0.0):g} dBTP，无削波",
+        f"{measured}，" + ("存在削波失真" if clipped else "无削波"),
+    )
 
 
 @rule("audio.noise", needs=("M", "A"), params={"floor_dbfs": float})
@@ -376,18 +446,26 @@ def noise(f, p, w):
     level = _audio_level(f)
     if not level or not level.get("troughs"):
         return None
-    floors = sorted(x for x, s in zip(level["troughs"], level["seconds"])
-                    if x is not None and x > -120 and max(s[1:], default=-200) > -60)
+    floors = sorted(
+        x
+        for x, s in zip(level["troughs"], level["seconds"])
+        if x is not None and x > -120 and max(s[1:], default=-200) > -60
+    )
     if not floors:
         return None
     floor = floors[len(floors) // 2]
     limit = p.get("floor_dbfs", -45.0)
     ok = floor <= limit
-    return Result("pass" if ok else "warn", f"底噪约 {floor:.0f} dBFS", f"≤ {limit:g} dBFS",
-                  f"讲话间隙的背景声约 {floor:.0f} dBFS" + ("" if ok else f"，高于 {limit:g} dBFS，可能有持续杂音，请人工试听"))
+    return Result(
+        "pass" if ok else "warn",
+        f"底噪约 {floor:.0f} dBFS",
+        f"≤ {limit:g} dBFS",
+        f"讲话间隙的背景声约 {floor:.0f} dBFS" + ("" if ok else f"，高于 {limit:g} dBFS，可能有持续杂音，请人工试听"),
+    )
 
 
 # --- audio and video together ---------------------------------------------------------------
+
 
 @rule("av.offset", needs=("M", "P"), params={"pass_ms": list, "warn_ms": list}, media=VIDEO)
 def offset(f, p, w):
@@ -399,7 +477,9 @@ def offset(f, p, w):
     wlo, whi = p.get("warn_ms", [-185, 90])
     status = "pass" if lo <= lead_ms <= hi else "warn" if wlo <= lead_ms <= whi else "fail"
     shown = f"声音{'超前' if lead_ms > 0 else '滞后'} {abs(lead_ms):.0f} ms"
-    return Result(status, shown, f"{lo}…+{hi} ms", f"{shown}，要求声画同步（声音滞后不超过 {-lo} ms、超前不超过 {hi} ms）")
+    return Result(
+        status, shown, f"{lo}…+{hi} ms", f"{shown}，要求声画同步（声音滞后不超过 {-lo} ms、超前不超过 {hi} ms）"
+    )
 
 
 @rule("av.duration", params={"short_ms": float, "long_ms": float}, media=VIDEO)
@@ -435,8 +515,12 @@ def _segments(f, p, key, label, fail_s):
     length = longest[1] - longest[0]
     where = f"{_hms(longest[0])}-{_hms(longest[1])}"
     status = "fail" if fail_s is not None and length >= fail_s else "warn"
-    return Result(status, f"{label} {length:.1f} 秒（{where}）", f"{label} < {warn_s:g} 秒",
-                  f"{where} {label} {length:.1f} 秒（片头之外），要求不超过 {warn_s:g} 秒")
+    return Result(
+        status,
+        f"{label} {length:.1f} 秒（{where}）",
+        f"{label} < {warn_s:g} 秒",
+        f"{where} {label} {length:.1f} 秒（片头之外），要求不超过 {warn_s:g} 秒",
+    )
 
 
 @rule("video.titlecard", needs=("M", "T"), params={"seconds": float}, media=VIDEO)
@@ -448,8 +532,17 @@ def titlecard(f, p, w):
     thumb = "，已截取 2.5 秒处画面供人工核对片头文字" if t.get("thumbnail_sha") else ""
     if still >= want - 1 or cut is not None:
         shown = f"开头静止画面 {still:.1f} 秒" if still >= want - 1 else f"{cut:.1f} 秒处切换画面"
-        return Result("pass", shown, f"片头 {want:g} 秒", f"{shown}，符合片头 {want:g} 秒的要求（片头文字待人工核对{thumb}）",
-                      extra={"thumbnail": t.get("thumbnail_sha")})
-    return Result("warn", "未检测到片头", f"片头 {want:g} 秒",
-                  f"开头未检测到约 {want:g} 秒的片头（静止画面或画面切换）{thumb}，请人工核对",
-                  extra={"thumbnail": t.get("thumbnail_sha")})
+        return Result(
+            "pass",
+            shown,
+            f"片头 {want:g} 秒",
+            f"{shown}，符合片头 {want:g} 秒的要求（片头文字待人工核对{thumb}）",
+            extra={"thumbnail": t.get("thumbnail_sha")},
+        )
+    return Result(
+        "warn",
+        "未检测到片头",
+        f"片头 {want:g} 秒",
+        f"开头未检测到约 {want:g} 秒的片头（静止画面或画面切换）{thumb}，请人工核对",
+        extra={"thumbnail": t.get("thumbnail_sha")},
+    )

@@ -1,11 +1,12 @@
 """Rules on the whole work: components, formats, naming, metadata sheet, title, authors."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from pathlib import PurePosixPath
 
-from . import Result, rule
+from workflows.rules.base import Result, rule
 
 WORK = dict(scope="work", needs=())
 
@@ -18,8 +19,12 @@ def components(w, p):
     if not required:
         return None
     if missing:
-        return Result("fail", f"缺少：{'、'.join(missing)}", "、".join(required),
-                      f"缺少{'、'.join(missing)}，要求提交{'、'.join(required)}")
+        return Result(
+            "fail",
+            f"缺少：{'、'.join(missing)}",
+            "、".join(required),
+            f"缺少{'、'.join(missing)}，要求提交{'、'.join(required)}",
+        )
     return Result("pass", "齐全", "、".join(required), f"材料齐全：{'、'.join(required)}")
 
 
@@ -32,12 +37,21 @@ def formats(w, p):
         if not allowed:
             continue
         suffix = PurePosixPath(f.path).suffix.lower().lstrip(".")
-        ok = suffix in allowed and (f.kind == suffix or f.kind not in ("pdf", "jpg", "png", "docx", "pptx", "xlsx",
-                                                                          "doc", "ppt", "xls")
-                                    or {f.kind, suffix} <= {"jpg", "jpeg"})
+        ok = suffix in allowed and (
+            f.kind == suffix
+            or f.kind not in ("pdf", "jpg", "png", "docx", "pptx", "xlsx", "doc", "ppt", "xls")
+            or {f.kind, suffix} <= {"jpg", "jpeg"}
+        )
         shown = suffix + ("" if f.kind in (suffix, "other") else f"（内容为 {f.kind}）")
-        results.append(Result("pass" if ok else "fail", f"{f.path}：{shown}", f"{f.role}：{'/'.join(allowed)}",
-                              f"{f.role}“{f.path}”的格式为 {shown}，要求 {'或'.join(allowed)}", file_id=f.id))
+        results.append(
+            Result(
+                "pass" if ok else "fail",
+                f"{f.path}：{shown}",
+                f"{f.role}：{'/'.join(allowed)}",
+                f"{f.role}“{f.path}”的格式为 {shown}，要求 {'或'.join(allowed)}",
+                file_id=f.id,
+            )
+        )
     return results
 
 
@@ -54,7 +68,9 @@ def brackets(w, p):
     title = w.submission["title"] or ""
     found = [c for c in "《》" if c in title]
     if found:
-        return Result("fail", title, "不含书名号", f"作品名称“{title}”使用了书名号{''.join(found)}，要求不使用书名号《》")
+        return Result(
+            "fail", title, "不含书名号", f"作品名称“{title}”使用了书名号{''.join(found)}，要求不使用书名号《》"
+        )
     return Result("pass", title, "不含书名号", "作品名称未使用书名号")
 
 
@@ -65,11 +81,16 @@ def authors_limit(w, p):
         return None
     n = len(w.authors)
     names = "、".join(a["name"] for a in w.authors) or "无"
-    return Result("pass" if n <= limit else "fail", f"{n} 人（{names}）", f"≤ {limit} 人",
-                  f"作者 {n} 人（{names}），要求不超过 {limit} 人")
+    return Result(
+        "pass" if n <= limit else "fail",
+        f"{n} 人（{names}）",
+        f"≤ {limit} 人",
+        f"作者 {n} 人（{names}），要求不超过 {limit} 人",
+    )
 
 
 # --- the metadata sheet (继续教育 元数据标准) -------------------------------------------------
+
 
 def _check_format(kind: str, value: str, field: dict, w) -> str | None:
     """None when VALUE has format KIND, else what is wrong."""
@@ -136,6 +157,12 @@ def meta_format(w, p):
         if not value:
             continue
         problem = _check_format(field["format"], value, field, w)
-        results.append(Result("fail" if problem else "pass", f"{field['label']}：{value}", field["format"],
-                              f"元数据“{field['label']}”{problem}" if problem else f"元数据“{field['label']}”格式正确"))
+        results.append(
+            Result(
+                "fail" if problem else "pass",
+                f"{field['label']}：{value}",
+                field["format"],
+                f"元数据“{field['label']}”{problem}" if problem else f"元数据“{field['label']}”格式正确",
+            )
+        )
     return results

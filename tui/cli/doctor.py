@@ -1,0 +1,40 @@
+"""`station doctor`: the health report. Exit 0 healthy, 1 warnings, 2 problems."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tui.cli.kit import emit, errors, json_option
+from workflows import doctor
+from workflows.station import Station, default_db
+
+
+@click.command("doctor")
+@json_option
+@click.pass_context
+@errors
+def doctor_cmd(ctx, as_json):
+    """体检：检查工作站和这台电脑是否可以正常工作。"""
+    # Station(...) without open(): the doctor looks, it never creates or migrates a station.
+    station = Station(Path(ctx.obj["db"] or default_db()).resolve())
+    items = doctor.run(station)
+    data = {"status": doctor.overall(items), "station": str(station.db_path), "items": [i.as_dict() for i in items]}
+    emit(data, as_json, _human)
+    sys.exit(doctor.exit_code(items))
+
+
+def _human(data: dict) -> None:
+    click.echo(f"评审工作站体检（{data['station']}）")
+    for item in data["items"]:
+        click.echo(f"[{doctor.LEVEL_ZH[item['level']]}] {item['title']}：{item['detail']}")
+        if item["level"] != "ok" and item["fix"]:
+            click.echo(f"       处理办法：{item['fix']}")
+    counts = {level: sum(1 for i in data["items"] if i["level"] == level) for level in doctor.LEVELS}
+    verdict = {"ok": "一切正常", "warn": "可以使用，但请处理警告", "problem": "有问题，请先处理"}[data["status"]]
+    click.echo(f"结论：{verdict}（正常 {counts['ok']} 项，警告 {counts['warn']} 项，问题 {counts['problem']} 项）")
+
+
+COMMANDS = [doctor_cmd]

@@ -1,0 +1,425 @@
+"""评审 queue: move, decide, undo, mark, filter. Writes go to the app's writer thread; the screen
+repaints from the model's overlay at once and reloads when the write (or someone else's) lands."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+
+from store import queue as q
+from tui import strings as S
+from tui.screens.detail import DetailScreen
+from tui.screens.score import ScoreScreen
+from tui.widgets.chrome import SectionBar, StationScreen, StatusLine
+from tui.widgets.modals import ChoiceModal, ConfirmModal, InputModal
+from tui.widgets.queue_model import QueueModel
+from tui.widgets.queue_view import QueueView
+from workflows.review import decide as review
+
+CHANGES = {"decide", "undo", "note", "mark", "mark_all"}
+SORT_ORDER = list(q.SORTS)
+
+
+def B(keys: str, action: str, binding_id: str, show: bool = False, **kw) -> Binding:
+    return Binding(keys, action, S.KEYS[binding_id], show=show, id=binding_id, **kw)
+
+
+class QueueScreen(StationScreen):
+    SECTION = "queue"
+    NAME = S.SECTIONS["queue"][2:]
+    DEFAULT_CSS = """
+    QueueScreen #filter { display: none; border: none; height: 1; padding: 0 1; }
+    QueueScreen #filter.shown { display: block; }
+    """
+    BINDINGS = [
+        B("j,down", "down", "queue.down"),
+        B("k,up", "up", "queue.up"),
+        B("g,home", "top", "queue.top"),
+        B("G,end", "bottom", "queue.bottom"),
+        B("pagedown,ctrl+f", "page(1)", "queue.page_down"),
+        B("pageup,ctrl+b", "page(-1)", "queue.page_up"),
+        B("enter", "open", "queue.open", show=True, key_display="Enter"),
+        B("r", "decide('recommend')", "queue.recommend", show=True),
+        B("x", "decide('reject')", "queue.reject", show=True),
+        B("f", "decide('fix')", "queue.fix", show=True),
+        B("p", "decide('pending')", "queue.pending", show=True),
+        B("u", "undo", "queue.undo", show=True),
+        B("n", "note", "queue.note"),
+        B("space", "mark", "queue.mark"),
+        B("a", "mark_all", "queue.mark_all"),
+        B("slash", "search", "queue.search", show=True),
+        B("v", "quick('undecided')", "queue.undecided"),
+        B("b", "quick('failed')", "queue.failed"),
+        B("t", "filter_menu", "queue.filter", show=True),
+        B("o", "sort", "queue.sort"),
+        B("c", "clear", "queue.clear"),
+        B("s", "score", "queue.score"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        app = self.app
+        f = q.Filter(recuse_unit=app.reviewer.unit)
+        self.model = QueueModel(app.station.db, f)
+        self.view = QueueView(self.model, anonymous=app.reviewer.anonymous)
+        self.pending = 0  # writes sent to the writer thread, not yet back
+        self._stale = False  # the database changed while writes were pending
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SectionBar(self.SECTION)
+        yield self.view
+        yield StatusLine(id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.model.reload()
+        self.view.scroll_to_cursor()
+        self.view.focus()
+        self.update_status()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in CHANGES and self.app.reviewer.read_only:
+            return False
+        return True
+
+    # --- status --------------------------------------------------------------------------
+
+    def update_status(self) -> None:
+        m = self.model
+        line = Text(S.POSITION.format(n=m.cursor + 1, total=m.total) if m.total else S.POSITION_EMPTY, style="bold")
+        parts = [S.QUICK[k] for k in q.QUICK if k in m.filter.quick]
+        for column in q.FACETS:
+            value = getattr(m.filter, column)
+            if value is not None:
+                shown = self.app.campaign_name(value) if column == "campaign_id" else (value or S.FACET_EMPTY)
+                parts.append(f"{S.FACET[column]}={shown}")
+        if m.filter.text:
+            parts.append(S.SEARCH.format(text=m.filter.text))
+        if parts:
+            line.append("  " + S.FILTER.format(desc=" ".join(parts)))
+        if m.marked:
+            line.append("  " + S.MARKED.format(n=len(m.marked)))
+        if m.filter.sort != "id":
+            line.append("  " + S.SORT.format(name=S.SORTS[m.filter.sort]))
+        self.query_one("#status", StatusLine).set(line)
+
+    def redraw(self) -> None:
+        self.view.scroll_to_cursor()
+        self.view.refresh()
+        self.update_status()
+
+    def reload(self, keep: int | None = None) -> None:
+        self.model.reload(keep)
+        self.redraw()
+
+    def external_change(self) -> None:
+        """Someone else (or one of our writes) changed the database."""
+        if self.pending:
+            self._stale = True  # read again when our own writes are back
+        else:
+            self.reload()
+
+    def _write_back(self) -> bool:
+        """One of our writes is back; True when the list must be read again anyway."""
+        self.pending -= 1
+        stale, self._stale = self._stale and not self.pending, self._stale and bool(self.pending)
+        return stale
+
+    # --- moving --------------------------------------------------------------------------
+
+    def _move(self, index: int) -> None:
+        self.view.move(index)
+        self.update_status()
+
+    def action_down(self) -> None:
+        self._move(self.model.cursor + 1)
+
+    def action_up(self) -> None:
+        self._move(self.model.cursor - 1)
+
+    def action_top(self) -> None:
+        self._move(0)
+
+    def action_bottom(self) -> None:
+        self._move(self.model.total - 1)
+
+    def action_page(self, direction: int) -> None:
+        self._move(self.model.cursor + direction * self.view.rows_visible)
+
+    def action_open(self) -> None:
+        sid = self.model.current_id()
+        if sid is not None:
+            self.app.push_screen(DetailScreen(sid))
+
+    def action_score(self) -> None:
+        sid = self.model.current_id()
+        if sid is None:
+            self.notify(S.NOTHING_SELECTED, markup=False)
+        else:
+            self.app.push_screen(ScoreScreen(sid))
+
+    # --- deciding ------------------------------------------------------------------------
+
+    def action_decide(self, value: str) -> None:
+        targets = self._targets()
+        if not targets:
+            self.notify(S.NOTHING_SELECTED)
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if value == "fix" and reason is None:
+                return
+            if len(targets) > 1 or self.model.marked:
+                question = S.CONFIRM_BULK.format(n=len(targets), decision=S.DECISION[value])
+                self.app.push_screen(ConfirmModal(question), lambda yes: yes and self._decide(targets, value, reason))
+            else:
+                self._decide(targets, value, reason)
+
+        if value == "fix":
+            current = self.model.current() if not self.model.marked else None
+            self.app.push_screen(
+                InputModal(S.REASON_TITLE, (current or {}).get("reason") or "", required=S.REASON_REQUIRED), with_reason
+            )
+        else:
+            with_reason(None)
+
+    def _targets(self) -> list[int]:
+        if self.model.marked:
+            return sorted(self.model.marked)
+        sid = self.model.current_id()
+        return [] if sid is None else [sid]
+
+    def _decide(self, ids: list[int], value: str, reason: str | None) -> None:
+        expected = self._revs(ids)
+        for i in ids:
+            self.model.overlay[i] = {"decision": value, "reason": reason}
+        bulk = len(ids) > 1 or bool(self.model.marked)
+        if bulk:
+            self.model.marked.clear()
+            self.view.refresh()
+        else:
+            self.view.refresh_row(self.model.cursor)
+            nxt = self.model.find(self.model.cursor + 1, lambda r: r["decision"] is None)
+            if nxt is None:
+                self.notify(S.ALL_DECIDED)
+            else:
+                self.view.move(nxt)
+        self.update_status()
+        app = self.app
+        self.pending += 1
+
+        def write():
+            outcome = review.decide(app.station, ids, value, reason, app.reviewer.name, expected=expected)
+            if outcome.changes:
+                app.undo_stack.append(outcome)
+            return outcome
+
+        app.write(write, lambda outcome: self._written(ids, outcome), lambda error: self._write_failed(ids, error))
+
+    def _revs(self, ids: list[int]) -> dict[int, int]:
+        """The revs the user is looking at: from the page cache where loaded, else from the database."""
+        known = {}
+        for page in self.model.pages.values():
+            for r in page:
+                known[r["id"]] = r["rev"]
+        missing = [i for i in ids if i not in known]
+        if missing:
+            known.update({i: s.rev for i, s in review.current(self.app.station.db(), missing).items()})
+        return {i: known[i] for i in ids}
+
+    def _written(self, ids: list[int], outcome: review.Outcome) -> None:
+        stale = self._write_back()
+        for i in ids:
+            self.model.overlay.pop(i, None)
+        if len(ids) > 1 and outcome.changes:
+            self.notify(
+                S.DECIDED_MANY.format(n=len(outcome.changes), decision=S.DECISION[outcome.changes[0].new.decision]),
+                timeout=2,
+            )
+        if stale or not self._patch(outcome):  # patched rows look as the overlay showed them
+            self.reload()
+
+    def _patch(self, outcome: review.Outcome) -> bool:
+        return self.model.patch(
+            {
+                c.id: {"decision": c.new.decision, "reason": c.new.reason, "reviewer": c.new.reviewer, "rev": c.new.rev}
+                for c in outcome.changes
+            }
+        )
+
+    def _write_failed(self, ids: list[int], error: Exception) -> None:
+        self._write_back()
+        for i in ids:
+            self.model.overlay.pop(i, None)
+        self.reload()
+        self.app.show_error(error)
+
+    def action_undo(self) -> None:
+        app = self.app
+        self.pending += 1
+
+        def write():
+            if not app.undo_stack:
+                return None
+            return review.undo(app.station, app.undo_stack.pop(), app.reviewer.name)
+
+        def done(undone: review.Outcome | None) -> None:
+            stale = self._write_back()
+            if undone is None:
+                self.notify(S.NOTHING_TO_UNDO)
+                self.reload()
+                return
+            ids = [c.id for c in undone.changes]
+            self.notify(S.UNDONE.format(id=ids[-1]) if len(ids) == 1 else S.UNDONE_MANY.format(n=len(ids)), timeout=2)
+            cached = self.model.cached_index(ids[-1]) if not stale and self._patch(undone) else None
+            if cached is None:
+                self.reload(keep=ids[-1])
+            else:
+                self.view.move(cached)
+                self.redraw()
+
+        def failed(error: Exception) -> None:
+            self._write_back()
+            self.reload()
+            app.show_error(error)
+
+        app.write(write, done, failed)
+
+    # --- notes and marks -----------------------------------------------------------------
+
+    def action_note(self) -> None:
+        sid = self.model.current_id()
+        if sid is None:
+            return
+        old = review.note(self.app.station.db(), sid)
+        app = self.app
+
+        def save(text: str | None) -> None:
+            if text is None:
+                return
+            self.pending += 1
+            app.write(
+                lambda: review.set_note(app.station, sid, text, app.reviewer.name),
+                lambda _: self._note_saved(text),
+                lambda e: self._write_failed([], e),
+            )
+
+        app.push_screen(InputModal(S.NOTE_TITLE.format(id=sid), old["text"] if old else ""), save)
+
+    def _note_saved(self, text: str) -> None:
+        self._write_back()
+        self.notify(S.NOTE_SAVED if text.strip() else S.NOTE_REMOVED, timeout=2)
+        self.reload()
+
+    def action_mark(self) -> None:
+        sid = self.model.current_id()
+        if sid is None:
+            return
+        self.model.marked ^= {sid}
+        self.view.refresh_row(self.model.cursor)
+        self._move(self.model.cursor + 1)
+
+    def action_mark_all(self) -> None:
+        visible = set(self.model.all_ids())
+        if visible and visible <= self.model.marked:
+            self.model.marked -= visible
+            self.notify(S.UNMARKED_ALL, timeout=2)
+        else:
+            self.model.marked |= visible
+            self.notify(S.MARKED_ALL.format(n=len(visible)), timeout=2)
+        self.redraw()
+
+    # --- filters -------------------------------------------------------------------------
+
+    def set_filter(self, f: q.Filter) -> None:
+        self.model.set_filter(f)
+        self.redraw()
+
+    def action_quick(self, name: str) -> None:
+        self.set_filter(self.model.filter.with_quick(name))
+
+    def action_sort(self, name: str | None = None) -> None:
+        current = self.model.filter.sort
+        name = name or SORT_ORDER[(SORT_ORDER.index(current) + 1) % len(SORT_ORDER)]
+        self.set_filter(replace(self.model.filter, sort=name))
+
+    def _filter_box(self) -> Input | None:
+        """The search box, made on first use (its styles are not needed for the first paint)."""
+        found = self.query("#filter")
+        return found.first(Input) if found else None
+
+    def action_clear(self) -> None:
+        box = self._filter_box()
+        if box is not None:
+            box.value = ""
+        self.set_filter(self.model.filter.cleared())
+
+    def action_filter_menu(self) -> None:
+        options = [((S.ACTIVE if k in self.model.filter.quick else "") + S.QUICK[k], ("quick", k)) for k in q.QUICK]
+        options += [(S.FACET_MORE.format(name=S.FACET[c]), ("facet", c)) for c in q.FACETS]
+        options.append((S.CMD_CLEAR, ("clear", None)))
+
+        def chosen(choice) -> None:
+            if choice is None:
+                return
+            kind, key = choice
+            if kind == "quick":
+                self.action_quick(key)
+            elif kind == "clear":
+                self.action_clear()
+            else:
+                self.facet_menu(key)
+
+        self.app.push_screen(ChoiceModal(S.CHOOSE_FILTER, options), chosen)
+
+    def facet_menu(self, column: str) -> None:
+        values = q.facet(self.app.station.db(), self.model._query_filter(), column)
+        options = [
+            (f"{self.app.campaign_name(v) if column == 'campaign_id' else (v or S.FACET_EMPTY)}  ({n})", v)
+            for v, n in values
+        ]
+        self.app.push_screen(
+            ChoiceModal(S.FACET[column], options),
+            lambda v: v is not None and self.set_filter(replace(self.model.filter, **{column: v})),
+        )
+
+    async def action_search(self) -> None:
+        box = self._filter_box()
+        if box is None:
+            box = Input(placeholder=S.FILTER_PLACEHOLDER, id="filter")
+            await self.mount(box, before=self.query_one(Footer))
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.15, lambda: self._apply_search(event.value))
+
+    def _apply_search(self, text: str) -> None:
+        if text.strip() != self.model.filter.text:
+            self.set_filter(replace(self.model.filter, text=text.strip()))
+
+    @on(Input.Submitted, "#filter")
+    def _search_done(self, event: Input.Submitted) -> None:
+        if self._search_timer:
+            self._search_timer.stop()
+        self._apply_search(event.value)
+        event.input.remove_class("shown")
+        self.view.focus()
+
+    def key_escape(self) -> None:
+        box = self._filter_box()
+        if box is not None and box.has_class("shown"):
+            box.value = ""
+            self._apply_search("")
+            box.remove_class("shown")
+            self.view.focus()

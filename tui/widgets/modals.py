@@ -1,0 +1,145 @@
+"""Dialogs: y/n confirmation, one-line input, error, choice list, key help."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui import strings as S
+from tui.widgets.cells import fit, message, plain
+
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 64; max-width: 100%; height: auto; max-height: 90%;
+    border: ascii $accent; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+class ConfirmModal(ModalScreen[bool]):
+    DEFAULT_CSS = MODAL_CSS.format(name="ConfirmModal")
+    BINDINGS = [
+        Binding("y", "answer(True)", S.KEYS["modal.yes"], id="modal.yes"),
+        Binding("n,escape", "answer(False)", S.KEYS["modal.no"], id="modal.no"),
+    ]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(message(self.question)), classes="title")
+            yield Static(S.CONFIRM_HINT, classes="hint", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class InputModal(ModalScreen[str | None]):
+    DEFAULT_CSS = MODAL_CSS.format(name="InputModal") + "InputModal #error { color: $error; height: auto; }"
+    BINDINGS = [Binding("escape", "cancel", S.KEYS["modal.cancel"], id="modal.cancel")]
+
+    def __init__(self, title: str, value: str = "", required: str | None = None, placeholder: str = ""):
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.required = required
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.title_text), classes="title")
+            yield Input(self.value, placeholder=self.placeholder)
+            yield Static("", id="error")
+            yield Static(S.INPUT_HINT, classes="hint", markup=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.required and not event.value.strip():
+            self.query_one("#error", Static).update(plain(self.required))
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ErrorModal(ModalScreen[None]):
+    DEFAULT_CSS = MODAL_CSS.format(name="ErrorModal") + "ErrorModal > Vertical { border: ascii $error; }"
+    BINDINGS = [Binding("escape,enter", "close", S.KEYS["modal.ok"], id="modal.ok")]
+
+    def __init__(self, text: str, title: str = S.ERROR_TITLE, details: list[str] = ()):
+        super().__init__()
+        self.text = text
+        self.title_text = title
+        self.details = details
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.title_text), classes="title")
+            yield Static(plain(message(self.text)))
+            for line in self.details:
+                yield Static(plain(message(line)))
+            yield Static(S.ERROR_HINT, classes="hint", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceModal(ModalScreen):
+    """Pick one of OPTIONS [(label, value)]; dismisses with the value or None."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="ChoiceModal") + "ChoiceModal OptionList { height: auto; max-height: 16; }"
+    BINDINGS = [Binding("escape", "cancel", S.KEYS["modal.cancel"], id="modal.cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, object]]):
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.title_text), classes="title")
+            yield OptionList(*[Option(plain(label)) for label, _ in self.options])
+            yield Static(S.CHOOSE_HINT, classes="hint", markup=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.options[event.option_index][1])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpModal(ModalScreen[None]):
+    DEFAULT_CSS = MODAL_CSS.format(name="HelpModal") + "HelpModal VerticalScroll { height: auto; max-height: 16; }"
+    BINDINGS = [Binding("escape,question_mark,f1,enter", "close", S.KEYS["modal.ok"], id="modal.ok")]
+
+    def __init__(self, screen_name: str, keys: list[tuple[str, str]]):
+        super().__init__()
+        self.screen_name = screen_name
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        body = Text()
+        for key, description in self.keys:
+            body.append(fit(key, 16), style="bold")
+            body.append(description + "\n")
+        with Vertical():
+            yield Static(plain(S.HELP_TITLE.format(screen=self.screen_name)), classes="title")
+            body.rstrip()
+            with VerticalScroll():
+                yield Static(body if self.keys else plain(S.HELP_NO_KEYS), id="keys")
+            yield Static(S.HELP_CLOSE, classes="hint", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

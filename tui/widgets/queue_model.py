@@ -1,0 +1,101 @@
+"""The queue as the screen sees it: a page cache over SQLite, a cursor that follows its submission,
+and an overlay of decisions typed but not yet written (so the screen never waits for the disk)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from store import queue as q
+
+PAGE = 100
+
+
+class QueueModel:
+    def __init__(self, db: Callable, filter: q.Filter):
+        self._db = db
+        self.filter = filter
+        self.total = 0
+        self.cursor = 0
+        self.pages: dict[int, list[dict]] = {}
+        self.overlay: dict[int, dict] = {}  # submission id -> fields not yet committed
+        self.marked: set[int] = set()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def reload(self, keep: int | None = None) -> None:
+        """Read the count again and put the cursor back on KEEP (default: the current submission)."""
+        keep = self.current_id() if keep is None else keep
+        self.pages.clear()
+        self.total = q.count(self._db(), self._query_filter())
+        if keep is not None:
+            found = q.position(self._db(), self._query_filter(), keep)
+            if found is not None:
+                self.cursor = found
+        self.cursor = max(0, min(self.cursor, self.total - 1))
+
+    def row(self, index: int) -> dict | None:
+        if not 0 <= index < self.total:
+            return None
+        number, offset = divmod(index, PAGE)
+        page = self.pages.get(number)
+        if page is None:
+            page = self.pages[number] = q.page(self._db(), self._query_filter(), number * PAGE, PAGE)
+        if offset >= len(page):
+            return None
+        r = page[offset]
+        pending = self.overlay.get(r["id"])
+        return {**r, **pending} if pending else r
+
+    def current(self) -> dict | None:
+        return self.row(self.cursor)
+
+    def current_id(self) -> int | None:
+        r = self.row(self.cursor) if self.total else None
+        return r["id"] if r else None
+
+    def find(self, start: int, wanted: Callable[[dict], bool]) -> int | None:
+        """The first index from START on whose row is WANTED."""
+        for index in range(max(start, 0), self.total):
+            r = self.row(index)
+            if r is not None and wanted(r):
+                return index
+        return None
+
+    def patch(self, rows: dict[int, dict]) -> bool:
+        """Apply known new field values to cached rows; False when the list itself must be read again."""
+        if q.depends_on_decision(self.filter):
+            return False
+        for page in self.pages.values():
+            for r in page:
+                if r["id"] in rows:
+                    r.update(rows[r["id"]])
+        return True
+
+    def cached_index(self, submission_id: int) -> int | None:
+        """Where SUBMISSION_ID is, if it is in a page already read."""
+        for number, page in self.pages.items():
+            for offset, r in enumerate(page):
+                if r["id"] == submission_id:
+                    return number * PAGE + offset
+        return None
+
+    def all_ids(self) -> list[int]:
+        return q.ids(self._db(), self._query_filter())
+
+    def _query_filter(self) -> q.Filter:
+        if "marked" in self.filter.quick:
+            return replace(self.filter, marked=frozenset(self.marked))
+        return self.filter
+
+    # --- moving --------------------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        self.cursor = max(0, min(index, self.total - 1))
+
+    def move_by(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def set_filter(self, f: q.Filter) -> None:
+        self.filter = f
+        self.reload()

@@ -1,0 +1,207 @@
+"""Decoding tiers: A (audio pass), V (one video+audio decode pass), T (title-card probe).
+
+Each tier is one ffmpeg process with every filter on one graph. Filters write their
+per-frame metadata to files named relatively inside a per-job temporary directory
+(absolute paths would need `:` escaping in filter arguments).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from workflows.checks.media import ffrun
+
+AUDIO_CHAIN = (
+    "ebur128=peak=true:metadata=1,ametadata=print:file=ebur.txt,ametadata=delete,"
+    "silencedetect=n=-50dB:d=2,ametadata=print:file=silence.txt,ametadata=delete,"
+    "asetnsamples=n={rate}:p=0,"
+    "astats=metadata=1:reset=1:length=0.01:measure_perchannel=RMS_level+RMS_trough+Peak_level+Flat_factor:measure_overall=Peak_level,"
+    "ametadata=print:file=astats.txt"
+)
+VIDEO_CHAIN = (
+    "split=2[full][head];"
+    "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink;"
+    "[full]scale=640:-2:flags=fast_bilinear,"
+    "blackdetect=d=0.5:pix_th=0.05,metadata=print:file=black.txt,metadata=delete,"
+    "freezedetect=n=-60dB:d=2,metadata=print:file=freeze.txt,metadata=delete,"
+    "scdet=threshold=10,metadata=mode=select:key=lavfi.scd.time,metadata=print:file=scene.txt"
+)
+TITLE_SECONDS = 12
+THUMB_AT = 2.5
+
+Progress = Callable[[float, float], None]
+
+
+def audio(path: Path, m: dict, *, progress: Progress | None = None, cancelled=None) -> dict:
+    """Tier A: loudness, peaks, per-second levels and silences of the first audio track."""
+    rate = int((m["audio"][0].get("rate") if m["audio"] else None) or 48000)
+    graph = f"[0:a:0]{AUDIO_CHAIN.format(rate=rate)}[ao]"
+    return _run(path, m, graph, ["-map", "[ao]"], progress, cancelled, _read_audio)
+
+
+def deep(path: Path, m: dict, *, progress: Progress | None = None, cancelled=None) -> dict:
+    """Tier V: one decode pass with the video filters and, when there is audio, the audio chain."""
+    parts = [f"[0:v:0]{VIDEO_CHAIN}[vo]"]
+    maps = ["-map", "[vo]"]
+    if m["audio"]:
+        rate = int(m["audio"][0].get("rate") or 48000)
+        parts.append(f"[0:a:0]{AUDIO_CHAIN.format(rate=rate)}[ao]")
+        maps += ["-map", "[ao]"]
+
+    def read(work: Path) -> dict:
+        out = {"video": _read_video(work)}
+        if m["audio"]:
+            out["audio"] = _read_audio(work)
+        return out
+
+    return _run(path, m, ";".join(parts), maps, progress, cancelled, read)
+
+
+def title_card(path: Path, m: dict, thumbnail: Path, *, cancelled=None) -> dict:
+    """Tier T: is the opening still (a title card) and is there a cut near 5 s? Saves a thumbnail."""
+    graph = (
+        f"[0:v:0]scale=640:-2,split=2[a][b];"
+        "[a]freezedetect=n=-60dB:d=1,metadata=print:file=freeze.txt,metadata=delete,"
+        "scdet=threshold=10,metadata=mode=select:key=lavfi.scd.time,metadata=print:file=scene.txt[vo];"
+        f"[b]trim=start={THUMB_AT},setpts=PTS-STARTPTS[thumb]"
+    )
+    thumbnail = thumbnail.resolve()
+
+    def read(work: Path) -> dict:
+        data = _read_video(work)
+        return {"freezes": data["freezes"], "cuts": data["cuts"], "thumbnail": thumbnail.exists()}
+
+    return _run(
+        path,
+        m,
+        graph,
+        ["-map", "[vo]", "-f", "null", "-", "-map", "[thumb]", "-frames:v", "1", "-update", "1", "-y", str(thumbnail)],
+        None,
+        cancelled,
+        read,
+        input_args=["-t", str(TITLE_SECONDS)],
+        null_output=False,
+        duration=TITLE_SECONDS,
+    )
+
+
+def _run(path, m, graph, maps, progress, cancelled, read, *, input_args=(), null_output=True, duration=None) -> dict:
+    duration = duration or (m["general"].get("duration") or 0)
+    timeout = 120 + 6 * duration
+    with tempfile.TemporaryDirectory(prefix="station-check-") as tmp:
+        work = Path(tmp)
+        args = ["-v", "error", *input_args, "-i", str(Path(path).resolve()), "-filter_complex", graph, *maps]
+        if null_output:
+            args += ["-f", "null", "-"]
+        result = ffrun.run_ffmpeg(
+            args, duration=duration, timeout=timeout, cwd=work, progress=progress, cancelled=cancelled
+        )
+        data = read(work)
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    data.update(errors=errors[:20], error_count=len(errors), returncode=result.returncode, timed_out=result.timed_out)
+    return data
+
+
+def _frames(path: Path):
+    """Yield (pts_time, {key: value}) from a metadata=print file."""
+    if not path.exists():
+        return
+    t, values = None, {}
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith("frame:"):
+                if t is not None:
+                    yield t, values
+                t = float(line.rsplit("pts_time:", 1)[1])
+                values = {}
+            else:
+                key, _, value = line.strip().partition("=")
+                values[key] = value
+    if t is not None:
+        yield t, values
+
+
+def _spans(path: Path, start_key: str, end_key: str, total: float | None = None) -> list[list[float]]:
+    spans, start = [], None
+    for t, v in _frames(path):
+        if start_key in v:
+            start = float(v[start_key])
+        if end_key in v and start is not None:
+            spans.append([round(start, 2), round(float(v[end_key]), 2)])
+            start = None
+    if start is not None:
+        spans.append([round(start, 2), round(total, 2) if total else None])
+    return spans
+
+
+def _read_audio(work: Path) -> dict:
+    last, short_term = {}, []
+    for t, v in _frames(work / "ebur.txt"):
+        last = v
+        if "lavfi.r128.S" in v:
+            short_term.append(float(v["lavfi.r128.S"]))
+    seconds, troughs, peaks, flats = [], [], [], []
+    for t, v in _frames(work / "astats.txt"):
+        rms = {
+            k.split(".")[2]: float(val)
+            for k, val in v.items()
+            if k.endswith(".RMS_level") and not k.startswith("lavfi.astats.Overall")
+        }
+        seconds.append([round(t, 2), *(rms[c] for c in sorted(rms))])
+        quietest = [
+            float(val) for k, val in v.items() if k.endswith(".RMS_trough") and val not in ("-inf", "inf", "nan")
+        ]
+        troughs.append(round(max(quietest), 1) if quietest else None)
+        if "lavfi.astats.Overall.Peak_level" in v:
+            peaks.append(float(v["lavfi.astats.Overall.Peak_level"]))
+        flats.append(max((float(val) for k, val in v.items() if k.endswith(".Flat_factor")), default=0.0))
+    silences = []
+    for t, v in _frames(work / "silence.txt"):
+        if "lavfi.silence_start" in v:
+            silences.append([round(float(v["lavfi.silence_start"]), 2), None])
+        if "lavfi.silence_end" in v and silences:
+            silences[-1][1] = round(float(v["lavfi.silence_end"]), 2)
+    return {
+        "integrated": _f(last.get("lavfi.r128.I")),
+        "lra": _f(last.get("lavfi.r128.LRA")),
+        "true_peak": _db(_f(last.get("lavfi.r128.true_peak"))),
+        "short_term": _every(short_term, 10),  # one per second is enough for jumps
+        "seconds": seconds,
+        "troughs": troughs,
+        "peak": max(peaks, default=None),
+        "flat": max(flats, default=0.0),
+        "silences": silences,
+    }
+
+
+def _read_video(work: Path) -> dict:
+    idet = {}
+    for t, v in _frames(work / "idet.txt"):
+        idet = v
+    cuts = [round(float(v["lavfi.scd.time"]), 2) for t, v in _frames(work / "scene.txt") if "lavfi.scd.time" in v]
+    return {
+        "black": _spans(work / "black.txt", "lavfi.black_start", "lavfi.black_end"),
+        "freezes": _spans(work / "freeze.txt", "lavfi.freezedetect.freeze_start", "lavfi.freezedetect.freeze_end"),
+        "cuts": cuts,
+        "idet": {k: _f(idet.get(f"lavfi.idet.multiple.{k}")) for k in ("tff", "bff", "progressive", "undetermined")}
+        if idet
+        else None,
+    }
+
+
+def _f(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _db(linear: float | None) -> float | None:
+    return round(20 * math.log10(linear), 2) if linear and linear > 0 else None
+
+
+def _every(values: list[float], n: int) -> list[float]:
+    return [round(v, 1) for v in values[n - 1 :: n]]

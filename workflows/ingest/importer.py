@@ -1,0 +1,516 @@
+"""Import submission packages (folders, archives, FTP) into the station.
+
+One package is read once: listed, judged, streamed into the content store
+(hash and copy in one pass), split into works by the profile's layout, and
+each work is written in its own transaction, so a crash leaves whole
+submissions or none. The teacher's files are only ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+import store
+from store import audit
+from store.objects import TooLarge
+from workflows import campaigns
+from workflows.errors import StationError
+from workflows.ingest import archives, awards, duplicates, forms, layout
+from workflows.ingest.archives import ArchiveError, Problem
+from workflows.profiles import load as profiles
+from workflows.profiles import roles
+from workflows.station import Station
+
+MISMATCH_FIELDS = {"title": "作品名称", "school": "学校/单位", "stage": "学段", "project": "项目", "teacher": "教师"}
+
+
+@dataclass
+class Progress:
+    package: str = ""
+    packages_done: int = 0
+    packages_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+
+
+@dataclass
+class Summary:
+    packages: int = 0
+    submissions: int = 0
+    versions: int = 0
+    unchanged: int = 0
+    files: int = 0
+    bytes: int = 0
+    rejected: int = 0
+    findings: int = 0
+    ignored: list[str] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Origin:
+    """Where packages come from: SOURCE as the user gave it, and the key base for local paths."""
+
+    label: str
+    root: Path
+    key_base: str
+
+    def key(self, path: Path) -> str:
+        rel = path.relative_to(self.root).as_posix() if path != self.root else ""
+        return self.key_base + ("/" + rel if rel else "")
+
+
+class Importer:
+    def __init__(
+        self,
+        station: Station,
+        campaign: str | None = None,
+        force: bool = False,
+        progress: Callable[[Progress], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ):
+        self.station = station
+        self.campaign = campaigns.get(station, campaign)
+        self.profile = profiles.load(self.campaign["profile"], station.config_dir)
+        self.force = force
+        self.db = station.db()
+        self.objects = station.objects
+        self.summary = Summary()
+        self.progress = Progress()
+        self._report = progress or (lambda p: None)
+        self._cancelled = cancelled or (lambda: False)
+        self.actor = campaigns.actor()
+
+    # --- sources -------------------------------------------------------------------------
+
+    def run(self, sources: list[str]) -> Summary:
+        plan: list[tuple[Origin, Path]] = []
+        for source in sources:
+            origin = self._origin(source)
+            plan += [(origin, pkg) for pkg in self._packages(origin.root)]
+        self.progress.packages_total = len(plan)
+        self.progress.bytes_total = sum(_tree_size(p) for _, p in plan)
+        for origin, pkg in plan:
+            if self._cancelled():
+                break
+            self.progress.package = pkg.name
+            self._report(self.progress)
+            self._package(origin, pkg)
+            self.progress.packages_done += 1
+            self._report(self.progress)
+        duplicates.refresh(self.db)
+        awards.refresh(self.db)
+        if self.summary.ids:
+            marks = ",".join("?" * len(self.summary.ids))
+            self.summary.findings += self.db.execute(
+                f"SELECT COUNT(*) FROM findings WHERE rule IN (?, ?) AND submission_id IN ({marks})",
+                [duplicates.RULE, awards.RULE, *self.summary.ids],
+            ).fetchone()[0]
+        return self.summary
+
+    def _origin(self, source: str) -> Origin:
+        if source.startswith("ftp://"):
+            from workflows.ingest import ftp
+
+            try:
+                local = ftp.pull(source, self.station.spool / "ftp", progress=self._download)
+            except ftp.FtpError as e:
+                raise StationError(e.code, e.message) from e
+            label = ftp.redact(source)
+            return Origin(label, local, label.rstrip("/"))
+        path = Path(source)
+        if not path.exists():
+            raise StationError("source.missing", f"找不到导入来源：{source}")
+        path = path.resolve()
+        return Origin(str(path), path, str(path))
+
+    def _packages(self, path: Path) -> list[Path]:
+        if path.is_file() or self._is_package(path):
+            return [path]
+        out = []
+        for child in sorted(path.iterdir(), key=lambda p: p.name):
+            if roles.is_junk(child.name):
+                self.summary.ignored.append(str(child))
+            elif child.is_file() and archives.is_later_volume(child):
+                continue  # read through its first volume
+            else:
+                out.append(child)
+        return out
+
+    def _is_package(self, path: Path) -> bool:
+        """A folder given directly is itself a package when it holds loose files or its name fits a layout."""
+        for child in path.iterdir():
+            if child.is_file() and not roles.is_junk(child.name) and not archives.is_archive(child):
+                return True
+        return any(l.levels[0].fullmatch(path.name) and not l.levels[0].fullmatch("\x00") for l in self.profile.layouts)
+
+    # --- one package ---------------------------------------------------------------------
+
+    def _package(self, origin: Origin, pkg: Path) -> None:
+        key = origin.key(pkg)
+        signature = _signature(pkg)
+        if not self.force and self._seen(key, signature):
+            self.summary.unchanged += 1
+            self.progress.bytes_done += _tree_size(pkg)
+            return
+        self.summary.packages += 1
+        try:
+            reader = archives.DirReader(pkg) if pkg.is_dir() else archives.open_reader(pkg)
+            entries = reader.entries()
+        except ArchiveError as e:
+            return self._reject(origin, pkg, key, signature, [Problem(e.rule, f"{_kind_zh(pkg)}无法读取：{e}")])
+        problems = archives.judge(entries, self.station.limits)
+        if pkg.is_dir():  # a folder on the share: report links, never follow them
+            problems = [p for p in problems if p.rule == "archive.unsafe"]
+        if problems and not pkg.is_dir():
+            return self._reject(origin, pkg, key, signature, problems)
+
+        names = {
+            archives.pure(e.name).as_posix(): e
+            for e in entries
+            if not (e.is_dir or e.is_link or e.is_special or archives.unsafe_name(e.name))
+        }
+        for name in [n for n in names if roles.is_junk(n)]:
+            self.summary.ignored.append(f"{pkg}/{name}")
+            del names[name]
+        root, prefix = _root(pkg, list(names))
+        paths = {prefix + n: n for n in names}
+        fit = layout.match(root, list(paths), self.profile.layouts)
+        works, leftovers = fit if fit else ([], list(paths))
+        if leftovers:  # files no layout places: one work of their own, flagged for a person
+            works.append(layout.Work((root,), {}, leftovers, None))
+        try:
+            stored = self._extract(reader, pkg.is_dir(), names)
+        except TooLarge:
+            return self._reject(
+                origin,
+                pkg,
+                key,
+                signature,
+                [Problem("archive.too_large", "压缩包解压后的实际大小超过声明大小或上限，疑似压缩炸弹，已拒收")],
+            )
+        except ArchiveError as e:
+            return self._reject(origin, pkg, key, signature, [Problem(e.rule, f"{_kind_zh(pkg)}解压失败：{e}")])
+        for work in works:
+            files = {work.relative(p): stored[paths[p]] for p in work.files if paths[p] in stored}
+            self._save_work(origin, pkg, key, work, files, problems if pkg.is_dir() else [])
+        self._remember(key, signature)
+
+    def _extract(self, reader, trusted_sizes: bool, names: dict) -> dict[str, tuple[str, int, bytes]]:
+        stored: dict[str, tuple[str, int, bytes]] = {}
+        total = [0]
+        open_writers = []
+        limits = self.station.limits
+
+        def open_sink(raw_name: str):
+            name = archives.pure(raw_name).as_posix()
+            entry = names.get(name)
+            if entry is None or name in stored:
+                return None
+            writer = self.objects.writer(limit=None if trusted_sizes else entry.size)
+            open_writers.append(writer)
+            return _Counted(writer, total, limits.max_total_bytes, self._tick)
+
+        def close_sink(raw_name: str, sink) -> None:
+            writer = sink.writer
+            writer.commit()
+            open_writers.remove(writer)
+            stored[archives.pure(raw_name).as_posix()] = (writer.sha256, writer.size, writer.head)
+
+        try:
+            reader.extract(open_sink, close_sink)
+        finally:
+            for writer in open_writers:
+                writer.abort()
+        return stored
+
+    def _download(self, name: str, done: int, total: int) -> None:
+        self._report(Progress(package=f"下载 {name}", bytes_done=done, bytes_total=total))
+
+    def _tick(self, n: int) -> None:
+        self.progress.bytes_done += n
+        self._report(self.progress)
+
+    def _reject(self, origin: Origin, pkg: Path, key: str, signature: str, problems: list[Problem]) -> None:
+        self.summary.rejected += 1
+        sha, size, head = self.objects.put_file(pkg, on_bytes=self._tick) if pkg.is_file() else ("", 0, b"")
+        files = {pkg.name: (sha, size, head)} if pkg.is_file() else {}
+        work = layout.Work((pkg.name,), {"title": pkg.name}, [], None)
+        self._save_work(origin, pkg, key, work, files, problems, status="rejected", work_key=key)
+        self._remember(key, signature)
+
+    # --- one work ------------------------------------------------------------------------
+
+    def _save_work(
+        self,
+        origin: Origin,
+        pkg: Path,
+        pkg_key: str,
+        work: layout.Work,
+        files: dict[str, tuple[str, int, bytes]],
+        problems: list[Problem],
+        status: str = "imported",
+        work_key: str | None = None,
+    ) -> None:
+        source_key = work_key or (pkg_key + "/" + "/".join(work.path[1:]) if len(work.path) > 1 else pkg_key)
+        rows = []
+        for rel, (sha, size, head) in sorted(files.items()):
+            kind = roles.detect_kind(rel, head)
+            role = roles.detect_role(rel, kind) if status == "imported" else None
+            listing = None
+            if status == "imported" and kind in ("zip", "rar", "7z"):
+                listing = json.dumps(archives.listing(self.objects.path(sha)), ensure_ascii=False)
+            rows.append({"path": rel, "size": size, "sha256": sha, "kind": kind, "role": role, "listing": listing})
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [status] + [[r["path"], r["sha256"]] for r in rows] + [p.rule for p in problems], ensure_ascii=False
+            ).encode()
+        ).hexdigest()
+
+        findings = [
+            dict(
+                rule=p.rule,
+                status="fail" if p.rule.startswith("archive.") else "warn",
+                measured=p.measured,
+                expected=p.expected,
+                message=p.message,
+                file=None,
+            )
+            for p in problems
+        ]
+        meta, values, authors = self._metadata(work, rows, findings)
+        if work.layout is None and status == "imported":
+            names = "；".join(f"{l.name}（{l.clause}）" if l.clause else l.name for l in self.profile.layouts)
+            findings.append(
+                dict(
+                    rule="layout.unrecognised",
+                    status="warn",
+                    measured="/".join(work.path),
+                    expected=names,
+                    file=None,
+                    message=f"文件夹“{'/'.join(work.path)}”不符合《{self.profile.name}》的报送结构：{names}。已按一件作品导入，请人工核对",
+                )
+            )
+
+        db = self.db
+        with store.write(db):
+            current = db.execute(
+                "SELECT id, fingerprint, version FROM submissions WHERE campaign_id = ? AND source_key = ? "
+                "AND status != 'superseded' ORDER BY version DESC LIMIT 1",
+                [self.campaign["id"], source_key],
+            ).fetchone()
+            if current and current[1] == fingerprint:
+                self.summary.unchanged += 1
+                return
+            version = current[2] + 1 if current else 1
+            if current:
+                db.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [current[0]])
+            now = audit.now()
+            sub_id = db.execute(
+                """INSERT INTO submissions (campaign_id, source_key, version, fingerprint, title, project, stage, subject,
+                   grade, school, county, contact, node_code, original, layout, meta, source, imported_at, status)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                [
+                    self.campaign["id"],
+                    source_key,
+                    version,
+                    fingerprint,
+                    values["title"],
+                    values.get("project"),
+                    values.get("stage"),
+                    values.get("subject"),
+                    values.get("grade"),
+                    values.get("school"),
+                    values.get("county"),
+                    values.get("contact"),
+                    values.get("node_code"),
+                    values.get("original"),
+                    work.layout.name if work.layout else None,
+                    json.dumps(meta, ensure_ascii=False),
+                    origin.label,
+                    now,
+                    status,
+                ],
+            ).lastrowid
+            for ord_, (name, role) in enumerate(authors):
+                db.execute(
+                    "INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)",
+                    [sub_id, ord_, name, role, values.get("school")],
+                )
+            file_ids = {}
+            for r in rows:
+                file_ids[r["path"]] = db.execute(
+                    "INSERT INTO files (submission_id, path, size, sha256, kind, role, listing) VALUES (?,?,?,?,?,?,?)",
+                    [sub_id, r["path"], r["size"], r["sha256"], r["kind"], r["role"], r["listing"]],
+                ).lastrowid
+            for f in findings:
+                db.execute(
+                    "INSERT INTO findings (submission_id, file_id, rule, status, measured, expected, message, created_at) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        sub_id,
+                        file_ids.get(f["file"]),
+                        f["rule"],
+                        f["status"],
+                        f["measured"],
+                        f["expected"],
+                        f["message"],
+                        now,
+                    ],
+                )
+            audit.append(
+                db,
+                self.actor,
+                "submission.rejected" if status == "rejected" else "submission.imported",
+                f"submission:{sub_id}",
+                source=origin.label,
+                source_key=source_key,
+                version=version,
+                files=len(rows),
+                fingerprint=fingerprint,
+                supersedes=current[0] if current else None,
+                findings=[f["rule"] for f in findings],
+            )
+        s = self.summary
+        s.submissions += 1
+        s.versions += 1 if current else 0
+        s.files += len(rows)
+        s.bytes += sum(r["size"] for r in rows)
+        s.findings += len(findings)
+        s.ids.append(sub_id)
+
+    def _metadata(self, work: layout.Work, rows: list[dict], findings: list[dict]):
+        """Values from the form and from the folders: the form wins, disagreements are findings."""
+        folder = dict(work.fields)
+        form = forms.Form()
+        for r in rows:
+            if r["role"] == "申报表" and r["kind"] in ("xlsx", "docx"):
+                try:
+                    form = forms.read(self.objects.path(r["sha256"]), r["kind"])
+                    break
+                except forms.FormError as e:
+                    findings.append(
+                        dict(
+                            rule="meta.unreadable",
+                            status="warn",
+                            measured=str(e),
+                            expected="可读取的表格",
+                            file=r["path"],
+                            message=f"申报表“{r['path']}”无法读取：{e}",
+                        )
+                    )
+        form_values = dict(form.fields)
+        if form.authors:
+            form_values["teacher"] = form.authors[0][0]
+        if "title" not in folder:
+            video = next((r["path"] for r in rows if r["kind"] in ("video", "audio")), None)
+            folder["title"] = PurePosixPath(video).stem if video and work.layout else work.path[-1]
+        for key, label in MISMATCH_FIELDS.items():
+            a, b = form_values.get(key), work.fields.get(key)
+            if a and b and not _same(a, b):
+                findings.append(
+                    dict(
+                        rule="meta.mismatch",
+                        status="warn",
+                        measured=f"申报表：{a}",
+                        expected=f"文件夹：{b}",
+                        file=None,
+                        message=f"{label}不一致：申报表填写“{a}”，文件夹名称为“{b}”，两者均已保留，请核对",
+                    )
+                )
+        values = {
+            k: form_values.get(k) or folder.get(k)
+            for k in ("title", "project", "stage", "subject", "grade", "school", "contact", "node_code", "original")
+        }
+        authors = list(form.authors) or ([(folder["teacher"], "第一作者")] if folder.get("teacher") else [])
+        meta = {"form": form_values, "folder": folder}
+        return meta, values, authors
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def _seen(self, key: str, signature: str) -> bool:
+        row = self.db.execute(
+            "SELECT signature FROM imports WHERE campaign_id = ? AND source_key = ?", [self.campaign["id"], key]
+        ).fetchone()
+        return bool(row and row[0] == signature)
+
+    def _remember(self, key: str, signature: str) -> None:
+        with store.write(self.db):
+            self.db.execute(
+                "INSERT INTO imports (campaign_id, source_key, signature, imported_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (campaign_id, source_key) DO UPDATE SET signature = excluded.signature, "
+                "imported_at = excluded.imported_at",
+                [self.campaign["id"], key, signature, audit.now()],
+            )
+
+
+class _Counted:
+    """A sink that counts every byte against the package's total limit."""
+
+    def __init__(self, writer, total: list[int], limit: int, tick):
+        self.writer, self.total, self.limit, self.tick = writer, total, limit, tick
+
+    def write(self, data: bytes) -> int:
+        self.total[0] += len(data)
+        if self.total[0] > self.limit:
+            raise TooLarge(self.total[0])
+        self.writer.write(data)
+        self.tick(len(data))
+        return len(data)
+
+
+def _root(pkg: Path, names: list[str]) -> tuple[str, str]:
+    """The package's root folder name, and the prefix that puts NAMES under it."""
+    if pkg.is_dir():
+        return pkg.name, pkg.name + "/"
+    tops = {PurePosixPath(n).parts[0] for n in names}
+    if len(tops) == 1 and all(len(PurePosixPath(n).parts) > 1 for n in names):
+        return tops.pop(), ""
+    return pkg.stem, pkg.stem + "/"
+
+
+def _signature(path: Path) -> str:
+    if path.is_file():
+        st = path.stat()
+        return f"1:{st.st_size}:{st.st_mtime_ns}"
+    count = size = newest = 0
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in dirnames + filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            count += 1
+            size += st.st_size
+            newest = max(newest, st.st_mtime_ns)
+    return f"{count}:{size}:{newest}"
+
+
+def _tree_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(os.lstat(os.path.join(d, f)).st_size for d, _, fs in os.walk(path) for f in fs)
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in text if c.isalnum())
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = _norm(a), _norm(b)
+    return a == b or (bool(a) and bool(b) and (a in b or b in a))
+
+
+def _kind_zh(pkg: Path) -> str:
+    return "文件夹" if pkg.is_dir() else "压缩包"
+
+
+def run(station: Station, sources: list[str], campaign: str | None = None, **kwargs) -> Summary:
+    return Importer(station, campaign, **kwargs).run(sources)
