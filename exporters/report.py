@@ -7,26 +7,21 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from store import queries
-from workflows.errors import StationError
-from workflows.rules import STATUS_ZH
+from exporters.xlsx import save, sheet_name
+from store.labels import FINDING_ZH as STATUS_ZH
 
 HEADER = ["序号", "问题", "涉及文件", "实测", "要求", "依据", "修改方法"]
 WIDTHS = [6, 60, 24, 22, 22, 30, 60]
-INVALID = set("[]:*?/\\")
 
 
-def write(station, ids: list[int], path: Path) -> dict:
-    rows = queries.submissions(station.db(), ids=ids)
-    missing = sorted(set(ids) - {r["id"] for r in rows})
-    if missing:
-        raise StationError("submission.unknown", f"没有编号为 {'、'.join(map(str, missing))} 的作品")
+def write(rows: list[dict], path: Path) -> dict:
+    """One sheet per work of ROWS (`store.queries.submissions` rows with their findings) into PATH."""
     wb = Workbook()
     wb.remove(wb.active)
     problems = 0
     used: set[str] = set()
     for r in rows:
-        ws = wb.create_sheet(_sheet_name(r, used))
+        ws = wb.create_sheet(sheet_name(f"{r['id']} {r['title']}", used))
         bad = [f for f in r["findings"] if f["status"] in ("fail", "warn")]
         problems += len(bad)
         ws.append([f"退回修改通知：{r['title']}"])
@@ -64,10 +59,7 @@ def write(station, ids: list[int], path: Path) -> dict:
         for row in ws.iter_rows(min_row=5):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
-    tmp.replace(path)
+    save(wb, path)
     return {"path": str(path), "works": len(rows), "problems": problems}
 
 
@@ -75,13 +67,3 @@ def _how(f: dict) -> str:
     if f.get("fix"):
         return f"可用以下命令生成合规副本（不改动原文件）：\n{f['fix']}"
     return "请按要求修改后重新报送"
-
-
-def _sheet_name(r: dict, used: set[str]) -> str:
-    base = "".join("_" if c in INVALID else c for c in f"{r['id']} {r['title']}")[:31]
-    name, n = base, 2
-    while name in used:
-        suffix = f"~{n}"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(name)
-    return name

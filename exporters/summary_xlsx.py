@@ -6,15 +6,16 @@ header, column widths fitted to CJK text in display cells, and a 名额使用 sh
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from rich.cells import cell_len
 
-DECISION_ZH = {"recommend": "推荐", "reject": "不推荐", "fix": "需修改", "pending": "待定"}
+from exporters.xlsx import cells as cell_len
+from exporters.xlsx import save, sheet_name  # noqa: F401
+from store.labels import DECISION_ZH
+
 MIN_WIDTH, MAX_WIDTH = 6, 60
 QUOTA_COLUMNS = ["名额", "已推荐", "上限", "下限", "尚缺", "超出"]
 
@@ -55,16 +56,6 @@ def _opinion(s: dict) -> str:
     d = s.get("decision_row") or {}
     word = DECISION_ZH.get(d.get("value") or s.get("decision"), "推荐")
     return f"{word}：{d['reason']}" if d.get("reason") else word
-
-
-def sheet_name(text: str, taken: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", "_", text or "未分类")[:31] or "未分类"
-    base, n = name, 2
-    while name in taken:
-        suffix = f"({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(name)
-    return name
 
 
 def write(path: Path, title: str, rows: list[dict], quota: dict | None = None) -> list[str]:
@@ -108,7 +99,7 @@ def write(path: Path, title: str, rows: list[dict], quota: dict | None = None) -
                 ws.append([f"[{state}] {v['message']}"])
     if not wb.worksheets:
         wb.create_sheet("汇总表")
-    wb.save(path)
+    save(wb, path)
     return [ws.title for ws in wb.worksheets]
 
 

@@ -263,9 +263,9 @@ def test_fix_writes_a_compliant_copy_and_leaves_the_original(checked, tmp_path):
 def test_report_lists_problems_with_fixes_per_work(checked, tmp_path):
     station = _copy(checked[0], tmp_path)
     rows = {r["title"]: r for r in queries.submissions(station.db()) if r["campaign"] == "视频"}
-    from exporters import report
+    from workflows import submissions
 
-    result = report.write(station, [rows["ntsc"]["id"], rows["ok"]["id"]], tmp_path / "退回.xlsx")
+    result = submissions.return_notice(station, [rows["ntsc"]["id"], rows["ok"]["id"]], tmp_path / "退回.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "退回.xlsx")
     assert len(wb.sheetnames) == 2
     sheets = {name.split(" ", 1)[1]: wb[name] for name in wb.sheetnames}

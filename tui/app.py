@@ -18,7 +18,7 @@ from tui.screens.jobs import JobsScreen
 from tui.screens.overview import OverviewScreen, QuotaScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.modals import ErrorModal, InputModal
-from workflows import reviewers
+from workflows import campaigns, reviewers
 from workflows.errors import StationError
 from workflows.station import Station
 
@@ -171,8 +171,7 @@ class StationApp(App):
 
     def campaign_name(self, campaign_id) -> str:
         if campaign_id not in self._campaign_names:
-            row = self.station.db().execute("SELECT name FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
-            self._campaign_names[campaign_id] = row[0] if row else str(campaign_id)
+            self._campaign_names[campaign_id] = campaigns.name_of(self.station, campaign_id)
         return self._campaign_names[campaign_id]
 
     # --- writes and other people's changes -----------------------------------------------
@@ -215,7 +214,7 @@ class StationApp(App):
             self.push_screen(ErrorModal(S.ERROR_UNEXPECTED.format(error=f"{type(error).__name__}: {error}")))
 
     def _read_data_version(self) -> int:
-        return self.station.db().execute("PRAGMA data_version").fetchone()[0]
+        return self.station.data_version()
 
     def _poll(self) -> None:
         version = self._read_data_version()
@@ -232,6 +231,6 @@ class StationApp(App):
 
 
 def _os_user() -> str:
-    from workflows.campaigns import actor
+    from workflows.station import actor
 
     return actor()

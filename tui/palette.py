@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.widgets.option_list import Option
 
-from store import queue as q
 from tui import strings as S
+from tui.widgets import queue_model as q
 
 
 class StationPalette(CommandPalette):

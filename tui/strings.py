@@ -4,6 +4,8 @@ Keep East-Asian ambiguous-width characters (curly quotes, dashes, ellipsis, midd
 SSH clients set to "ambiguous = wide" would break the layout.
 """
 
+from store import labels
+
 APP_TITLE = "评审工作站"
 REVIEWER = "评审人：{name}"
 READ_ONLY = "（只读）"
@@ -29,13 +31,13 @@ COL_TEACHER = "教师"
 COL_CHECK = "检查"
 COL_DECISION = "决定"
 
-DECISION = {"recommend": "推荐", "reject": "不推荐", "fix": "需修改", "pending": "待定", None: "未审"}
-FINDING = {"pass": "通过", "warn": "警告", "fail": "不通过", "skip": "不适用"}
+DECISION = labels.DECISION_ZH
+FINDING = labels.FINDING_ZH
 CHECK_FAIL = "不通过{n}"
 CHECK_WARN = "警告{n}"
 CHECK_PASS = "通过"
 CHECK_NONE = "未检"
-STATUS = {"imported": "已导入", "rejected": "已拒收", "superseded": "已替换"}
+STATUS = labels.SUBMISSION_ZH
 
 POSITION = "第 {n}/{total} 条"
 POSITION_EMPTY = "没有符合条件的作品"

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
-
 import store
 from store import audit
 from workflows.errors import StationError
 from workflows.profiles import load as profiles
-from workflows.station import Station
+from workflows.station import Station, actor
 
 
-def actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+def name_of(station: Station, campaign_id: int) -> str:
+    """The campaign's name (its id as text when it no longer exists)."""
+    row = station.db().execute("SELECT name FROM campaigns WHERE id = ?", [campaign_id]).fetchone()
+    return row[0] if row else str(campaign_id)
 
 
 def add(station: Station, name: str, profile_id: str, year: int | None = None) -> dict:

@@ -18,9 +18,8 @@ from pathlib import Path
 import store
 from exporters import age, sshsig
 from store import audit
-from workflows.campaigns import actor
 from workflows.errors import StationError
-from workflows.station import Station
+from workflows.station import Station, actor
 
 KEY_FILE = "identity.age"
 PUB_FILE = "identity.pub"

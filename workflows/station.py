@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -13,6 +14,14 @@ from store import ObjectStore, thread_db
 from workflows.errors import StationError
 
 DB_NAME = "station.db"
+
+
+def actor() -> str:
+    """Who is running this process (the OS user), for the audit log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def default_db() -> Path:
@@ -55,6 +64,10 @@ class Station:
     def db(self):
         """This thread's connection (one per thread)."""
         return thread_db(self.db_path)
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (PRAGMA data_version): cheap polling for the TUI."""
+        return self.db().execute("PRAGMA data_version").fetchone()[0]
 
     @classmethod
     def open(cls, db_path: str | Path | None = None, create: bool = True) -> "Station":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from exporters import report
 from store import audit, queries
 from workflows import campaigns
 from workflows.errors import StationError
@@ -20,3 +23,24 @@ def show(station: Station, submission_id: int) -> dict:
     item = found[0]
     item["history"] = audit.entries(station.db(), subject=f"submission:{submission_id}")
     return item
+
+
+def return_notice(station: Station, ids: list[int], path: Path) -> dict:
+    """退回修改通知 for IDS: what each school must fix, one sheet per work, written to PATH (xlsx)."""
+    rows = queries.submissions(station.db(), ids=ids)
+    missing = sorted(set(ids) - {r["id"] for r in rows})
+    if missing:
+        raise StationError("submission.unknown", f"没有编号为 {'、'.join(map(str, missing))} 的作品")
+    return report.write(rows, Path(path))
+
+
+def findings(station: Station, submission_id: int) -> list[dict]:
+    """The work's findings, failures first, each with the path of the file it concerns."""
+    return list(
+        station.db().query(
+            "SELECT f.*, fl.path AS file_path FROM findings f LEFT JOIN files fl ON fl.id = f.file_id "
+            "WHERE f.submission_id = ? ORDER BY CASE f.status WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 "
+            "WHEN 'pass' THEN 2 ELSE 3 END, f.rule",
+            [submission_id],
+        )
+    )

@@ -123,10 +123,9 @@ def fix(ctx, submission_id, out_dir, as_json):
 @errors
 def report(ctx, ids, xlsx_path, as_json):
     """退回修改通知 write a per-work notice of what to fix, for the school."""
-    from exporters import report as report_xlsx
+    from workflows import submissions
 
-    station = open_station(ctx)
-    result = report_xlsx.write(station, list(ids), Path(xlsx_path))
+    result = submissions.return_notice(open_station(ctx), list(ids), Path(xlsx_path))
     emit(result, as_json, lambda r: click.echo(f"已写入 {r['path']}：{r['works']} 件作品，{r['problems']} 个问题"))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from store import audit as audit_log
+from store.labels import FINDING_ZH
 from tui.cli.kit import emit as _emit
 from tui.cli.kit import errors as _errors
 from tui.cli.kit import json_option
@@ -212,7 +213,7 @@ def show(ctx, submission_id, as_json):
             click.echo(f"  作者：{a['name']}（{a['role']}）")
         for f in s["files"]:
             click.echo(f"  文件：{f['path']}  {f['size']} 字节  {f['role'] or f['kind']}")
-        status_zh = {"pass": "通过", "warn": "警告", "fail": "不通过", "skip": "不适用"}
+        status_zh = FINDING_ZH
         for f in s["findings"]:
             click.echo(f"  [{status_zh[f['status']]}] {f['rule']}：{f['message']}")
 

@@ -12,6 +12,7 @@ from tui.cli.kit import station as open_station
 from workflows import campaigns
 from workflows.errors import EXIT_OK, EXIT_REJECTED
 from workflows.quotas import rules as quotas
+from workflows.station import actor
 
 
 @click.group("quota")
@@ -85,7 +86,7 @@ def quota_status(ctx, campaign, as_json):
 def quota_exempt(ctx, submission_id, reason, remove, as_json):
     """Flag a work as an exception that does not consume quota (admin)."""
     station = open_station(ctx)
-    quotas.exempt(station, submission_id, reason, ctx.obj.get("reviewer") or campaigns.actor(), remove)
+    quotas.exempt(station, submission_id, reason, ctx.obj.get("reviewer") or actor(), remove)
     emit(
         {"id": submission_id, "exempt": not remove, "reason": reason},
         as_json,

@@ -10,11 +10,11 @@ import click
 from tui.cli.kit import emit, errors, json_option
 from tui.cli.kit import station as open_station
 from tui.cli.text import table
-from workflows import campaigns
 from workflows.errors import EXIT_OK, EXIT_REJECTED, StationError
 from workflows.quotas import rules as quotas
 from workflows.recommend import suggest
 from workflows.recommend import summary as summary_wf
+from workflows.station import actor
 
 
 @click.command("recommend")
@@ -40,7 +40,7 @@ def recommend(ctx, do_suggest, campaign, do_apply, yes, as_json):
             "并记入审计日志；确认请加 --yes",
         )
     if do_apply:
-        who = (ctx.obj or {}).get("reviewer") or campaigns.actor()
+        who = (ctx.obj or {}).get("reviewer") or actor()
         result = suggest.apply(station, campaign, who)
     else:
         result = suggest.suggest(station, campaign)

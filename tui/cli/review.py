@@ -8,10 +8,10 @@ import sys
 import click
 
 from tui.cli.kit import emit, errors, json_option, station
-from workflows import campaigns as campaigns_wf
 from workflows import reviewers
 from workflows.errors import EXIT_REJECTED, RuleViolation, StationError
 from workflows.review import decide as review
+from workflows.station import actor
 
 
 @click.command("decide")
@@ -32,7 +32,7 @@ def decide(ctx, args, reason, reviewer, override, as_json):
             "用法：station decide 编号... recommend|reject|fix|pending"
             + (f"（“{bad[0]}”不是作品编号）" if bad else ""),
         )
-    who = reviewer or (ctx.obj or {}).get("reviewer") or campaigns_wf.actor()
+    who = reviewer or (ctx.obj or {}).get("reviewer") or actor()
     if override and not (reason or "").strip():
         raise StationError("decision.override_reason", "特批推荐（--override）必须用 --reason 写明理由")
     try:
@@ -76,7 +76,7 @@ def reviewer_group() -> None:
 @click.pass_context
 @errors
 def reviewer_add(ctx, name, unit, read_only, anonymous, as_json):
-    r = reviewers.add(station(ctx), name, unit, read_only, anonymous, actor=campaigns_wf.actor())
+    r = reviewers.add(station(ctx), name, unit, read_only, anonymous, actor=actor())
     data = {"name": r.name, "unit": r.unit, "read_only": r.read_only, "anonymous": r.anonymous}
     emit(
         data,

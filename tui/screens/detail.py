@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from store.labels import size_text
 from tui import strings as S
 from tui.screens.score import ScoreScreen
 from tui.widgets.cells import message
@@ -16,14 +17,6 @@ from workflows import submissions
 from workflows.review import decide as review
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red bold", "skip": "dim"}
-
-
-def size_text(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 def build(station, submission_id: int, anonymous: bool) -> Text:
@@ -114,14 +107,7 @@ def build(station, submission_id: int, anonymous: bool) -> Text:
         out.append(f"  {f['role'] or f['kind']}  {size_text(f['size'])}\n")
 
     heading(S.DETAIL_FINDINGS)
-    findings = list(
-        db.query(
-            "SELECT f.*, fl.path AS file_path FROM findings f LEFT JOIN files fl ON fl.id = f.file_id "
-            "WHERE f.submission_id = ? ORDER BY CASE f.status WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 "
-            "WHEN 'pass' THEN 2 ELSE 3 END, f.rule",
-            [submission_id],
-        )
-    )
+    findings = submissions.findings(station, submission_id)
     if not findings:
         out.append("  " + S.DETAIL_NONE + "\n")
     for x in findings:

@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from store.labels import size_text
 from tui import strings as S
-from tui.screens.detail import size_text
 from tui.widgets.cells import message, plain
 from tui.widgets.chrome import SectionBar, StationScreen
 from tui.widgets.modals import ChoiceModal

@@ -12,10 +12,10 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from store import queue as q
 from tui import strings as S
 from tui.screens.detail import DetailScreen
 from tui.screens.score import ScoreScreen
+from tui.widgets import queue_model as q
 from tui.widgets.chrome import SectionBar, StationScreen, StatusLine
 from tui.widgets.modals import ChoiceModal, ConfirmModal, InputModal
 from tui.widgets.queue_model import QueueModel

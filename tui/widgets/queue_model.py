@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Callable
 
 from store import queue as q
+from store.queue import FACETS, QUICK, SORTS, Filter, facet  # noqa: F401  (the screens' read-model vocabulary)
 
 PAGE = 100
 

@@ -19,7 +19,7 @@ from workflows.bundles import forward as forward_wf
 from workflows.errors import StationError
 from workflows.quotas import rules as quotas
 from workflows.recommend import summary
-from workflows.station import Station
+from workflows.station import Station, actor
 
 LATEST = "(SELECT value FROM decisions d WHERE d.submission_id = s.id ORDER BY d.id DESC LIMIT 1)"
 
@@ -150,7 +150,7 @@ def export(
             )
             audit.append(
                 db,
-                campaigns.actor(),
+                actor(),
                 "bundle.exported",
                 f"campaign:{camp['id']}",
                 bundle_id=bundle_id,

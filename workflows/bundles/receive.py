@@ -24,7 +24,7 @@ from store import audit
 from workflows import campaigns, keys
 from workflows.errors import StationError
 from workflows.profiles import load as profiles
-from workflows.station import Station
+from workflows.station import Station, actor
 
 OVERRIDABLE = {"bundle.replay", "bundle.rollback", "bundle.gap", "bundle.equivocation", "bundle.audit_gap"}
 
@@ -304,7 +304,7 @@ def _campaign(station: Station, db, inner: bundle.Inner, ref: str | None) -> dic
     ).lastrowid
     audit.append(
         db,
-        campaigns.actor(),
+        actor(),
         "campaign.added",
         f"campaign:{camp_id}",
         name=name,
@@ -336,7 +336,7 @@ def _commit(
         findings.setdefault(f["submission_id"], []).append(f)
     db = station.db()
     now = audit.now()
-    actor = campaigns.actor()
+    who = actor()
     imported, versions, unchanged, moved = [], 0, 0, set()
     objects = station.objects
     tar_sha = hashlib.sha256(inner.tar).hexdigest()
@@ -456,7 +456,7 @@ def _commit(
                 )
             audit.append(
                 db,
-                actor,
+                who,
                 "submission.received",
                 f"submission:{sub_id}",
                 sender=sender,
@@ -498,7 +498,7 @@ def _commit(
         )
         audit.append(
             db,
-            actor,
+            who,
             "bundle.received",
             f"campaign:{camp['id']}",
             bundle_id=bundle_id,

@@ -15,13 +15,13 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from store import audit, write
-from workflows import campaigns
 from workflows.checks import facts, fixes
 from workflows.checks.evaluate import evaluate
 from workflows.checks.facts import DEEP_TIERS, DEFAULT_TIERS, SKIPPED, FileFacts, WorkFacts, is_media  # noqa: F401  (the public names of checks)
 from workflows.checks.media import analyse, ffrun, probe
 from workflows.rules.base import Finding, base_id
 from workflows.rules.catalog import REGISTRY
+from workflows.station import actor
 
 COST_WEIGHT = {"M": 0.02, "P": 0.2, "T": 1.5, "A": 0.07, "V": 1.0}  # seconds per file (M, P, T) or per media second
 
@@ -241,4 +241,4 @@ def _store(station, w: WorkFacts, findings: list[Finding], pattern: str | None) 
         new = sorted((x.rule, x.status, x.file_id or 0) for x in findings)
         if new != old:
             counts = {s: sum(1 for x in findings if x.status == s) for s in ("fail", "warn")}
-            audit.append(db, campaigns.actor(), "check", str(sid), profile=tag, **counts)
+            audit.append(db, actor(), "check", str(sid), profile=tag, **counts)

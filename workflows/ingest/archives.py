@@ -21,6 +21,7 @@ import py7zr
 import py7zr.io
 import rarfile
 
+from store.labels import size_text
 from workflows import configure
 
 ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
@@ -415,7 +416,7 @@ def judge(entries: list[Entry], limits) -> list[Problem]:
         problems.append(
             Problem(
                 "archive.too_large",
-                f"压缩包解压后过大：{_size(total)}，上限 {_size(limits.max_total_bytes)}",
+                f"压缩包解压后过大：{size_text(total)}，上限 {size_text(limits.max_total_bytes)}",
                 measured=str(total),
                 expected=f"≤ {limits.max_total_bytes}",
             )
@@ -432,14 +433,6 @@ def judge(entries: list[Entry], limits) -> list[Problem]:
             )
             break
     return problems
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
-        n /= 1024
-    return str(n)
 
 
 def listing(path: Path, limit: int = 1000) -> dict:

@@ -11,9 +11,8 @@ import sqlite_utils
 
 import store
 from store import audit
-from workflows import campaigns
 from workflows.errors import StationError
-from workflows.station import Station
+from workflows.station import Station, actor
 
 RULE = "dup.awarded"
 COLUMNS = {
@@ -86,7 +85,7 @@ def import_file(station: Station, path: Path) -> dict:
                 "INSERT INTO awards (title, title_key, first_author, unit, year, level, source) VALUES (?,?,?,?,?,?,?)",
                 [r["title"], title_key(r["title"]), r["first_author"], r["unit"], r["year"], r["level"], path.name],
             )
-        audit.append(db, campaigns.actor(), "awards.imported", f"awards:{path.name}", rows=len(rows))
+        audit.append(db, actor(), "awards.imported", f"awards:{path.name}", rows=len(rows))
     matched = refresh(db)
     return {"awards": len(rows), "matched": matched}
 

@@ -25,7 +25,7 @@ from workflows.ingest import archives, awards, duplicates, forms, layout
 from workflows.ingest.archives import ArchiveError, Problem
 from workflows.profiles import load as profiles
 from workflows.profiles import roles
-from workflows.station import Station
+from workflows.station import Station, actor
 
 MISMATCH_FIELDS = {"title": "作品名称", "school": "学校/单位", "stage": "学段", "project": "项目", "teacher": "教师"}
 
@@ -88,7 +88,7 @@ class Importer:
         self.progress = Progress()
         self._report = progress or (lambda p: None)
         self._cancelled = cancelled or (lambda: False)
-        self.actor = campaigns.actor()
+        self.actor = actor()
 
     # --- sources -------------------------------------------------------------------------
 

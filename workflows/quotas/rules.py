@@ -20,6 +20,7 @@ from workflows.profiles import load as profiles
 from workflows.profiles.schema import RULE_KEYS
 from workflows.quotas import table as quota_table
 from workflows.station import Station
+from workflows.station import actor as os_user
 
 HARD = HARD_RULES
 RULE_ZH = {
@@ -56,7 +57,7 @@ def import_table(
             )
         audit.append(
             db,
-            actor or campaigns.actor(),
+            actor or os_user(),
             "quota.imported",
             f"campaign:{camp['id']}",
             file=path.name,
@@ -113,7 +114,7 @@ def set_rule(station: Station, campaign: str | None, key: str, value, actor: str
             "DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
             [camp["id"], json.dumps(data, ensure_ascii=False), audit.now()],
         )
-        audit.append(db, actor or campaigns.actor(), "rules.set", f"campaign:{camp['id']}", key=key, old=old, new=value)
+        audit.append(db, actor or os_user(), "rules.set", f"campaign:{camp['id']}", key=key, old=old, new=value)
     return rules(station, camp["id"])
 
 
@@ -152,11 +153,11 @@ def exempt(station: Station, submission_id: int, reason: str, actor: str | None 
         else:
             db.execute(
                 "INSERT OR REPLACE INTO quota_exceptions (submission_id, reason, actor, at) VALUES (?,?,?,?)",
-                [submission_id, reason.strip(), actor or campaigns.actor(), audit.now()],
+                [submission_id, reason.strip(), actor or os_user(), audit.now()],
             )
         audit.append(
             db,
-            actor or campaigns.actor(),
+            actor or os_user(),
             "quota.exception_removed" if remove else "quota.exception",
             f"submission:{submission_id}",
             reason=reason,

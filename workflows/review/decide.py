@@ -14,13 +14,13 @@ import sqlite_utils
 
 import store
 from store import audit
+from store.labels import DECISION_ZH  # noqa: F401  (re-exported for callers of review)
 from workflows import reviewers
 from workflows.errors import StationError
 from workflows.review.guards import GUARDS
 from workflows.station import Station
 
 DECISIONS = ("recommend", "reject", "fix", "pending")
-DECISION_ZH = {"recommend": "推荐", "reject": "不推荐", "fix": "需修改", "pending": "待定", None: "未审"}
 
 
 @dataclass

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-STATUS_ZH = {"pass": "通过", "warn": "警告", "fail": "不通过", "skip": "不适用"}
+from store.labels import FINDING_ZH as STATUS_ZH  # noqa: F401  (the finding statuses)
+
 COMMON_PARAMS = {"clause": str, "severity": str, "projects": list, "enabled": bool}
 
 

@@ -21,6 +21,7 @@ from workflows.errors import StationError, Vetoed, Violation
 from workflows.profiles import load as profiles
 from workflows.profiles.schema import METHODS
 from workflows.station import Station
+from workflows.station import actor as os_user
 
 METHOD_ZH = {"mean": "平均分", "trimmed": "去掉一个最高分和一个最低分后的平均分", "median": "中位数"}
 VETO_PREFIX = "veto:"
@@ -157,7 +158,7 @@ def set_method(station: Station, campaign: str | None, value: str, actor: str | 
             "DO UPDATE SET aggregation = excluded.aggregation, updated_at = excluded.updated_at",
             [camp["id"], value, audit.now()],
         )
-        audit.append(db, actor or campaigns.actor(), "scoring.method", f"campaign:{camp['id']}", old=old, new=value)
+        audit.append(db, actor or os_user(), "scoring.method", f"campaign:{camp['id']}", old=old, new=value)
     return {"campaign": camp["name"], "method": value}
 
 
@@ -366,7 +367,7 @@ def assign(
                 short.append(sid)
         audit.append(
             db,
-            actor or campaigns.actor(),
+            actor or os_user(),
             "score.assigned",
             f"campaign:{camp['id']}",
             experts=[e.name for e in panel],
