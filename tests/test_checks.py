@@ -14,6 +14,7 @@ from conftest import tree
 
 from store import queries
 from workflows import campaigns
+from workflows.checks import facts
 from workflows.checks import run as checks
 from workflows.checks.media import ffrun, probe
 from workflows.errors import StationError
@@ -143,7 +144,7 @@ def test_findings_say_measured_expected_and_clause(checked):
 
 def test_a_wrong_container_alone_is_fixed_by_remuxing(checked, tmp_path):
     station, _ = checked
-    works = checks._works(station, station.db(), None, "视频")
+    works = facts.load_works(station, station.db(), None, "视频")
     ok = next(w for w in works if w.submission["title"] == "ok")
     from workflows.checks import fixes
 
