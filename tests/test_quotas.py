@@ -226,8 +226,12 @@ def test_minimums_coverage_share_cap_and_min_total(station, jpk, cli):
     quotas.set_rule(station, "精品课", "share_cap", "34%")  # of 3 小学 works: 1
     quotas.set_rule(station, "精品课", "min_total", "4")
     review.decide(station, [t["春晓"]], "recommend", reviewer="张老师")
-    rules = {v["rule"]: v for v in quotas.status(station, "精品课")["violations"]}
-    assert "初中 学段还没有推荐作品" in rules["coverage"]["message"] or "高中" in rules["coverage"]["message"]
+    violations = quotas.status(station, "精品课")["violations"]
+    rules = {v["rule"]: v for v in violations}
+    covered = quotas.rules(station, camp["id"])["coverage"]
+    missing = sorted(v["key"]["stage"] for v in violations if v["rule"] == "coverage")
+    assert missing == sorted(s for s in covered if s != "小学") and missing  # 春晓 covers 小学 only
+    assert all("学段还没有推荐作品" in v["message"] for v in violations if v["rule"] == "coverage")
     assert "还差 3 件" in rules["min_total"]["message"]
     with pytest.raises(StationError) as e:  # the table allows 2, the share cap only 1
         review.decide(station, [t["静夜思"]], "recommend", reviewer="张老师")
@@ -279,4 +283,4 @@ def test_export_refuses_while_a_hard_violation_is_open(station, jpk, tmp_path):
     with pytest.raises(StationError) as e:
         export.export(station, "精品课", "4101", tmp_path / "out", COUNTY_PASS)
     assert e.value.code == "export.rules" and "名额已超" in e.value.message and "1" in e.value.message
-    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.bundle"))
+    assert list((tmp_path / "out").glob("*.bundle")) == []  # refused before anything is written
