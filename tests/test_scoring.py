@@ -41,6 +41,7 @@ def jpk(station, campaign):
     return camp, ids
 
 
+@pytest.mark.req("001-15")
 def test_seeded_rubric_has_the_jpk_dimensions_veto_and_grades(station, jpk):
     camp, _ = jpk
     rub = scoring.rubric(station, camp["id"])
@@ -202,6 +203,7 @@ def test_a_profile_without_rubric_refuses_scoring(station, campaign):
     assert e.value.code == "rubric.none"
 
 
+@pytest.mark.req("002-09")
 def test_cli_score_scores_and_rubric(station, jpk, cli):
     camp, (a, b, _) = jpk
     reviewers.add(station, "王专家", unit="实验小学", actor="管理员")
