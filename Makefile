@@ -10,7 +10,7 @@ DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: setup demo test bench bench-bundle bench-tui clean lock kit
+.PHONY: setup demo test lint bench bench-bundle bench-tui clean lock kit
 
 setup:
 	@bash scripts/apt-missing.sh $(DEBS)
@@ -40,9 +40,15 @@ demo: setup
 	@$(PY) sample_data/build.py --station $(DEMO_DIR)
 	@$(STATION) --db $(DEMO_DIR)/station.db
 
-test: setup
+test: setup lint
 	@bash scripts/apt-missing.sh $(TEST_DEBS)
 	@$(PY) -m pytest -q
+
+# The guardrails: formatting, lint (pyflakes, import order, bugbear) and types (store/, exporters/, workflows/).
+lint: setup
+	@$(VENV)/bin/ruff format --check --quiet . || { echo "ruff format: run $(VENV)/bin/ruff format ."; exit 1; }
+	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/mypy
 
 bench: setup
 	@bash scripts/apt-missing.sh $(BENCH_DEBS) || echo "benchmarks/checks.py will skip its MediaConch row"
