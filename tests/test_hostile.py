@@ -32,6 +32,8 @@ import pytest
 from conftest import FIXTURES, write_zip
 
 from exporters import report, summary_xlsx
+from workflows.errors import StationError
+from workflows.quotas import table as quota_table
 
 STATION_BIN = str(Path(sys.executable).parent / "station")
 RAR = FIXTURES / "rar" / "rarfile"
@@ -651,11 +653,19 @@ def _quota_book(path: Path, value, min_value=None) -> Path:
         (2, 5, "D2"),  # 最少 > 最多
     ],
 )
-def test_hostile_quota_cells_are_refused_naming_the_cell(cli, tmp_path, value, min_value, cell):
+def test_hostile_quota_cells_are_refused_naming_the_cell(tmp_path, value, min_value, cell):
+    with pytest.raises(StationError) as e:
+        quota_table.read(_quota_book(tmp_path / "q.xlsx", value, min_value))
+    assert e.value.code == "quota.unreadable" and cell in e.value.message
+
+
+def test_hostile_quota_cell_through_the_cli(cli, tmp_path):
     assert cli("campaign", "add", "精品课", "--profile", "jpk-subject", "--year", 2024)[0] == 0
-    code, out, err = cli("quota", "import", _quota_book(tmp_path / "q.xlsx", value, min_value))
+    code, out, err = cli("quota", "import", _quota_book(tmp_path / "q.xlsx", 1e20))
     assert code == 2 and "Traceback" not in err, err
-    assert "quota.unreadable" in err and cell in err
+    assert "quota.unreadable" in err and "B3" in err
+    code, status, _ = cli("quota", "status", "--json", check_json=True)
+    assert status["entries"] == []  # nothing of the refused table was stored
 
 
 def test_quota_table_claiming_the_whole_sheet_reads_only_the_used_range(cli, tmp_path):
@@ -702,3 +712,37 @@ def test_teacher_text_is_never_a_formula_in_any_xlsx_the_station_writes(tmp_path
         assert all(c.data_type == "s" for c in teacher), [(c.coordinate, c.data_type) for c in teacher]
         with zipfile.ZipFile(tmp_path / name) as z:
             assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in z.namelist() if n.endswith(".xml"))
+
+
+def test_a_package_that_raises_unexpectedly_becomes_a_finding_and_the_others_import(
+    station, campaign, tmp_path, monkeypatch
+):
+    """Isolation: whatever a package raises (a bug, an exotic file), the share's other packages import."""
+    from workflows.ingest import importer
+
+    campaign()
+    share = tmp_path / "share"
+    for school in ("甲", "乙", "丙"):
+        basics(share / f"{school}小学课后服务课程资源")
+    real = importer.Importer._extract
+
+    def explode(self, reader, trusted, names):
+        if "乙小学" in str(getattr(reader, "root", "")):
+            raise RuntimeError("boom")
+        return real(self, reader, trusted, names)
+
+    monkeypatch.setattr(importer.Importer, "_extract", explode)
+    summary = importer.run(station, [str(share)])
+    assert (summary.submissions, summary.rejected) == (3, 1)
+    rows = {
+        Path(r[0]).name: (r[1], r[2])
+        for r in station.db().execute(
+            "SELECT s.source_key, s.status, GROUP_CONCAT(f.rule) FROM submissions s "
+            "LEFT JOIN findings f ON f.submission_id = s.id GROUP BY s.id"
+        )
+    }
+    assert rows == {
+        "甲小学课后服务课程资源": ("imported", None),
+        "乙小学课后服务课程资源": ("rejected", "import.failed"),
+        "丙小学课后服务课程资源": ("imported", None),
+    }

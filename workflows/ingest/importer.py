@@ -282,7 +282,8 @@ class Importer:
 
     def _failed(self, origin: Origin, pkg: Path, error: Exception) -> None:
         """A package that raised unexpectedly: a rejected submission saying so, never an aborted import."""
-        self.db.rollback() if self.db.in_transaction else None
+        if self.db.conn.in_transaction:  # store.write rolls back on error; this is belt and braces
+            self.db.conn.rollback()
         what = archives.display_name(f"{type(error).__name__}: {error}")[:500]
         problem = Problem(
             "import.failed",
