@@ -291,8 +291,11 @@ class Importer:
             measured=what,
             expected="可正常导入",
         )
-        key = origin.key(pkg)
-        self._reject(origin, pkg, key, _signature(pkg) + ":failed", [problem])
+        try:
+            signature = _signature(pkg) + ":failed"  # never matches: the next import tries the package again
+        except OSError:
+            signature = "failed"
+        self._reject(origin, pkg, origin.key(pkg), signature, [problem])
 
     def _extract(self, reader, trusted_sizes: bool, names: dict) -> dict[str, tuple[str, int, bytes]]:
         stored: dict[str, tuple[str, int, bytes]] = {}
