@@ -746,3 +746,39 @@ def test_a_package_that_raises_unexpectedly_becomes_a_finding_and_the_others_imp
         "乙小学课后服务课程资源": ("rejected", "import.failed"),
         "丙小学课后服务课程资源": ("imported", None),
     }
+
+
+# --- the readers themselves --------------------------------------------------------------------
+
+
+class _Sinks:
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+
+    def open(self, name):
+        return io.BytesIO()
+
+    def close(self, name, sink):
+        self.files[name] = sink.getvalue()
+
+
+@pytest.mark.skipif(not RAR.is_dir(), reason="../shared/fixtures/rar is absent")
+def test_rar5_file_references_are_corrupt_not_empty_files():
+    from workflows.ingest import archives
+
+    reader = archives.open_reader(RAR / "rar5-dups.rar")
+    declared = {e.name: e.size for e in reader.entries() if not e.is_dir}
+    assert set(declared.values()) == {2048}  # every entry claims 2,048 bytes
+    sinks = _Sinks()
+    with pytest.raises(archives.ArchiveCorrupt, match="2048"):
+        reader.extract(sinks.open, sinks.close)
+    assert all(len(data) == 2048 for data in sinks.files.values()), "no short file was handed on"
+
+
+def test_damaged_7z_header_and_overlapping_zip_are_refused_at_listing(tmp_path):
+    from workflows.ingest import archives
+
+    with pytest.raises(archives.ArchiveCorrupt):
+        archives.open_reader(seven_zip_bad_header(tmp_path / "bad.7z"))
+    with pytest.raises(archives.ArchiveBomb, match="重叠"):
+        archives.open_reader(zip_overlapping(tmp_path / "overlap.zip"))
