@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from exporters.xlsx import save, sheet_name
+from exporters.xlsx import append, save, sheet_name
 from store.labels import FINDING_ZH as STATUS_ZH
 
 HEADER = ["序号", "问题", "涉及文件", "实测", "要求", "依据", "修改方法"]
@@ -24,26 +24,29 @@ def write(rows: list[dict], path: Path) -> dict:
         ws = wb.create_sheet(sheet_name(f"{r['id']} {r['title']}", used))
         bad = [f for f in r["findings"] if f["status"] in ("fail", "warn")]
         problems += len(bad)
-        ws.append([f"退回修改通知：{r['title']}"])
+        append(ws, [f"退回修改通知：{r['title']}"])
         ws["A1"].font = Font(bold=True, size=14)
-        ws.append(
+        append(
+            ws,
             [
                 f"编号 #{r['id']}　学校：{r['school'] or '未填写'}　教师：{'、'.join(r['authors']) or '未填写'}"
                 f"　征集活动：{r['campaign']}"
-            ]
+            ],
         )
-        ws.append(
+        append(
+            ws,
             [
                 "以下问题须修改后重新报送；“警告”项请核实。原始文件未作任何改动。"
                 if bad
                 else "技术检查全部通过，无需修改。"
-            ]
+            ],
         )
-        ws.append(HEADER)
+        append(ws, HEADER)
         for cell in ws[4]:
             cell.font = Font(bold=True)
         for n, f in enumerate(sorted(bad, key=lambda f: f["status"] != "fail"), 1):
-            ws.append(
+            append(
+                ws,
                 [
                     n,
                     f"【{STATUS_ZH[f['status']]}】{f['message']}",
@@ -52,7 +55,7 @@ def write(rows: list[dict], path: Path) -> dict:
                     f["expected"] or "",
                     f.get("clause") or "",
                     _how(f),
-                ]
+                ],
             )
         for col, width in zip("ABCDEFG", WIDTHS):
             ws.column_dimensions[col].width = width

@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from exporters.xlsx import append, save, sheet_name  # noqa: F401
 from exporters.xlsx import cells as cell_len
-from exporters.xlsx import save, sheet_name  # noqa: F401
 from store.labels import DECISION_ZH
 
 MIN_WIDTH, MAX_WIDTH = 6, 60
@@ -91,12 +91,12 @@ def write(path: Path, title: str, rows: list[dict], quota: dict | None = None) -
         )
         problems = quota.get("violations", [])
         if problems:
-            ws.append([])
-            ws.append(["规则检查"])
+            append(ws, [])
+            append(ws, ["规则检查"])
             ws.cell(ws.max_row, 1).font = Font(bold=True)
             for v in problems:
                 state = "已特批" if v.get("overridden") else "必须解决" if v["hard"] else "尚缺"
-                ws.append([f"[{state}] {v['message']}"])
+                append(ws, [f"[{state}] {v['message']}"])
     if not wb.worksheets:
         wb.create_sheet("汇总表")
     save(wb, path)
@@ -108,16 +108,16 @@ def _blank(v):
 
 
 def _table(ws, title: str, header: list[str], body: list[list]) -> None:
-    ws.append([title])
+    append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
     if len(header) > 1:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    ws.append(header)
+    append(ws, header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in body:
-        ws.append(row)
+        append(ws, row)
     ws.freeze_panes = "A3"
     for i, name in enumerate(header):
         width = max([cell_len(name)] + [cell_len(_text(r[i])) for r in body])

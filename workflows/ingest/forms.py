@@ -8,6 +8,7 @@ checked option.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import docx
 import openpyxl
+
+from workflows.ingest import archives
 
 LABELS: dict[str, list[str]] = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "课题名称"],
@@ -88,29 +91,105 @@ def _from_rows(rows) -> Form:
     return form
 
 
+# Limits on a form, which is untrusted input (a zip of XML parts): a real 申报表 is a few hundred KB.
+FORM_MAX_ENTRIES = 1_000
+FORM_MAX_PART = 20 * 2**20  # one XML part, expanded
+FORM_MAX_TOTAL = 64 * 2**20  # all parts, expanded
+FORM_MAX_RATIO = 200  # expanded / compressed, per part over 1 MiB
+FORM_MAX_ROWS = 5_000  # rows read per sheet, whatever its <dimension> claims
+FORM_MAX_COLS = 200
+FORM_SECONDS = 20.0
+_DTD = [m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity") for enc in ("utf-8", "utf-16-le")]
+
+
+def check_package(path: Path) -> None:
+    """Refuse an OOXML package before any XML parser sees it: too many or too large parts, overlapping
+    entries, or any DTD (OOXML never has one; entity bombs and external entities need one)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            if len(infos) > FORM_MAX_ENTRIES:
+                raise FormError(f"表格文件包含 {len(infos)} 个部件，超过上限 {FORM_MAX_ENTRIES}")
+            if sum(i.file_size for i in infos) > FORM_MAX_TOTAL:
+                raise FormError("表格文件解压后过大，疑似压缩炸弹")
+            if archives.zip_overlap(z, path):
+                raise FormError("表格文件的部件互相重叠，疑似压缩炸弹")
+            for info in infos:
+                if info.file_size > FORM_MAX_PART or (
+                    info.file_size > 2**20 and info.file_size > FORM_MAX_RATIO * max(info.compress_size, 1)
+                ):
+                    raise FormError(f"表格部件 {info.filename} 解压后过大，疑似压缩炸弹")
+                if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                    continue
+                with z.open(info) as f:
+                    data = f.read(FORM_MAX_PART + 1)
+                if len(data) > FORM_MAX_PART:
+                    raise FormError(f"表格部件 {info.filename} 解压后过大，疑似压缩炸弹")
+                if any(m in data for m in _DTD):
+                    raise FormError(
+                        f"表格部件 {info.filename} 含有 DTD/实体声明（可能是实体炸弹或外部实体），为安全起见不予读取"
+                    )
+    except FormError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as e:
+        raise FormError(f"表格文件已损坏：{e}") from e
+    except Exception as e:  # zlib.error, struct.error, ...: a damaged package, never a traceback
+        raise FormError(f"表格文件已损坏：{type(e).__name__} {e}") from e
+
+
+def _limited(rows, what: str):
+    """At most FORM_MAX_ROWS rows of at most FORM_MAX_COLS cells, within FORM_SECONDS; parser errors
+    (truncated or malformed XML) become FormError."""
+    deadline = time.monotonic() + FORM_SECONDS
+    try:
+        for n, row in enumerate(rows):
+            if n >= FORM_MAX_ROWS:
+                return
+            if time.monotonic() > deadline:
+                raise FormError(f"读取{what}超时（超过 {FORM_SECONDS:g} 秒）")
+            yield row[:FORM_MAX_COLS]
+    except FormError:
+        raise
+    except Exception as e:  # ParseError, XMLSyntaxError, DefusedXmlException, KeyError, ...
+        raise FormError(f"{what}内容已损坏：{type(e).__name__} {e}") from e
+
+
 def _xlsx_rows(path: Path):
+    check_package(path)
     with open(path, "rb") as f:  # objects have no .xlsx suffix, which openpyxl wants from a path
-        wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+        try:  # openpyxl parses with defusedxml (a dependency): no entity expansion, no external entities
+            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+        except Exception as e:
+            raise FormError(f"表格内容已损坏：{type(e).__name__} {e}") from e
         try:
-            for ws in wb.worksheets:
-                yield from ws.iter_rows(values_only=True)
+            for ws in wb.worksheets[:20]:
+                ws.reset_dimensions()  # read the cells that exist, not the range <dimension> claims
+                yield from _limited(ws.iter_rows(values_only=True), "表格")
         finally:
             wb.close()
 
 
 def _docx_rows(path: Path):
-    document = docx.Document(str(path))
-    for table in document.tables:
-        for row in table.rows:
-            cells, last = [], None
-            for cell in row.cells:  # merged cells repeat: keep each once
-                if cell._tc is not last:
-                    cells.append(cell.text)
-                last = cell._tc
-            yield cells
-    for paragraph in document.paragraphs:
-        if "：" in paragraph.text or ":" in paragraph.text:
-            yield re.split(r"[：:]", paragraph.text, maxsplit=1)
+    check_package(path)
+    try:  # python-docx parses with lxml, resolve_entities=False; check_package refused any DTD already
+        document = docx.Document(str(path))
+    except Exception as e:
+        raise FormError(f"文档内容已损坏：{type(e).__name__} {e}") from e
+
+    def rows():
+        for table in document.tables:
+            for row in table.rows:
+                cells, last = [], None
+                for cell in row.cells:  # merged cells repeat: keep each once
+                    if cell._tc is not last:
+                        cells.append(cell.text)
+                    last = cell._tc
+                yield cells
+        for paragraph in document.paragraphs:
+            if "：" in paragraph.text or ":" in paragraph.text:
+                yield re.split(r"[：:]", paragraph.text, maxsplit=1)
+
+    yield from _limited(rows(), "文档")
 
 
 def read(path: Path, kind: str) -> Form:

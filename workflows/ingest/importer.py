@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -66,7 +68,7 @@ class Origin:
 
     def key(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix() if path != self.root else ""
-        return self.key_base + ("/" + rel if rel else "")
+        return archives.display_name(self.key_base + ("/" + rel if rel else ""))
 
 
 class Importer:
@@ -102,9 +104,12 @@ class Importer:
         for origin, pkg in plan:
             if self._cancelled():
                 break
-            self.progress.package = pkg.name
+            self.progress.package = archives.display_name(pkg.name)
             self._report(self.progress)
-            self._package(origin, pkg)
+            try:
+                self._package(origin, pkg)
+            except Exception as e:  # one broken package never aborts the others: it becomes a finding
+                self._failed(origin, pkg, e)
             self.progress.packages_done += 1
             self._report(self.progress)
         duplicates.refresh(self.db)
@@ -128,30 +133,54 @@ class Importer:
             label = ftp.redact(source)
             return Origin(label, local, label.rstrip("/"))
         path = Path(source)
-        if not path.exists():
-            raise StationError("source.missing", f"找不到导入来源：{source}")
-        path = path.resolve()
-        return Origin(str(path), path, str(path))
+        if not os.path.lexists(path):
+            raise StationError("source.missing", f"找不到导入来源：{archives.display_name(source)}")
+        try:
+            path = path.resolve()  # the source the user named may be a link; nothing inside it is followed
+        except (OSError, RuntimeError) as e:
+            raise StationError("source.unreadable", f"无法读取导入来源：{archives.display_name(source)}：{e}") from e
+        label = archives.display_name(str(path))
+        return Origin(label, path, str(path))
 
     def _packages(self, path: Path) -> list[Path]:
-        if path.is_file() or self._is_package(path):
+        """The packages of a share: every child, judged by lstat (links and special files are packages too,
+        refused with a finding; nothing is followed or opened here)."""
+        if not stat.S_ISDIR(os.lstat(path).st_mode) or self._is_package(path):
             return [path]
+        try:
+            children = sorted(os.scandir(path), key=lambda d: d.name)
+        except OSError:
+            return [path]  # an unreadable share: one package, refused as source.unreadable
+        names = {d.name for d in children}
         out = []
-        for child in sorted(path.iterdir(), key=lambda p: p.name):
+        for child in children:
             if roles.is_junk(child.name):
-                self.summary.ignored.append(str(child))
-            elif child.is_file() and archives.is_later_volume(child):
-                continue  # read through its first volume
+                self.summary.ignored.append(archives.display_name(child.path))
+            elif (
+                child.is_file(follow_symlinks=False)
+                and archives.is_later_volume(Path(child.name))
+                and _first_volume(child.name) in names
+            ):
+                continue  # read through its first volume (a lone later volume is refused: 缺少第一卷)
             else:
-                out.append(child)
+                out.append(Path(child.path))
         return out
 
     def _is_package(self, path: Path) -> bool:
         """A folder given directly is itself a package when it holds loose files or its name fits a layout."""
-        for child in path.iterdir():
-            if child.is_file() and not roles.is_junk(child.name) and not archives.is_archive(child):
-                return True
-        return any(l.levels[0].fullmatch(path.name) and not l.levels[0].fullmatch("\x00") for l in self.profile.layouts)
+        try:
+            with os.scandir(path) as it:
+                for child in it:
+                    if (
+                        child.is_file(follow_symlinks=False)
+                        and not roles.is_junk(child.name)
+                        and not archives.is_archive(Path(child.name))
+                    ):
+                        return True
+        except OSError:
+            return True  # unreadable: the folder itself becomes one package with a finding
+        name = archives.display_name(path.name)
+        return any(l.levels[0].fullmatch(name) and not l.levels[0].fullmatch("\x00") for l in self.profile.layouts)
 
     # --- one package ---------------------------------------------------------------------
 
@@ -163,16 +192,45 @@ class Importer:
             self.progress.bytes_done += _tree_size(pkg)
             return
         self.summary.packages += 1
+        st = os.lstat(pkg)
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if stat.S_ISLNK(st.st_mode):  # never followed: the target may be outside the share
+            target = archives.display_name(os.readlink(pkg))
+            return self._reject(
+                origin,
+                pkg,
+                key,
+                signature,
+                [
+                    Problem(
+                        "source.link",
+                        f"“{archives.display_name(pkg.name)}”是指向“{target}”的符号链接，为防止读取共享目录之外的内容，"
+                        "未跟随读取。请把作品本身放入共享目录",
+                        measured=f"符号链接 → {target}",
+                        expected="普通文件或文件夹",
+                    )
+                ],
+            )
         try:
-            reader = archives.DirReader(pkg) if pkg.is_dir() else archives.open_reader(pkg)
+            reader = archives.DirReader(pkg) if is_dir else archives.open_reader(pkg)
             entries = reader.entries()
         except ArchiveError as e:
             return self._reject(origin, pkg, key, signature, [Problem(e.rule, f"{_kind_zh(pkg)}无法读取：{e}")])
-        problems = archives.judge(entries, self.station.limits)
-        if pkg.is_dir():  # a folder on the share: report links, never follow them
+        notes = []  # findings that do not refuse the package
+        if is_dir:
+            unreadable = [e for e in entries if e.error]
+            if any(not e.raw for e in unreadable):
+                why = next(e.error for e in unreadable if not e.raw)
+                return self._reject(origin, pkg, key, signature, [_unreadable("文件夹", why)])
+            notes += [_unreadable(e.name, e.error) for e in unreadable]
+            notes += _long_paths(pkg, entries)
+            entries = [e for e in entries if not e.error]
+        problems = archives.judge(entries, self.station.limits, packed=None if is_dir else st.st_size)
+        if is_dir:  # a folder on the share: report links, never follow them
             problems = [p for p in problems if p.rule == "archive.unsafe"]
-        if problems and not pkg.is_dir():
+        if problems and not is_dir:
             return self._reject(origin, pkg, key, signature, problems)
+        notes += archives.portability_problems(entries)
 
         names = {
             archives.pure(e.name).as_posix(): e
@@ -180,8 +238,24 @@ class Importer:
             if not (e.is_dir or e.is_link or e.is_special or archives.unsafe_name(e.name))
         }
         for name in [n for n in names if roles.is_junk(n)]:
-            self.summary.ignored.append(f"{pkg}/{name}")
+            self.summary.ignored.append(f"{archives.display_name(str(pkg))}/{name}")
             del names[name]
+        if not names and not notes and not problems:
+            what = "文件夹" if is_dir else "压缩包"
+            return self._reject(
+                origin,
+                pkg,
+                key,
+                signature,
+                [
+                    Problem(
+                        "archive.empty",
+                        f"{what}“{archives.display_name(pkg.name)}”中没有任何文件（只有空文件夹或完全为空），请学校重新报送",
+                        measured="0 个文件",
+                        expected="至少一个作品文件",
+                    )
+                ],
+            )
         root, prefix = _root(pkg, list(names))
         paths = {prefix + n: n for n in names}
         fit = layout.match(root, list(paths), self.profile.layouts)
@@ -189,7 +263,7 @@ class Importer:
         if leftovers:  # files no layout places: one work of their own, flagged for a person
             works.append(layout.Work((root,), {}, leftovers, None))
         try:
-            stored = self._extract(reader, pkg.is_dir(), names)
+            stored = self._extract(reader, is_dir, names)
         except TooLarge:
             return self._reject(
                 origin,
@@ -200,10 +274,28 @@ class Importer:
             )
         except ArchiveError as e:
             return self._reject(origin, pkg, key, signature, [Problem(e.rule, f"{_kind_zh(pkg)}解压失败：{e}")])
+        notes += [_unreadable(name, why) for name, why in getattr(reader, "unreadable", [])]
         for work in works:
             files = {work.relative(p): stored[paths[p]] for p in work.files if paths[p] in stored}
-            self._save_work(origin, pkg, key, work, files, problems if pkg.is_dir() else [])
+            self._save_work(origin, pkg, key, work, files, (problems if is_dir else []) + notes)
         self._remember(key, signature)
+
+    def _failed(self, origin: Origin, pkg: Path, error: Exception) -> None:
+        """A package that raised unexpectedly: a rejected submission saying so, never an aborted import."""
+        if self.db.conn.in_transaction:  # store.write rolls back on error; this is belt and braces
+            self.db.conn.rollback()
+        what = archives.display_name(f"{type(error).__name__}: {error}")[:500]
+        problem = Problem(
+            "import.failed",
+            f"{_kind_zh(pkg)}“{archives.display_name(pkg.name)}”导入时出错，未能导入：{what}。其他报送包照常导入",
+            measured=what,
+            expected="可正常导入",
+        )
+        try:
+            signature = _signature(pkg) + ":failed"  # never matches: the next import tries the package again
+        except OSError:
+            signature = "failed"
+        self._reject(origin, pkg, origin.key(pkg), signature, [problem])
 
     def _extract(self, reader, trusted_sizes: bool, names: dict) -> dict[str, tuple[str, int, bytes]]:
         stored: dict[str, tuple[str, int, bytes]] = {}
@@ -242,9 +334,14 @@ class Importer:
 
     def _reject(self, origin: Origin, pkg: Path, key: str, signature: str, problems: list[Problem]) -> None:
         self.summary.rejected += 1
-        sha, size, head = self.objects.put_file(pkg, on_bytes=self._tick) if pkg.is_file() else ("", 0, b"")
-        files = {pkg.name: (sha, size, head)} if pkg.is_file() else {}
-        work = layout.Work((pkg.name,), {"title": pkg.name}, [], None)
+        name = archives.display_name(pkg.name)
+        files = {}
+        if all(p.rule not in ("source.link", "source.unreadable") for p in problems) and _regular(pkg):
+            try:  # keep the refused archive itself as evidence (a regular file only: links and FIFOs are not read)
+                files = {name: self.objects.put_file(pkg, on_bytes=self._tick)}
+            except OSError:
+                files = {}
+        work = layout.Work((name,), {"title": name}, [], None)
         self._save_work(origin, pkg, key, work, files, problems, status="rejected", work_key=key)
         self._remember(key, signature)
 
@@ -279,7 +376,7 @@ class Importer:
         findings = [
             dict(
                 rule=p.rule,
-                status="fail" if p.rule.startswith("archive.") else "warn",
+                status=p.status or ("fail" if p.rule.startswith(("archive.", "source.", "import.")) else "warn"),
                 measured=p.measured,
                 expected=p.expected,
                 message=p.message,
@@ -470,32 +567,79 @@ class _Counted:
 
 def _root(pkg: Path, names: list[str]) -> tuple[str, str]:
     """The package's root folder name, and the prefix that puts NAMES under it."""
-    if pkg.is_dir():
-        return pkg.name, pkg.name + "/"
+    if stat.S_ISDIR(os.lstat(pkg).st_mode):
+        name = archives.display_name(pkg.name)
+        return name, name + "/"
     tops = {PurePosixPath(n).parts[0] for n in names}
     if len(tops) == 1 and all(len(PurePosixPath(n).parts) > 1 for n in names):
         return tops.pop(), ""
-    return pkg.stem, pkg.stem + "/"
+    stem = archives.display_name(pkg.stem)
+    return stem, stem + "/"
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _first_volume(name: str) -> str:
+    """作品.part2.rar -> 作品.part1.rar (the width of the number kept: part02 -> part01)."""
+    return re.sub(r"\.part(\d+)\.rar$", lambda m: ".part" + "1".zfill(len(m[1])) + ".rar", name, flags=re.IGNORECASE)
+
+
+def _unreadable(name: str, why: str) -> Problem:
+    return Problem(
+        "source.unreadable",
+        f"“{name}”无法读取（{why}），未导入。请检查共享目录的权限后重新导入",
+        measured=why,
+        expected="可读取",
+    )
+
+
+def _long_paths(pkg: Path, entries: list) -> list[Problem]:
+    base = len(os.fsencode(str(pkg))) + 1
+    long = [e for e in entries if e.raw and base + len(os.fsencode("/".join(e.raw))) >= archives.PATH_MAX]
+    if not long:
+        return []
+    e = long[0]
+    n = base + len(os.fsencode("/".join(e.raw)))
+    return [
+        Problem(
+            "name.portable",
+            f"“{e.name[:80]}…”等 {len(long)} 个路径长 {n} 字节，超过系统上限 {archives.PATH_MAX} 字节。"
+            "已逐级读取并导入，但多数程序无法按路径打开，建议缩短文件夹层级。通知未规定，仅作提示",
+            measured=f"{n} 字节",
+            expected=f"< {archives.PATH_MAX} 字节",
+            status="warn",
+        )
+    ]
 
 
 def _signature(path: Path) -> str:
-    if path.is_file():
-        st = path.stat()
-        return f"1:{st.st_size}:{st.st_mtime_ns}"
-    count = size = newest = 0
-    for dirpath, dirnames, filenames in os.walk(path):
-        for name in dirnames + filenames:
-            st = os.lstat(os.path.join(dirpath, name))
-            count += 1
-            size += st.st_size
-            newest = max(newest, st.st_mtime_ns)
-    return f"{count}:{size}:{newest}"
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        return f"1:{st.st_size}:{st.st_mtime_ns}:{st.st_mode:o}"
+    count = size = newest = errors = 0
+    for _, st, error in archives.walk(path):
+        if st is None:
+            errors += 1
+            continue
+        count += 1
+        size += st.st_size
+        newest = max(newest, st.st_mtime_ns)
+    return f"{count}:{size}:{newest}" + (f":e{errors}" if errors else "")
 
 
 def _tree_size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(os.lstat(os.path.join(d, f)).st_size for d, _, fs in os.walk(path) for f in fs)
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return 0
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_size if stat.S_ISREG(st.st_mode) else 0
+    return sum(st.st_size for _, st, _ in archives.walk(path) if st is not None and stat.S_ISREG(st.st_mode))
 
 
 def _norm(text: str) -> str:
@@ -509,7 +653,10 @@ def _same(a: str, b: str) -> bool:
 
 
 def _kind_zh(pkg: Path) -> str:
-    return "文件夹" if pkg.is_dir() else "压缩包"
+    try:
+        return "文件夹" if stat.S_ISDIR(os.lstat(pkg).st_mode) else "压缩包"
+    except OSError:
+        return "报送包"
 
 
 def run(station: Station, sources: list[str], campaign: str | None = None, **kwargs) -> Summary:

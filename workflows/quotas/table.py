@@ -15,6 +15,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from workflows.errors import StationError
+from workflows.ingest import forms
 
 STAGES = {
     "学前": "学前",
@@ -39,6 +40,8 @@ MIN_WORDS = ("最少", "至少", "不少于", "下限", "最低")
 TOTAL = re.compile(r"合\s*计|小\s*计|总\s*计|总\s*数")
 SKIP_HEADERS = ("序号", "编号", "备注")
 NUMBER = re.compile(r"^\s*(\d+)\s*(名|个|件|项)?\s*$")
+MAX_QUOTA = 100_000  # more works than any county submits: beyond it a cell is a typo or hostile
+MAX_ROWS, MAX_COLS = 5_000, 500  # the used range read, whatever the sheet's <dimension> claims
 
 
 @dataclass
@@ -67,12 +70,26 @@ def _refuse(message: str) -> StationError:
     return StationError("quota.unreadable", f"名额分配表无法识别：{message}")
 
 
+def _used(ws) -> tuple[int, int]:
+    """The last row and column holding a value (not what <dimension> or empty styled cells claim)."""
+    rows = cols = 0
+    for (r, c), cell in ws._cells.items():
+        if cell.value is not None:
+            rows, cols = max(rows, r), max(cols, c)
+    return rows, cols
+
+
 def _grid(ws) -> list[list]:
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    max_row, max_col = _used(ws)
+    if max_row > MAX_ROWS or max_col > MAX_COLS:
+        raise _refuse(f"单元格 {_cell(max_row - 1, max_col - 1)} 超出可读范围（最多 {MAX_ROWS} 行、{MAX_COLS} 列）")
+    rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True)]
     for rng in ws.merged_cells.ranges:
+        if rng.min_row > max_row or rng.min_col > max_col:
+            continue
         value = rows[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row - 1, rng.max_row):
-            for c in range(rng.min_col - 1, rng.max_col):
+        for r in range(rng.min_row - 1, min(rng.max_row, max_row)):
+            for c in range(rng.min_col - 1, min(rng.max_col, max_col)):
                 rows[r][c] = value
     width = max((len(r) for r in rows), default=0)
     return [[_clean(v) for v in r] + [None] * (width - len(r)) for r in rows]
@@ -86,11 +103,12 @@ def _clean(v):
 
 
 def _number(v) -> int | None:
+    """An integer from a cell; huge values come back as they are (refused by _value, naming the cell)."""
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
         return v
-    if isinstance(v, float) and v.is_integer():
+    if isinstance(v, float) and v.is_integer():  # inf and nan are not integers
         return int(v)
     if isinstance(v, str):
         m = NUMBER.match(v)
@@ -121,16 +139,17 @@ def _dimension_of_values(values: list[str]) -> str:
 
 def read(path: Path) -> Table:
     try:
+        forms.check_package(path)  # sizes, bombs, DTDs refused before openpyxl (with defusedxml) parses
         wb = openpyxl.load_workbook(path, data_only=True)
+    except forms.FormError as e:
+        raise StationError("quota.unreadable", f"无法打开名额分配表 {path.name}：{e}") from e
     except Exception as e:  # openpyxl raises many kinds for a damaged file
         raise StationError("quota.unreadable", f"无法打开名额分配表 {path.name}：{e}") from e
-    sheet = next(
-        (ws for ws in wb.worksheets if any(_number(v) is not None for r in ws.iter_rows(values_only=True) for v in r)),
-        None,
-    )
-    if sheet is None:
+    grids = [_grid(ws) for ws in wb.worksheets]
+    grid = next((g for g in grids if any(_number(v) is not None for r in g for v in r)), None)
+    if grid is None:
         raise _refuse("表中没有任何数字")
-    return parse(_grid(sheet))
+    return parse(grid)
 
 
 def parse(grid: list[list]) -> Table:
@@ -208,6 +227,10 @@ def parse(grid: list[list]) -> Table:
                     setattr(e, dim, _norm(dim, str(grid[r][c])))
             for c, m in measures.items():
                 setattr(e, m, _value(grid, r, c))
+            if e.max is not None and e.min is not None and e.min > e.max:
+                lo = _cell(r, next(c for c, m in measures.items() if m == "min"))
+                hi = _cell(r, next(c for c, m in measures.items() if m == "max"))
+                raise _refuse(f"第 {r + 1} 行的最少名额 {e.min}（{lo}）大于最多名额 {e.max}（{hi}）")
             if e.max is not None or e.min is not None:
                 entries.append(e)
         dims = sorted(set(label_dims.values()))
@@ -265,6 +288,10 @@ def _value(grid, r, c) -> int | None:
     n = _number(v)
     if n is None:
         raise _refuse(f"单元格 {_cell(r, c)} 的内容“{v}”不是名额数字")
+    if n < 0:
+        raise _refuse(f"单元格 {_cell(r, c)} 的名额 {n} 是负数")
+    if n > MAX_QUOTA:
+        raise _refuse(f"单元格 {_cell(r, c)} 的名额“{v}”过大（上限 {MAX_QUOTA}），请核对")
     return n
 
 
