@@ -56,8 +56,7 @@ BOXES = [
     "其他说明",
     "案例概述",
 ]
-_BY_LABEL = {label: key for key, labels in LABELS.items() for label in labels}
-_BY_LABEL.update({_l: "box:" + _l for _l in BOXES})
+_BY_LABEL = {label: key for key, labels in LABELS.items() for label in labels} | {b: "box:" + b for b in BOXES}
 CHECKED = "☑■√✓✔▣☒"
 UNCHECKED = "☐□"
 _BOX = CHECKED + UNCHECKED
