@@ -482,3 +482,45 @@ def test_hebei_boxes_within_300_characters_and_declared_size(station, campaign, 
     sub = run(station, share, "form.*")["扎染"]
     assert "作品特点 301 字" in found(sub)[("form.length", "warn")]["message"]
     assert statuses(sub, "form.size") == ["warn"]
+
+
+# --- 继续教育 optional metadata formats (附件4 表1) ---------------------------------------------------
+
+
+CE_METADATA = {
+    "资源名称": "走近航空发动机",
+    "资源类型": "A01",
+    "资源简介": "介绍航空发动机的基本原理",
+    "资源时长": "00:00:01",
+    "版权方": "某某职业学院",
+    "主讲人": "朱新;张建华",
+}
+
+
+@pytest.mark.req("003-24", "003-25", "003-26", "003-27")
+@pytest.mark.parametrize(
+    "label, value, status",
+    [
+        ("所属顺序", "01", "pass"),
+        ("所属顺序", "第一", "fail"),
+        ("点击量", "36500", "pass"),
+        ("学习人数", "约两万", "fail"),
+        ("资源目录", "<目录><章>第一章</章></目录>", "pass"),
+        ("资源目录", "第一章；第二章", "fail"),
+        ("资源链接", "https://www.icourse163.org/course/1", "pass"),
+        ("资源链接", "www.icourse163.org", "fail"),
+    ],
+)
+def test_ce_optional_metadata_formats(station, campaign, tmp_path, video, label, value, status):
+    campaign("ce-video")
+    meta = CE_METADATA | {label: value}
+    share = tree(
+        tmp_path / "share",
+        {
+            "走近航空发动机/走近航空发动机.mp4": video,
+            "走近航空发动机/元数据.xlsx": sheet(tmp_path / "m.xlsx", [list(meta), list(meta.values())]),
+        },
+    )
+    sub = run(station, share, "meta.format")["走近航空发动机"]
+    mine = [f for f in sub["findings"] if f["rule"] == "meta.format" and f["measured"].startswith(label)]
+    assert [f["status"] for f in mine] == [status]

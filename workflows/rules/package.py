@@ -7,6 +7,7 @@ import json
 import re
 import unicodedata
 from pathlib import PurePosixPath
+from xml.etree import ElementTree
 
 from workflows.rules.base import Result, rule
 
@@ -163,6 +164,18 @@ def _check_format(kind: str, value: str, field: dict, w) -> str | None:
         if value not in field.get("codes", []):
             return f"应为 {'、'.join(field.get('codes', []))} 之一"
         return None
+    if kind == "order":
+        return None if re.fullmatch(r"\d{2,}", value) else "应为两位以上数字，如 01"
+    if kind == "integer":
+        return None if re.fullmatch(r"\d+", value.replace(",", "")) else "应为整数，如 36500"
+    if kind == "xml":
+        try:
+            ElementTree.fromstring(value)
+        except ElementTree.ParseError as e:
+            return f"应为 XML 格式字符串（{e}）"
+        return None
+    if kind == "url":
+        return None if re.fullmatch(r"https?://[^\s/]+\.[^\s]+", value) else "应为以 http:// 或 https:// 开头的链接地址"
     return None
 
 
