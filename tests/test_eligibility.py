@@ -226,3 +226,38 @@ def test_station_decide_cli_exit_codes_warning_and_audit(station, hebei, cli):
     assert code == 0 and "警告" in err and "技术检查不通过" in err
     made = list(station.db().query("SELECT detail FROM audit WHERE action = 'decision.made'"))
     assert "technical_failures" in made[-1]["detail"]
+
+
+AFTER_SCHOOL_SPEC = {"levels": ["省级"], "years_back": 1}
+INFOTECH_SPEC = {"levels": ["省级", "国家级"], "activity": ["信息化交流活动"]}
+
+
+@pytest.mark.req("000-03", "004-15")
+@pytest.mark.parametrize(
+    "spec, year, level, activity, status",
+    [
+        (AFTER_SCHOOL_SPEC, 2023, "省级一等奖", None, "fail"),
+        (AFTER_SCHOOL_SPEC, 2023, "河南省优秀课程资源", None, "fail"),
+        (AFTER_SCHOOL_SPEC, 2023, "一等奖", "2023年河南省课后服务优秀课程资源征集", "fail"),
+        (AFTER_SCHOOL_SPEC, 2023, "市级一等奖", None, "pass"),
+        (AFTER_SCHOOL_SPEC, 2023, "校级", None, "pass"),
+        (AFTER_SCHOOL_SPEC, 2020, "省级一等奖", None, "pass"),
+        (AFTER_SCHOOL_SPEC, 2024, "省级一等奖", None, "pass"),  # this year's results are not “上一年”
+        (AFTER_SCHOOL_SPEC, None, "省级一等奖", None, "warn"),
+        (AFTER_SCHOOL_SPEC, 2023, "一等奖", None, "warn"),
+        (AFTER_SCHOOL_SPEC, 2023, "国家级一等奖", None, "warn"),
+        (INFOTECH_SPEC, 2019, "优秀奖", "河北省教师教育教学信息化交流活动", "fail"),
+        (INFOTECH_SPEC, 2023, "县级三等奖", "教师教育教学信息化交流活动（区级）", "fail"),
+        (INFOTECH_SPEC, 2022, "省级二等奖", "河北省优质课评选", "fail"),
+        (INFOTECH_SPEC, 2022, "全国一等奖", "全国中小学信息技术创新与实践活动", "fail"),
+        (INFOTECH_SPEC, 2022, "市级二等奖", "石家庄市优质课评选", "pass"),
+        (INFOTECH_SPEC, 2022, "市级二等奖", None, "warn"),
+        (None, 2023, "省级一等奖", None, "warn"),  # a notice without an awards clause: a hint only
+    ],
+)
+def test_award_scope_by_year_level_and_activity(spec, year, level, activity, status):
+    award = {"title": "x", "year": year, "level": level, "activity": activity}
+    got, reason = awards.judge(award, spec, 2024)
+    assert got == status, reason
+    if spec is None:
+        assert "通知未规定" in reason

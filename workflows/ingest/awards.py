@@ -20,9 +20,19 @@ COLUMNS = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "名称"],
     "first_author": ["第一作者", "作者", "主讲教师", "授课教师", "申报人", "教师"],
     "unit": ["单位", "学校", "所在单位", "工作单位"],
-    "year": ["年度", "年份", "获奖年度", "年"],
-    "level": ["获奖等级", "等级", "级别", "奖项"],
-    "activity": ["活动名称", "活动", "赛事名称", "评选活动", "获奖活动"],
+    "year": ["年度", "年份", "获奖年度", "获奖年份", "获奖时间", "年"],
+    "level": ["获奖等级", "等级", "级别", "奖项", "获奖级别", "奖励等级", "获奖情况"],
+    "activity": [
+        "活动名称",
+        "活动",
+        "赛事名称",
+        "比赛名称",
+        "竞赛名称",
+        "大赛名称",
+        "评选活动",
+        "获奖活动",
+        "评选项目",
+    ],
 }
 # Level classes of an award, from the words of 获奖等级 (or of 活动名称 when the level column says only 一等奖).
 LEVELS = (
@@ -113,10 +123,13 @@ def import_file(station: Station, path: Path) -> dict:
 
 
 def level_class(level: str | None, activity: str | None = None) -> str | None:
-    """'省级一等奖' -> '省级'; None when neither the level nor the activity's name says."""
+    """'省级一等奖' -> '省级', '河南省一等奖' -> '省级'; from 获奖等级, else from the activity's name; None when unknown."""
     for text in (level or "", activity or ""):
         for name, words in LEVELS:
             if any(w in text for w in words):
+                return name
+        for name, mark in (("国家级", "国家"), ("省级", "省"), ("市级", "市"), ("县级", "县"), ("县级", "区")):
+            if mark in text:
                 return name
     return None
 
@@ -161,6 +174,12 @@ def judge(award: dict, spec: dict | None, year: int | None) -> tuple[str, str]:
         return "warn", f"曾获奖（{what or '等级不明'}），获奖等级不明，请人工核实是否为{'或'.join(levels)}奖项"
     if cls in levels:
         return "fail", f"已获{cls}奖项（{what}），不再纳入征集范围"
+    rank = [name for name, _ in LEVELS]
+    if levels and all(rank.index(cls) < rank.index(x) for x in levels if x in rank):
+        return (
+            "warn",
+            f"曾获{cls}奖项（{what}），高于通知所指的{'、'.join(levels)}，请人工核实是否同时获得过{'、'.join(levels)}奖项",
+        )
     if names and not award.get("activity"):
         return "warn", f"曾获{cls}奖项（{what}），获奖名单未注明活动名称，无法确认是否为本活动往届获奖，请人工核实"
     return "pass", f"曾获{cls}奖项（{what}），按通知不影响参评"
