@@ -524,3 +524,35 @@ def test_ce_optional_metadata_formats(station, campaign, tmp_path, video, label,
     sub = run(station, share, "meta.format")["走近航空发动机"]
     mine = [f for f in sub["findings"] if f["rule"] == "meta.format" and f["measured"].startswith(label)]
     assert [f["status"] for f in mine] == [status]
+
+
+# --- 精品课: 是否原创 = 否 and a lesson with no 登记表 --------------------------------------------------
+
+
+@pytest.mark.req("001-11", "002-03", "002-07")
+def test_jpk_not_original_is_flagged_and_no_form_is_not_a_pass(station, campaign, tmp_path, video):
+    campaign("jpk-subject")
+    form = sheet(tmp_path / "f.xlsx", [["课程名称", "光合作用"], ["授课教师", "李华"], ["是否原创", "□是 ☑否"]])
+    share = tree(
+        tmp_path / "share",
+        {
+            "光合作用/微课视频.mp4": video,
+            "光合作用/登记表.xlsx": form,
+            "春晓/微课视频.mp4": video.read_bytes() + b"2",
+        },
+    )
+    found_ = run(station, share, "*")
+    flagged = found(found_["光合作用"])[("form.original", "warn")]
+    assert "二（五）" in flagged["message"]
+    # W12: no 登记表, no teacher in the folder name: 0 authors is a warning, not “0 人（无）” passing
+    assert statuses(found_["春晓"], "authors.limit") == ["warn"]
+
+
+@pytest.mark.req("004-12", "004-13")
+def test_signed_pdf_only_counts_the_folder_teacher_and_says_so(station, campaign, tmp_path, video):
+    campaign(HEBEI)
+    work = "小学+城北小学+吴敏/精品课后服务资源/扎染"
+    share = tree(tmp_path / "share", {f"{work}/作品登记表.pdf": PDF, f"{work}/演示视频.mp4": video})
+    sub = run(station, share, "authors.*")["扎染"]
+    ok = found(sub)[("authors.limit", "pass")]
+    assert ok["measured"] == "1 人（吴敏）" and "请人工核对" in ok["message"]
