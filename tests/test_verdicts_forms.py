@@ -365,7 +365,12 @@ def test_unreadable_doc_form_is_reported_and_zero_authors_never_pass(station, ca
 @pytest.mark.req("004-18")
 @pytest.mark.parametrize(
     "folder, stage, school, teacher",
-    [("小学城关小学陈静", "小学", "城关小学", "陈静"), ("初中实验中学欧阳明", "初中", "实验中学", "欧阳明")],
+    [
+        ("小学城关小学陈静", "小学", "城关小学", "陈静"),
+        ("初中实验中学欧阳明", "初中", "实验中学", "欧阳明"),
+        ("普通高中第一高级中学刘伟", "普通高中", "第一高级中学", "刘伟"),
+        ("小学城关镇陈静", "小学", "城关镇", "陈静"),  # no known ending: the last two characters, with the warning
+    ],
 )
 def test_concatenated_teacher_folder_is_split_with_a_warning(
     station, campaign, tmp_path, video, folder, stage, school, teacher
