@@ -464,7 +464,16 @@ def test_declared_video_count_against_the_files(station, campaign, tmp_path, vid
 @pytest.mark.req("000-35")
 @pytest.mark.parametrize(
     "grade, status",
-    [("三至五年级", "pass"), ("7-9年级", "pass"), ("初二", "pass"), ("高一", "fail"), ("幼儿园大班", "fail")],
+    [
+        ("三至五年级", "pass"),
+        ("7-9年级", "pass"),
+        ("初二", "pass"),
+        ("一至九年级", "pass"),
+        ("高一", "fail"),
+        ("八至十年级", "fail"),
+        ("幼儿园大班", "fail"),
+        ("面向全体学生", "warn"),
+    ],
 )
 def test_grade_within_compulsory_education(station, campaign, tmp_path, video, grade, status):
     sub = _after_school(station, campaign, tmp_path, video, 适用年级=grade)["快乐跳绳"]

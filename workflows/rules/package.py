@@ -258,6 +258,8 @@ def project_group(w, p):
         allowed = "、".join(dict.fromkeys(x for g in stage_groups for x in groups.get(g, [])))
         problems.append(f"学段“{stage}”属{'、'.join(stage_groups)}（可报：{allowed}），而“{project}”属{'、'.join(own)}")
     ticked = _form(w).get("group")
+    if not stage_groups and not ticked:
+        return None  # neither the 学段 nor the ticked 组别 is known: nothing to compare
     if ticked and ticked not in own:
         problems.append(f"登记表勾选的组别为“{ticked}”，而“{project}”属{'、'.join(own)}")
     if problems:
@@ -363,7 +365,11 @@ def _grades(text: str) -> list[int] | None:
         out += list(range(int(a), int(b) + 1))
     t2 = re.sub(r"(\d{1,2})\s*[-~至到—]\s*(\d{1,2})\s*年级", "", t)
     out += [int(x) for x in re.findall(r"(\d{1,2})\s*年级", t2)]
-    for c in re.findall(f"([{''.join(_CN_DIGITS)}])年级", t2):
+    cn = "".join(_CN_DIGITS)
+    for a, b in re.findall(f"([{cn}])\\s*[-~至到—]\\s*([{cn}])\\s*年级", t2):
+        out += list(range(_CN_DIGITS[a], _CN_DIGITS[b] + 1))
+    t2 = re.sub(f"([{cn}])\\s*[-~至到—]\\s*([{cn}])\\s*年级", "", t2)
+    for c in re.findall(f"([{cn}])年级", t2):
         out.append(_CN_DIGITS[c])
     for c in re.findall("初([一二三])", t):
         out.append(6 + _CN_DIGITS[c])
