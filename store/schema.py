@@ -311,6 +311,10 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 7: awards lists name the activity (活动名称): 信息化交流 excludes this activity's past winners at any level
+    """
+    ALTER TABLE awards ADD COLUMN activity TEXT;
+    """,
 ]
 
 VERSION = len(MIGRATIONS)

@@ -110,7 +110,8 @@ def ce_station_findings(station, title):
     return next(r for r in queries.submissions(station.db()) if r["title"] == title)["findings"]
 
 
-def test_vocational_case_limits_authors_and_applies_its_video_spec(station, campaign, video):
+@pytest.mark.req("004-21", "004-22")
+def test_vocational_case_goes_to_the_province_and_is_not_checked_here(station, campaign, video):
     campaign("infotech-exchange")
     form = _xlsx([["作品名称", "数控车床编程"], ["第一作者", "王强"], ["其他作者", "李娜、赵磊、孙悦"]])
     share = tree(
@@ -124,11 +125,11 @@ def test_vocational_case_limits_authors_and_applies_its_video_spec(station, camp
     ingest.run(station, [str(share)])
     checks.run(station)
     vocational = _findings(station, "数控车床编程")
-    assert vocational[("authors.limit", "fail")]["measured"].startswith("4 人")
-    # 15-20 minutes, 1280x720 minimum: the 1 s 320x180 test clip fails both, under the vocational clauses
-    assert "15-20 分钟" in vocational[("media.duration", "fail")]["message"]
-    assert "1280" in vocational[("video.resolution", "fail")]["message"]
-    assert "教学实施报告" in vocational[("package.components", "fail")]["message"]
+    # W11: 四（二）“职业教育专项直接参加省级活动，不参与区级评选”: said once, nothing checked as a county work
+    assert list(vocational) == [("eligibility.scope", "fail")]
+    assert "四（二）" in vocational[("eligibility.scope", "fail")]["message"]
+    sub = next(r for r in queries.submissions(station.db()) if r["title"] == "数控车床编程")
+    assert sub["status"] == "rejected"
     other = _findings(station, "《智慧课堂》")
     assert ("title.brackets", "fail") in other
     assert not [k for k in other if k[0] == "video.resolution"]  # the vocational spec applies to its project only

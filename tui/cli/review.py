@@ -18,7 +18,9 @@ from workflows.station import actor
 @click.argument("args", nargs=-1, required=True, metavar="ID... recommend|reject|fix|pending")
 @click.option("--reason", help="Reason (required for fix: 修改意见; required with --override).")
 @click.option("--reviewer", help="Reviewer name (default: --reviewer of station, then the OS user).")
-@click.option("--override", is_flag=True, help="Admin: recommend despite a quota rule; --reason says why.")
+@click.option(
+    "--override", is_flag=True, help="Admin: recommend despite a quota or eligibility rule; --reason says why."
+)
 @json_option
 @click.pass_context
 @errors
@@ -59,6 +61,12 @@ def decide(ctx, args, reason, reviewer, override, as_json):
         for i in d["unchanged"]:
             click.echo(f"作品 {i}：已是“{review.DECISION_ZH[value]}”，未变化")
 
+    for i, failed in sorted(outcome.technical.items()):
+        rules = "、".join(dict.fromkeys(f["rule"] for f in failed))
+        click.echo(
+            f"警告：作品 {i} 有 {len(failed)} 项技术检查不通过（{rules}），仍按评审决定推荐；此情况已记入审计日志",
+            err=True,
+        )
     emit(outcome.as_dict(), as_json, human)
 
 

@@ -7,7 +7,11 @@ checked option.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 import unicodedata
 import zipfile
@@ -23,72 +27,248 @@ LABELS: dict[str, list[str]] = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "课题名称"],
     "first_author": ["申报人姓名", "申报人", "授课教师", "主讲教师", "第一作者", "作者姓名"],
     "school": ["单位", "所在单位", "工作单位", "学校", "学校名称"],
-    "project": ["项目", "参赛项目", "资源类别", "作品类别", "类别"],
+    "project": ["项目", "参赛项目", "资源类别", "作品类别", "类别", "案例类型"],
+    "group": ["组别"],
+    "form_type": ["作品形态"],
     "stage": ["学段"],
     "subject": ["学科"],
     "grade": ["年级", "适用年级"],
-    "contact": ["联系电话", "手机", "联系方式"],
+    "contact": ["联系电话", "手机", "手机号", "联系方式"],
+    "rank": ["职称/职务", "职称", "职务"],
     "original": ["是否原创"],
+    "original_unit": ["原创单位", "原创机构", "原创机构或单位"],
+    "video_count": ["视频数量"],
+    "declared_size": ["作品大小"],
+    "intro": ["课程简介"],
+    "design": ["教学设计"],
     "node_code": ["课程节点编号", "节点编号"],
     "team": ["团队成员", "其他作者", "作者"],
+    "author_table": ["作者信息", "作者情况", "主要作者"],
     "教学指导": ["教学指导"],
     "技术指导": ["技术指导"],
 }
-_BY_LABEL = {label: key for key, labels in LABELS.items() for label in labels}
-CHECKED = "☑■√✓✔▣"
+# Free-text boxes of the Hebei forms (附件1/2/4/5), each “300字以内”: kept whole in Form.boxes.
+BOXES = [
+    "作品特点",
+    "作品安装运行说明",
+    "教学环境设施建设情况",
+    "课程建设情况",
+    "教学实施情况及教学效果",
+    "教学成果推广情况",
+    "教学成果、获奖情况、推广情况",
+    "其他说明",
+    "案例概述",
+]
+_BY_LABEL = {label: key for key, labels in LABELS.items() for label in labels} | {b: "box:" + b for b in BOXES}
+CHECKED = "☑■√✓✔▣☒"
 UNCHECKED = "☐□"
+_BOX = CHECKED + UNCHECKED
 NAME_SPLIT = re.compile(r"[、，,;；/\s]+")
+# Column headers of an author table; a header cell is never a value.
+HEADERS = {
+    "姓名": "name",
+    "作者姓名": "name",
+    "所在单位": "unit",
+    "工作单位": "unit",
+    "单位": "unit",
+    "职称/职务": "rank",
+    "职称": "rank",
+    "职务": "rank",
+    "手机": "phone",
+    "手机号": "phone",
+    "联系电话": "phone",
+    "角色": "role",
+    "分工": "role",
+}
+# 学段 words a ticked box may carry outside a 学段 row (附件2 puts them in the 项目 block).
+STAGE_WORDS = ("学前教育", "学前", "幼儿园", "特殊教育", "小学", "初中", "普通高中", "高中", "中职", "中等职业教育")
 
 
 @dataclass
 class Form:
     fields: dict[str, str] = field(default_factory=dict)
     authors: list[tuple[str, str]] = field(default_factory=list)  # (name, role), first author first
+    units: dict[str, str] = field(default_factory=dict)  # author name -> unit, from an author table
+    boxes: dict[str, str] = field(default_factory=dict)  # free-text box label -> text (hint removed)
 
 
 class FormError(Exception):
     pass
 
 
-def _label(text: str) -> str | None:
+def _norm(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
-    t = re.sub(r"[（(].*?[)）]", "", t)
-    t = re.sub(r"[\s:：*＊]", "", t)
-    return _BY_LABEL.get(t)
+    t = re.sub(r"[（(][^)）]*[)）]", "", t)
+    return re.sub(r"[\s:：*＊]", "", t)
+
+
+def _label(text: str) -> str | None:
+    return _BY_LABEL.get(_norm(text))
+
+
+def _header(text: str) -> str | None:
+    return HEADERS.get(_norm(text))
+
+
+def _has_box(text: str) -> bool:
+    return any(c in text for c in _BOX)
+
+
+def ticks(value: str) -> list[str]:
+    """The ticked options of a checkbox answer, in order.
+
+    Two styles occur: the box before its label (“☑小学 □初中”, the 课后服务 申报表) and the box after
+    it (“小学☑初中□高中□”, the Hebei 登记表). The style is the one the text starts with.
+    """
+    s = unicodedata.normalize("NFC", value).strip()
+    if not _has_box(s):
+        return []
+    if s[0] in _BOX:
+        found = re.findall(rf"[{CHECKED}]\s*([^{_BOX}\s]+)", s)
+    else:
+        found = re.findall(rf"([^{_BOX}\s]+)\s*[{CHECKED}]", s)
+    return [re.sub(r"^[（(](.*)[)）]$", r"\1", f).strip() for f in found if f.strip()]
 
 
 def checked(value: str) -> str:
-    """'☑小学 □初中' -> '小学'; plain text is returned as it is."""
-    if not any(c in value for c in CHECKED + UNCHECKED):
+    """'☑小学 □初中' or '小学☑初中□' -> '小学'; plain text is returned as it is."""
+    if not _has_box(value):
         return value.strip()
-    picks = re.findall(rf"[{CHECKED}]\s*([^{CHECKED}{UNCHECKED}\s]+)", value)
-    return "、".join(picks)
+    return "、".join(ticks(value))
+
+
+def _plain_texts(cells: list[str]) -> list[str]:
+    return [c for c in cells if c and not _has_box(c) and not _label(c) and not _header(c)]
+
+
+def _strip_hint(text: str) -> str:
+    """A box's printed hint “（包括作品简介、特色亮点等，300字以内）” is not the teacher's text."""
+    t = text.strip()
+    t = re.sub(r"^[（(][^)）]*(字以内|字|可附页|等)[^)）]*[)）]", "", t).strip()
+    return t
 
 
 def _from_rows(rows) -> Form:
     form = Form()
+    table: dict[int, str] | None = None  # column index -> header key, while inside an author table
+    block: str | None = None  # the label of the block continuation rows belong to
+    block_text = ""
+    group = ""
+    picks: dict[str, list[tuple[str, str]]] = {}  # key -> [(ticked option, its group)]
+    table_authors: list[dict] = []
     for row in rows:
         cells = [unicodedata.normalize("NFC", str(c)).strip() if c is not None else "" for c in row]
-        for i, cell in enumerate(cells):
+        if not any(cells):
+            continue
+        first = cells[0]
+        labelled = any(c and c != block_text and _label(c) for c in cells)
+        continuation = block is not None and not labelled and (not first or first == block_text)
+        if not continuation:
+            block, block_text, table, group = None, "", None, ""
+        # An author table: a header row (姓名 | 工作单位 | …) after a label such as 作者信息（最多3人）.
+        heads = {i: _header(c) for i, c in enumerate(cells) if c and _header(c)}
+        if (
+            "name" in heads.values()
+            and len(heads) >= 2
+            and (
+                _label(first) in ("author_table", "team", "first_author") or (continuation and block == "author_table")
+            )
+        ):
+            table, block, block_text = heads, "author_table", first
+            continue
+        if continuation and block == "author_table" and table:
+            rec = {table[i]: cells[i] for i in table if i < len(cells) and cells[i] and not _header(cells[i])}
+            if rec.get("name") and not _label(rec["name"]):
+                table_authors.append(rec)
+            continue
+        if continuation:
+            _collect(form, block, cells[1:], picks, group)
+            for c in _plain_texts(cells[1:]):
+                if c.endswith("组"):
+                    group = c
+            continue
+        i = 0
+        while i < len(cells):
+            cell = cells[i]
             key = _label(cell) if cell else None
-            if key is None or key in form.fields:
+            if key is None:
+                i += 1
                 continue
-            value = next((c for c in cells[i + 1 :] if c and c != cell), "")
-            if _label(value):
+            j = i + 1
+            while j < len(cells) and not (cells[j] and _label(cells[j]) and cells[j] != cell):
+                j += 1
+            rest = [c for c in cells[i + 1 : j] if c and c != cell]
+            if block is None:
+                block, block_text = key, cell
+            for c in _plain_texts(rest):
+                if c.endswith("组"):
+                    group = c
+            if key.startswith("box:"):
+                text = _strip_hint("\n".join(rest))
+                form.boxes.setdefault(key[4:], text)
+            elif any(_has_box(c) for c in rest):
+                _collect(form, key, rest, picks, group)
+            elif key not in form.fields and key != "author_table":
+                value = next((c for c in rest if not _header(c)), "")
+                if key in ("intro", "design"):
+                    value = _strip_hint(value)
+                if value:
+                    form.fields[key] = value
+            i = j
+    _settle(form, picks, table_authors)
+    return form
+
+
+def _collect(form, key, cells, picks, default_group: str) -> None:
+    """Ticked options of CELLS, filed under KEY (a 学段 word is always a 学段)."""
+    text_group = ""
+    if any(c.strip() and not c.strip().strip(_BOX) for c in cells):  # boxes in cells of their own
+        cells = [" ".join(c for c in cells if c)]
+    for c in cells:
+        if not _has_box(c):
+            if c.endswith("组"):
+                text_group = c
+            continue
+        for option in ticks(c):
+            target = "stage" if any(option == w or option.endswith(w) for w in STAGE_WORDS) else key
+            own = re.fullmatch(r"(.{2,8}?组)(.+)", option) if target == "project" else None
+            if own:  # “基础教育组精品课后服务资源☑”: the group and the option in one word
+                picks.setdefault(target, []).append((own[2], own[1]))
                 continue
-            value = checked(value)
-            if value:
-                form.fields[key] = value
+            picks.setdefault(target, []).append((option, text_group or default_group))
+
+
+def _settle(form, picks, table_authors) -> None:
+    for key, found in picks.items():
+        if not key or key.startswith("box:") or key == "author_table":
+            continue
+        options = list(dict.fromkeys(o for o, _ in found))
+        if options and key not in form.fields:
+            form.fields[key] = "、".join(options)
+        if key == "project" and found and found[0][1] and "group" not in form.fields:
+            form.fields["group"] = found[0][1]
     first = form.fields.get("first_author")
+    names: set[str] = set()
     if first:
         form.authors.append((first, "第一作者"))
+        names.add(first)
+    for rec in table_authors:
+        name = rec["name"]
+        if name in names:
+            continue
+        names.add(name)
+        form.authors.append((name, rec.get("role") or ("第一作者" if not form.authors else "作者")))
+        if rec.get("unit"):
+            form.units[name] = rec["unit"]
+    if table_authors and "school" not in form.fields and table_authors[0].get("unit"):
+        form.fields["school"] = table_authors[0]["unit"]
     for name in NAME_SPLIT.split(form.fields.get("team", "")):
-        if name and name not in {a for a, _ in form.authors}:
+        if name and name not in names:
+            names.add(name)
             form.authors.append((name, "团队成员"))
     for role in ("教学指导", "技术指导"):
         if form.fields.get(role):
             form.authors.append((form.fields[role], role))
-    return form
 
 
 # Limits on a form, which is untrusted input (a zip of XML parts): a real 申报表 is a few hundred KB.
@@ -192,6 +372,68 @@ def _docx_rows(path: Path):
     yield from _limited(rows(), "文档")
 
 
+# Word 97-2003 (.doc) and WPS (.wps) forms: converted by LibreOffice Writer (Debian libreoffice-writer-nogui),
+# else read as text by antiword. Both are Debian packages `make setup` installs.
+OLE_FORMS = ("doc", "wps")
+CONVERT_TIMEOUT = 120
+
+
+def _doc_rows(path: Path):
+    """Rows of a .doc/.wps form: LibreOffice makes a .docx of it, read like any .docx; antiword is the fallback."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    problems = []
+    if soffice:
+        with tempfile.TemporaryDirectory(prefix="station-doc-") as tmp:
+            src = Path(tmp) / "form.doc"
+            shutil.copyfile(path, src)
+            try:
+                subprocess.run(
+                    [
+                        soffice,
+                        f"-env:UserInstallation=file://{tmp}/profile",
+                        "--headless",
+                        "--norestore",
+                        "--convert-to",
+                        "docx:MS Word 2007 XML",
+                        "--outdir",
+                        tmp,
+                        str(src),
+                    ],
+                    capture_output=True,
+                    timeout=CONVERT_TIMEOUT,
+                    check=False,
+                    env={**os.environ, "HOME": tmp},
+                )
+            except (OSError, subprocess.TimeoutExpired) as e:
+                problems.append(f"LibreOffice 转换失败：{e}")
+            out = Path(tmp) / "form.docx"
+            if out.exists() and out.stat().st_size > 0:
+                return list(_docx_rows(out))
+            problems.append("LibreOffice 未能转换该文件")
+    antiword = shutil.which("antiword")
+    if antiword:
+        try:
+            done = subprocess.run(
+                [antiword, "-w", "0", "-m", "UTF-8.txt", str(path)], capture_output=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            problems.append(f"antiword 读取失败：{e}")
+        else:
+            if done.returncode == 0:
+                rows = []
+                for line in done.stdout.decode("utf-8", "replace").splitlines():
+                    line = line.strip()
+                    if line.startswith("|") and line.endswith("|"):
+                        rows.append([c.strip() for c in line[1:-1].split("|")])
+                    elif "：" in line or ":" in line:
+                        rows.append(re.split(r"[：:]", line, maxsplit=1))
+                return rows
+            problems.append("antiword 无法识别该文件")
+    if not problems:
+        problems.append("本机未安装 LibreOffice 或 antiword，无法读取 .doc/.wps 表格")
+    raise FormError("；".join(problems))
+
+
 def read(path: Path, kind: str) -> Form:
     """Read a form stored at PATH (a content-store object) of detected KIND."""
     try:
@@ -199,6 +441,8 @@ def read(path: Path, kind: str) -> Form:
             return _from_rows(_xlsx_rows(path))
         if kind == "docx":
             return _from_rows(_docx_rows(path))
+        if kind in OLE_FORMS:
+            return _from_rows(_doc_rows(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise FormError(str(e)) from e
     raise FormError(f"不支持读取 {kind} 格式的表格")

@@ -29,6 +29,8 @@ from workflows.profiles import load as profiles
 from workflows.profiles import roles
 from workflows.station import Station, actor
 
+FORM_KINDS = ("xlsx", "docx", "doc", "wps")  # in order of preference when a work has several copies
+SCANNED_KINDS = ("pdf", "jpg", "png")  # a signed scan: expected, read by a person
 MISMATCH_FIELDS = {"title": "作品名称", "school": "学校/单位", "stage": "学段", "project": "项目", "teacher": "教师"}
 
 
@@ -112,8 +114,8 @@ class Importer:
                 self._failed(origin, pkg, e)
             self.progress.packages_done += 1
             self._report(self.progress)
-        duplicates.refresh(self.db)
-        awards.refresh(self.db)
+        duplicates.refresh(self.db, self.station.config_dir)
+        awards.refresh(self.db, self.station.config_dir)
         if self.summary.ids:
             marks = ",".join("?" * len(self.summary.ids))
             self.summary.findings += self.db.execute(
@@ -385,6 +387,8 @@ class Importer:
             for p in problems
         ]
         meta, values, authors = self._metadata(work, rows, findings)
+        if status == "imported" and values.pop("out_of_scope", False):
+            status = "rejected"  # not a county work: kept and shown, never checked or recommended
         if work.layout is None and status == "imported":
             names = "；".join(f"{l.name}（{l.clause}）" if l.clause else l.name for l in self.profile.layouts)
             findings.append(
@@ -438,10 +442,10 @@ class Importer:
                     status,
                 ],
             ).lastrowid
-            for ord_, (name, role) in enumerate(authors):
+            for ord_, (name, role, unit) in enumerate(authors):
                 db.execute(
                     "INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)",
-                    [sub_id, ord_, name, role, values.get("school")],
+                    [sub_id, ord_, name, role, unit],
                 )
             file_ids = {}
             for r in rows:
@@ -486,23 +490,42 @@ class Importer:
         s.ids.append(sub_id)
 
     def _metadata(self, work: layout.Work, rows: list[dict], findings: list[dict]):
-        """Values from the form and from the folders: the form wins, disagreements are findings."""
+        """Values from the form and from the folders: the form wins, disagreements are findings.
+
+        Returns (meta, values, authors) with authors as (name, role, unit).
+        """
         folder = dict(work.fields)
         form = forms.Form()
-        for r in rows:
-            if r["role"] == "申报表" and r["kind"] in ("xlsx", "docx"):
-                try:
-                    form = forms.read(self.objects.path(r["sha256"]), r["kind"])
-                    break
-                except forms.FormError as e:
+        form_file = None
+        candidates = [r for r in rows if r["role"] == "申报表"]
+        readable = sorted((r for r in candidates if r["kind"] in FORM_KINDS), key=lambda r: FORM_KINDS.index(r["kind"]))
+        for r in readable:
+            try:
+                form = forms.read(self.objects.path(r["sha256"]), r["kind"])
+                form_file = r["path"]
+                break
+            except forms.FormError as e:
+                findings.append(
+                    dict(
+                        rule="meta.unreadable",
+                        status="warn",
+                        measured=str(e),
+                        expected="可读取的表格",
+                        file=r["path"],
+                        message=f"申报表“{r['path']}”无法读取：{e}。作者、学段、项目等未能从申报表取得，请人工核对",
+                    )
+                )
+        if form_file is None:
+            for r in candidates:
+                if r["kind"] not in FORM_KINDS and r["kind"] not in SCANNED_KINDS:
                     findings.append(
                         dict(
                             rule="meta.unreadable",
                             status="warn",
-                            measured=str(e),
-                            expected="可读取的表格",
+                            measured=f"{r['path']}（{r['kind']}）",
+                            expected="xlsx、docx、doc 或 wps 表格",
                             file=r["path"],
-                            message=f"申报表“{r['path']}”无法读取：{e}",
+                            message=f"申报表“{r['path']}”不是可读取的表格（内容为 {r['kind']}），作者等信息未能读取，请人工核对",
                         )
                     )
         form_values = dict(form.fields)
@@ -528,9 +551,56 @@ class Importer:
             k: form_values.get(k) or folder.get(k)
             for k in ("title", "project", "stage", "subject", "grade", "school", "contact", "node_code", "original")
         }
-        authors = list(form.authors) or ([(folder["teacher"], "第一作者")] if folder.get("teacher") else [])
-        meta = {"form": form_values, "folder": folder}
+        if form.authors:
+            authors = [(name, role, form.units.get(name) or values.get("school")) for name, role in form.authors]
+        elif folder.get("teacher"):
+            authors = [(folder["teacher"], "第一作者", values.get("school"))]
+        else:
+            authors = []
+        findings += self._split_warning(work) + self._scope(values)
+        values["out_of_scope"] = any(f["rule"] == "eligibility.scope" for f in findings)
+        meta = {"form": form_values, "folder": folder, "form_file": form_file, "boxes": form.boxes}
         return meta, values, authors
+
+    def _split_warning(self, work: layout.Work) -> list[dict]:
+        """A 学段学校教师姓名 folder written without separators was split on the 学段 and the school's ending."""
+        f = work.fields
+        if not (work.layout and f.get("stage") and f.get("school") and f.get("teacher")):
+            return []
+        top = next((p for p in work.path if p.startswith(f["stage"])), "")
+        if top != f["stage"] + f["school"] + f["teacher"]:
+            return []
+        clause = work.layout.clause or "一级文件夹命名为“学段+学校+教师姓名”"
+        return [
+            dict(
+                rule="layout.concatenated",
+                status="warn",
+                measured=top,
+                expected="学段+学校+教师姓名",
+                file=None,
+                message=f"文件夹“{top}”的学段、学校、教师姓名之间没有分隔符，已拆分为学段“{f['stage']}”、"
+                f"学校“{f['school']}”、教师“{f['teacher']}”，请核对（{self.profile.name}，{clause}）",
+            )
+        ]
+
+    def _scope(self, values: dict) -> list[dict]:
+        """A 项目 the county does not select (the vocational 专项 goes straight to the province)."""
+        spec = self.profile.data.get("rules", {}).get("eligibility.scope") or {}
+        project = values.get("project") or ""
+        if spec.get("enabled") is False or project not in spec.get("out_of_scope", []):
+            return []
+        clause = spec.get("clause", "")
+        return [
+            dict(
+                rule="eligibility.scope",
+                status="fail",
+                measured=project,
+                expected="区级评选的项目",
+                file=None,
+                message=f"“{project}”不参与区级评选，由教师直接参加省级活动，本站不作技术检查，也不能推荐"
+                f"（{self.profile.name}" + (f"，{clause}" if clause else "") + "）",
+            )
+        ]
 
     # --- bookkeeping ---------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ TARGET_KEYS = {
     "audio_codec": str,
 }
 FIELD_KEYS = {"label", "required", "format", "codes", "matches_duration"}
-FIELD_FORMATS = {"hhmmss", "date", "list", "category", "code"}
+FIELD_FORMATS = {"hhmmss", "date", "list", "category", "code", "order", "integer", "xml", "url"}
 LAYOUT_KEYS = {"name", "levels", "requires", "clause"}
 COMPONENT_KEYS = {"required", "clause", "projects"}
 

@@ -17,6 +17,7 @@ from store import audit
 from store.labels import DECISION_ZH  # noqa: F401  (re-exported for callers of review)
 from workflows import reviewers
 from workflows.errors import StationError
+from workflows.review import eligibility
 from workflows.review.guards import GUARDS
 from workflows.station import Station
 
@@ -59,9 +60,15 @@ class Outcome:
 
     changes: list[Change] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
+    # submission id -> its technical 不通过 findings, for a recommendation made despite them (warned and audited)
+    technical: dict[int, list[dict]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"changed": [c.as_dict() for c in self.changes], "unchanged": self.unchanged}
+        return {
+            "changed": [c.as_dict() for c in self.changes],
+            "unchanged": self.unchanged,
+            "technical_failures": {str(i): f for i, f in self.technical.items()},
+        }
 
 
 class Conflict(StationError):
@@ -100,8 +107,10 @@ def decide(
 ) -> Outcome:
     """Record VALUE for every submission in IDS, all or nothing.
 
-    A recommendation that breaks a hard quota rule raises `errors.RuleViolation`, unless
-    OVERRIDE gives the admin's reason (recorded and audit-logged).
+    A recommendation that breaks a hard quota rule raises `errors.RuleViolation`, and one of an ineligible
+    work `eligibility.Ineligible`, unless OVERRIDE gives the admin's reason (recorded and audit-logged); a
+    refused submission raises `eligibility.Refused`. Technical 不通过 findings do not block: they are in
+    `Outcome.technical` and in the decision's audit entry.
     """
     if value not in DECISIONS:
         raise StationError("decision.value", f"无效的评审决定“{value}”：应为 recommend、reject、fix 或 pending")
@@ -120,6 +129,8 @@ def decide(
         for guard in GUARDS:
             guard(station, db, who, rows, value, override)
         outcome = Outcome()
+        if value == "recommend":
+            outcome.technical = eligibility.technical_failures(db, ids)
         at = audit.now()
         for i in ids:
             old = states[i]
@@ -142,6 +153,7 @@ def decide(
                 reason=reason,
                 old_reviewer=old.reviewer,
                 rev=new.rev,
+                **({"technical_failures": [f["rule"] for f in outcome.technical[i]]} if i in outcome.technical else {}),
             )
             outcome.changes.append(Change(i, old, new))
     return outcome

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from workflows.quotas import rules as quotas
+from workflows.review import eligibility
 from workflows.scoring import scores as scoring
 from workflows.station import Station
 
@@ -25,5 +26,15 @@ def hard_quota_rules(station: Station, db, who, rows: dict[int, dict], value: st
         quotas.check_decision(db, campaign_id, quotas.rules(station, campaign_id), picked, value, override, who.name)
 
 
+def refused(station: Station, db, who, rows: dict[int, dict], value: str, override: str | None) -> None:
+    """A refused submission (status rejected) is never recommended; no override passes this."""
+    eligibility.refused_guard(db, rows, value)
+
+
+def eligible(station: Station, db, who, rows: dict[int, dict], value: str, override: str | None) -> None:
+    """A work that failed an eligibility rule is not recommended unless an administrator overrides it."""
+    eligibility.eligibility_guard(db, who, rows, value, override)
+
+
 Guard = Callable[[Station, object, object, dict, str, "str | None"], None]
-GUARDS: tuple[Guard, ...] = (veto, hard_quota_rules)
+GUARDS: tuple[Guard, ...] = (refused, veto, eligible, hard_quota_rules)
