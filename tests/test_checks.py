@@ -138,7 +138,7 @@ def test_findings_say_measured_expected_and_clause(checked):
     assert (
         fps["fix"].startswith("ffmpeg -i ntsc.mp4 ")
         and "fps=25" in fps["fix"]
-        and fps["fix"].endswith('"ntsc_合规.mp4"')
+        and fps["fix"].endswith(" 'ntsc_合规.mp4'")
     )
 
 
@@ -146,6 +146,7 @@ def test_a_wrong_container_alone_is_fixed_by_remuxing(checked, tmp_path):
     station, _ = checked
     works = facts.load_works(station, station.db(), None, "视频")
     ok = next(w for w in works if w.submission["title"] == "ok")
+    facts.load_measurements(station.db(), ok)
     from workflows.checks import fixes
 
     assert "-c copy" in fixes.command(ok.media[0], ok.profile, {"file.container"})
