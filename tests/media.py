@@ -7,8 +7,14 @@ under a second. Long files are made by stream-copy looping, never by encoding.
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import struct
 import subprocess
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "test-media"
 
 SIZE = "320x180"
 TITLE = "color=c=0x0d2a5c:s=320x180:r={fps}:d=5"
@@ -52,6 +58,57 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
+def cache_key() -> str:
+    """What the cached media depend on: this module's code and the ffmpeg build."""
+    version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True).stdout
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(version.splitlines()[0].encode())
+    return digest.hexdigest()[:20]
+
+
+def cached(name: str, build, *args, **kwargs):
+    """BUILD(folder, ...) once per cache key, across test runs, in .cache/test-media/KEY/NAME.
+
+    BUILD returns its description (paths inside the folder and expectations); it is called again on
+    a cache hit with `reuse=True`, when every maker below returns an existing output without running
+    ffmpeg. A folder without its `.done` marker (an interrupted run) is built again from scratch.
+    """
+    folder = CACHE / cache_key() / name
+    done = folder / ".done"
+    if done.exists():
+        return build(folder, *args, reuse=True, **kwargs)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    result = build(folder, *args, **kwargs)
+    done.write_text("ok\n", encoding="utf-8")
+    for old in CACHE.iterdir():  # older keys: media made by other code or another ffmpeg
+        if old.name != folder.parent.name and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return result
+
+
+_REUSE = {"on": False}
+
+
+def _exists(out: Path) -> bool:
+    return _REUSE["on"] and out.exists()
+
+
+class reusing:
+    """Within this block the makers return outputs that exist (a cache hit) instead of remaking them."""
+
+    def __init__(self, on: bool):
+        self.on = on
+
+    def __enter__(self):
+        self.before = _REUSE["on"]
+        _REUSE["on"] = self.on
+
+    def __exit__(self, *exc):
+        _REUSE["on"] = self.before
+
+
 def clip(
     out: Path,
     *,
@@ -73,6 +130,8 @@ def clip(
 
     MIDDLE replaces the moving part with another lavfi video source description.
     """
+    if _exists(out):
+        return out
     inputs, parts = [], []
     if title:
         inputs += ["-f", "lavfi", "-i", TITLE.format(fps=fps)]
@@ -110,8 +169,38 @@ def clip(
     return out
 
 
+def claim_duration(src: Path, out: Path, seconds: float) -> Path:
+    """A copy of SRC whose movie, track and media headers (mvhd, tkhd, mdhd) claim SECONDS."""
+    data = bytearray(src.read_bytes())
+    movie_scale = []
+
+    def walk(start: int, end: int) -> None:
+        i = start
+        while i + 8 <= end:
+            size, kind = struct.unpack(">I4s", data[i : i + 8])
+            if size < 8:
+                return
+            body = i + 8
+            if kind in (b"moov", b"trak", b"mdia"):
+                walk(body, i + size)
+            elif kind in (b"mvhd", b"mdhd") and data[body] == 0:
+                scale = struct.unpack(">I", data[body + 12 : body + 16])[0]
+                if kind == b"mvhd":
+                    movie_scale.append(scale)
+                struct.pack_into(">I", data, body + 16, int(seconds * scale))
+            elif kind == b"tkhd" and data[body] == 0 and movie_scale:
+                struct.pack_into(">I", data, body + 20, int(seconds * movie_scale[0]))
+            i += size
+
+    walk(0, len(data))
+    out.write_bytes(bytes(data))
+    return out
+
+
 def join(parts: list[Path], out: Path) -> Path:
     """PARTS one after another by stream copy (the concat demuxer keeps the frame rate constant)."""
+    if _exists(out):
+        return out
     listing = out.with_suffix(".txt")
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
     ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(out))
@@ -119,6 +208,8 @@ def join(parts: list[Path], out: Path) -> Path:
 
 
 def tone_mp3(out: Path, *, seconds: float = 12, rate: int = 44100, channels: int = 2, bitrate: str = "128k") -> Path:
+    if _exists(out):
+        return out
     ffmpeg(
         "-f",
         "lavfi",
@@ -137,8 +228,13 @@ def tone_mp3(out: Path, *, seconds: float = 12, rate: int = 44100, channels: int
     return out
 
 
-def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
+def variants(folder: Path, reuse: bool = False) -> dict[str, tuple[Path, set[str]]]:
     """name -> (file, the media rules it must not pass). 'ok' must pass every rule."""
+    with reusing(reuse):
+        return _variants(folder)
+
+
+def _variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     folder.mkdir(parents=True, exist_ok=True)
     v = {}
 
@@ -187,6 +283,24 @@ def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
         middle="color=c=black:s=320x180:r={fps}:d=12[b];testsrc2=s=320x180:r={fps}:d=5[t];[b][t]concat[out0]",
     )
     add("frozen", {"video.freeze"}, seconds=20, vfilter="split[x][y];[x][y]freezeframes=first=200:last=400:replace=199")
+    # issue 12/13 media kinds: anamorphic (reported once, W19), QuickTime (W13), a still slide at a low
+    # rate (the fix must still reach the floor), an audio-only mp4, a header that claims 20 minutes
+    add("anamorphic", {"video.resolution"}, vfilter="scale=240:180,setsar=4/3")
+    add(
+        "slides",
+        {"video.bitrate", "video.freeze"},
+        video=x264("150k"),
+        middle="color=c=0x336699:s=320x180:r={fps}:d={d}",
+    )
+    mov = folder / "mov.mov"
+    if not _exists(mov):
+        ffmpeg("-i", str(v["ok"][0]), "-c", "copy", "-f", "mov", str(mov))
+    v["mov"] = (mov, {"file.container"})
+    audio_only = folder / "audioonly.mp4"
+    if not _exists(audio_only):
+        ffmpeg("-i", str(v["ok"][0]), "-map", "0:a", "-c", "copy", str(audio_only))
+    v["audioonly"] = (audio_only, {"file.streams"})
+    v["claimed"] = (claim_duration(v["ok"][0], folder / "claimed.mp4", 1200.0), {"file.integrity", "media.duration"})
     v["long"] = (join([v["ok"][0], v["notitle"][0], v["notitle"][0]], folder / "long.mp4"), {"media.duration"})
     truncated = folder / "truncated.mp4"
     data = v["ok"][0].read_bytes()
@@ -199,8 +313,13 @@ def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     return v
 
 
-def audio_variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
+def audio_variants(folder: Path, reuse: bool = False) -> dict[str, tuple[Path, set[str]]]:
     folder.mkdir(parents=True, exist_ok=True)
+    with reusing(reuse):
+        return _audio_variants(folder)
+
+
+def _audio_variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     return {
         "ok": (tone_mp3(folder / "ok.mp3"), set()),
         "mono": (tone_mp3(folder / "mono.mp3", channels=1), {"audio.channels"}),

@@ -27,8 +27,7 @@ NOT_MEDIA_RULES = ("package.", "authors.", "title.", "dup.", "layout.", "meta.")
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory):
-    root = tmp_path_factory.mktemp("clips")
-    return media.variants(root / "video"), media.audio_variants(root / "audio")
+    return media.cached("video", media.variants), media.cached("audio", media.audio_variants)
 
 
 def _override(station: Station, profile_id: str, text: str) -> None:
@@ -51,7 +50,7 @@ def checked(tmp_path_factory, clips):
     campaigns.add(station, "音频", "ce-audio")
     share = root / "share"
     for name, (path, _) in video.items():
-        target = share / "video" / "测试学校课后服务课程资源" / name / f"{name}.mp4"
+        target = share / "video" / "测试学校课后服务课程资源" / name / f"{name}{path.suffix}"
         target.parent.mkdir(parents=True)
         shutil.copyfile(path, target)
     for name, (path, _) in audio.items():
@@ -99,6 +98,11 @@ VIDEO_NAMES = [
     "frozen",
     "empty",
     "notes",
+    "anamorphic",
+    "slides",
+    "mov",
+    "audioonly",
+    "claimed",
 ]
 
 
