@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import struct
 import subprocess
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +83,8 @@ def cached(name: str, build, *args, **kwargs):
     folder.mkdir(parents=True)
     result = build(folder, *args, **kwargs)
     done.write_text("ok\n", encoding="utf-8")
-    for old in CACHE.iterdir():  # older keys: media made by other code or another ffmpeg
-        if old.name != folder.parent.name and old.is_dir():
+    for old in CACHE.iterdir():  # older keys (other code or another ffmpeg), unless a run may still use them
+        if old.name != folder.parent.name and old.is_dir() and time.time() - old.stat().st_mtime > 3600:
             shutil.rmtree(old, ignore_errors=True)
     return result
 
@@ -342,3 +343,133 @@ def test_profile(builtin_text: str) -> str:
         assert old in builtin_text, old
         builtin_text = builtin_text.replace(old, new)
     return builtin_text
+
+
+# --- real-size clips for the shipped thresholds (tests/test_thresholds.py) -------------------
+
+
+def real(
+    out: Path,
+    *,
+    size: str = "1920x1080",
+    fps: str = "25",
+    vrate: str = "7400k",
+    abr: str = "128k",
+    ar: int = 48000,
+    ac: int = 2,
+    seconds: float = 4,
+    video: list[str] | None = None,
+    fmt: list[str] | None = None,
+) -> Path:
+    """A real-size clip: moving test pattern at a constant bit rate (HRD filler) and speech-like audio."""
+    if _exists(out):
+        return out
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s={size}:r={fps}:d={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        VOICE.format(rate=ar, d=seconds, shape="", noise=0.001),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        *(video or [*x264(vrate), "-threads", "2", "-pix_fmt", "yuv420p"]),
+        "-c:a",
+        "aac",
+        "-aac_coder",
+        "fast",
+        "-b:a",
+        abr,
+        "-ar",
+        str(ar),
+        "-ac",
+        str(ac),
+        *(["-movflags", "+faststart"] if fmt is None else fmt),
+        str(out),
+    )
+    return out
+
+
+def looped(src: Path, out: Path, seconds: float) -> Path:
+    """SRC repeated by stream copy up to SECONDS (a 30-minute file costs a file copy, not an encode)."""
+    if _exists(out):
+        return out
+    ffmpeg(
+        "-stream_loop", "-1", "-i", str(src), "-t", f"{seconds:.3f}", "-c", "copy", "-movflags", "+faststart", str(out)
+    )
+    return out
+
+
+def threshold_clips(folder: Path, reuse: bool = False) -> dict[str, Path]:
+    """Clips just inside and just outside each shipped numeric threshold, at the sizes the notices name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    hd = {"size": "1280x720"}
+    high444 = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "high444",
+        "-pix_fmt",
+        "yuv444p",
+        "-b:v",
+        "2500k",
+    ]
+    high10 = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "high10",
+        "-pix_fmt",
+        "yuv420p10le",
+        "-b:v",
+        "2500k",
+    ]
+    main = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-b:v", "2500k"]
+    specs = {
+        # 1920x1080 (000 课后服务; 精品课 practice)
+        # Short CBR clips measure about 10 % above the rate asked for: the rates below put the MEASURED
+        # value just inside or just outside each threshold (the tests check the measured value first).
+        "fhd_ok": {},
+        "fhd_in": {"vrate": "6650k"},  # video ~7.36 Mbps, floor 7.2
+        "fhd_out": {"vrate": "6380k"},  # video ~7.06 Mbps
+        "fhd_conflict": {"vrate": "6000k"},  # ~6.6 Mbps: 20 minutes fit in 1 GiB
+        "fhd_1078": {"size": "1920x1078", "vrate": "2M"},
+        "fhd_24fps": {"fps": "24", "vrate": "2M"},
+        "fhd_a116": {"abr": "116k", "vrate": "2M"},
+        "fhd_a112": {"abr": "112k", "vrate": "2M"},
+        "fhd_44k": {"ar": 44100, "vrate": "2M"},
+        "fhd_32k": {"ar": 32000, "vrate": "2M"},
+        "fhd_low": {"vrate": "100k", "abr": "64k", "seconds": 10},
+        # 1280x720 (003 继续教育; 004 职业教育专项)
+        "hd_ok": {**hd, "vrate": "1900k"},
+        "hd_in": {**hd, "vrate": "1720k"},  # video ~1.90 Mbps, whole file ~2.04 Mbps (W15)
+        "hd_out": {**hd, "vrate": "1655k"},  # whole file ~1.97 Mbps
+        "voc_in": {**hd, "vrate": "940k"},  # video ~1.04 Mbps, floor 1024 kbps
+        "voc_out": {**hd, "vrate": "905k"},  # video ~1.00 Mbps
+        "hd_1278": {"size": "1278x720", "vrate": "1900k"},
+        "hd_24fps": {**hd, "fps": "24", "vrate": "1900k"},
+        "hd_44k": {**hd, "vrate": "1900k", "ar": 44100},
+        "hd_high444": {**hd, "video": high444},
+        "hd_high10": {**hd, "video": high10},
+        "hd_main": {**hd, "video": main},
+        "hd_moov_end": {**hd, "vrate": "1900k", "fmt": []},
+    }
+    with reusing(reuse):
+        clips = {name: real(folder / f"{name}.mp4", **kw) for name, kw in specs.items()}
+        mov = folder / "hd_mov.mov"
+        if not _exists(mov):
+            ffmpeg("-i", str(clips["hd_ok"]), "-c", "copy", "-f", "mov", str(mov))
+        clips["hd_mov"] = mov
+        for seconds in (597, 603, 897, 903, 1197, 1203, 1499, 1503, 1797, 1803):
+            clips[f"low_{seconds}"] = looped(clips["fhd_low"], folder / f"low_{seconds}.mp4", seconds)
+        for name, (rate, channels) in {"mp3_44k": (44100, 2), "mp3_32k": (32000, 2), "mp3_mono": (44100, 1)}.items():
+            clips[name] = tone_mp3(folder / f"{name}.mp3", seconds=4, rate=rate, channels=channels)
+    return clips
