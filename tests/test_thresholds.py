@@ -15,6 +15,7 @@ from workflows.checks.evaluate import evaluate
 from workflows.checks.facts import FileFacts, WorkFacts
 from workflows.checks.media import probe
 from workflows.profiles import load as profiles
+from workflows.rules.catalog import REGISTRY
 
 MB = 1e6
 
@@ -28,8 +29,9 @@ _measured: dict[Path, dict] = {}
 
 
 def _facts(path: Path, role: str = "课程视频") -> FileFacts:
+    """M always; P (a packet scan, seconds on a 30-minute file) once a rule that needs it asks (video_bps)."""
     if path not in _measured:
-        _measured[path] = {"M": probe.metadata(path, path.suffix), "P": probe.packets(path)}
+        _measured[path] = {"M": probe.metadata(path, path.suffix)}
     kind = "audio" if path.suffix == ".mp3" else "video"
     f = FileFacts(1, path.name, kind, role, path.stat().st_size, "0" * 64, dict(_measured[path]))
     return f
@@ -53,13 +55,20 @@ def verdict(w: WorkFacts, rule: str) -> list[tuple[str, str]]:
 
 
 def status(profile_id: str, path: Path, rule: str, **kw) -> str:
+    if "P" in REGISTRY[rule].needs:
+        _packets(path)
     found = verdict(work(profile_id, path, **kw), rule)
     assert len(found) == 1, found
     return found[0][0]
 
 
-def video_bps(path: Path) -> float:
+def _packets(path: Path) -> None:
     _facts(path)
+    _measured[path].setdefault("P", probe.packets(path))
+
+
+def video_bps(path: Path) -> float:
+    _packets(path)
     return next(s["bitrate"] for s in _measured[path]["P"]["streams"] if s["type"] == "video")
 
 
@@ -118,6 +127,7 @@ def test_after_school_1g_versus_8mbps_conflict_is_explained(clips, tmp_path):
         assert st == "fail" and "分课时" in msg and "自相矛盾" in msg and "码率降到约" in msg
         assert status("after-school-2024", big, "video.bitrate") == "pass"
         assert status("after-school-2024", fits, "file.size") == "pass"
+        _packets(fits)
         ((st, msg),) = verdict(work("after-school-2024", fits), "video.bitrate")
         assert st == "warn" and "相互矛盾" in msg
         # the same bit rate on a short lesson, where 8 Mbps fits 1 GiB, is a plain failure
@@ -274,6 +284,7 @@ JPK = (
 def test_jpk_practice_numbers_warn_and_cite_practice(clips):
     """W12: 1920x1080, 25 fps, ~8 Mbps, AAC 128 kbps: practice, not notice, so a miss is a warn."""
     for pid in JPK:
+        _packets(clips["fhd_in"])
         w_ok = work(pid, clips["fhd_in"], stage="小学")
         for rule in ("video.resolution", "video.fps", "video.bitrate", "audio.bitrate", "file.size"):
             ((st, _),) = verdict(w_ok, rule)
@@ -284,6 +295,7 @@ def test_jpk_practice_numbers_warn_and_cite_practice(clips):
             ("video.bitrate", "fhd_out"),
             ("audio.bitrate", "fhd_a112"),
         ):
+            _packets(clips[name])
             ((st, msg),) = verdict(work(pid, clips[name], stage="小学"), rule)
             assert st == "warn" and "通行做法，以当年通知附件为准" in msg, (pid, rule)
         p = profiles.load(pid)
