@@ -131,6 +131,24 @@ def test_truncated_file_fails_integrity_without_crashing(checked):
     assert "截断" in integrity["message"]
 
 
+@pytest.mark.req("000-22")
+def test_deep_pass_sees_a_header_that_claims_more_than_the_file_holds(checked):
+    """Issue 13: a 16 s clip whose headers claim 20 minutes fails file.integrity with both lengths."""
+    station, _ = checked
+    _, row = _bad_media_rules(station, "claimed")
+    integrity = next(f for f in row["findings"] if f["rule"] == "file.integrity")
+    assert integrity["status"] == "fail"
+    assert "声明时长 00:20:00" in integrity["message"] and "实际解码只有 00:00:16" in integrity["message"]
+
+
+def test_audio_only_mp4_as_the_lesson_video_is_a_finding_not_a_crash(checked):
+    station, summary = checked
+    _, row = _bad_media_rules(station, "audioonly")
+    streams = next(f for f in row["findings"] if f["rule"] == "file.streams")
+    assert streams["status"] == "fail" and "视频轨 0" in streams["message"]
+    assert not any(f["rule"] in ("video.black", "video.freeze") for f in row["findings"])
+
+
 def test_findings_say_measured_expected_and_clause(checked):
     station, _ = checked
     _, row = _bad_media_rules(station, "ntsc")

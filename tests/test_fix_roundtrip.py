@@ -142,3 +142,56 @@ def test_the_suggested_command_is_shell_safe_when_pasted_into_bash(roundtrip, tm
     assert p.returncode == 0, p.stderr
     assert sorted(x.name for x in work.iterdir()) == sorted([evil, Path(evil).stem + "_合规.mp4"])
     assert probe.metadata(work / (Path(evil).stem + "_合规.mp4"))["video"][0]["fps"] == 25.0
+
+
+@pytest.mark.req("000-10", "000-14", "000-15", "000-17")
+def test_real_size_anamorphic_slides_fixed_with_the_shipped_profile(tmp_path):
+    """W18 at real size: a 1440x1080 SAR 4:3 still slide at 1 Mbps, fixed under the shipped after-school
+    profile, fills 1920x1080 with square pixels and reaches the 8 Mbps floor (7.2 Mbps measured)."""
+    src = tmp_path / "share" / "实验小学课后服务课程资源" / "幻灯片课" / "幻灯片课.mp4"
+    src.parent.mkdir(parents=True)
+    media.ffmpeg(
+        "-f", "lavfi", "-i", "color=c=0x336699:s=1440x1080:r=25:d=4,drawbox=x=200:y=200:w=1040:h=600:color=white:t=fill",
+        "-f", "lavfi", "-i", media.VOICE.format(rate=48000, d=4, shape="", noise=0.001),
+        "-map", "0:v", "-map", "1:a", "-vf", "setsar=4/3", *media.x264("1M"), *media.AAC, str(src),
+    )  # fmt: skip
+    station = Station.open(tmp_path / "station" / "station.db")
+    campaigns.add(station, "课后", "after-school-2024")
+    ingest.run(station, [str(src.parent.parent.parent)], "课后")
+    checks.run(station)
+    row = next(iter(queries.submissions(station.db())))
+    failed = _failing_mechanical(row)
+    assert {"video.resolution", "video.bitrate"} <= failed and "video.aspect" not in failed
+    p = subprocess.run(
+        [STATION, "--db", str(station.db_path), "fix", str(row["id"]), "--out", str(tmp_path / "out"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    out = Path(json.loads(p.stdout)[0]["output"])
+    m, packets = probe.metadata(out), probe.packets(out)
+    v = m["video"][0]
+    assert (v["width"], v["height"], v["par"], v["fps"]) == (1920, 1080, 1.0, 25.0)
+    video_bps = next(s["bitrate"] for s in packets["streams"] if s["type"] == "video")
+    audio_bps = next(s["bitrate"] for s in packets["streams"] if s["type"] == "audio")
+    assert video_bps >= 7_200_000 and abs(audio_bps - 128_000) <= 12_800
+    crop = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "info",
+            "-i",
+            str(out),
+            "-vf",
+            "cropdetect=limit=24:round=2",
+            "-frames:v",
+            "20",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+    ).stderr
+    assert crop.rsplit("crop=", 1)[1].split()[0] == "1920:1080:0:0"  # no pillarbox: the picture fills the frame
