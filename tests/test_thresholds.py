@@ -344,3 +344,22 @@ def test_jiangsu_roles_and_coverage_apply_to_jiangsu_campaigns_only(clips):
         assert "coverage" not in profiles.load(zz).data.get("recommend", {})
         assert "苏教办" not in profiles.load(zz).notice and "郑教" not in profiles.load(js).notice
     assert profiles.load("jpk-subject-jiangsu").data["recommend"]["coverage"] == ["小学", "初中", "高中"]
+
+
+MEDIA_PREFIXES = ("file.", "media.", "video.", "audio.", "av.", "lesson.")
+
+
+@pytest.mark.req("000-18", "000-19", "001-05", "001-06")
+def test_media_rules_without_a_notice_number_are_at_most_a_warn():
+    """A media rule whose clause says the notice is silent, and every 精品课 number (practice), is a warn."""
+    for pid in profiles.available():
+        for key, params in profiles.load(pid).data["rules"].items():
+            if not key.startswith(MEDIA_PREFIXES):
+                continue
+            clause = params["clause"]
+            if "通知未规定" in clause:
+                assert params.get("severity") == "warn" and "通知未规定，仅作提示" in clause, (pid, key)
+            numeric = any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in params.values())
+            if pid.startswith("jpk") and numeric and key != "media.duration":
+                assert params.get("severity") == "warn", (pid, key)
+                assert "通行做法，以当年通知附件为准" in clause, (pid, key)
