@@ -363,3 +363,22 @@ def test_media_rules_without_a_notice_number_are_at_most_a_warn():
             if pid.startswith("jpk") and numeric and key != "media.duration":
                 assert params.get("severity") == "warn", (pid, key)
                 assert "通行做法，以当年通知附件为准" in clause, (pid, key)
+
+
+@pytest.mark.req("003-02", "003-03", "004-24", "004-27", "004-29", "004-32", "000-12", "000-16")
+def test_codec_scan_and_container_rules_of_every_video_profile(clips):
+    """The non-numeric video rules in both directions (the wrong-codec clips of test_checks serve as the outside)."""
+    variants = media.cached("video", media.variants)
+    cases = [
+        ("ce-video", "video.codec", "hevc"),
+        ("ce-video", "audio.codec", "mp3audio"),
+        ("infotech-exchange", "video.codec", "hevc"),
+        ("infotech-exchange", "video.scan", "interlaced"),
+        ("infotech-exchange", "audio.codec", "mp3audio"),
+        ("after-school-2024", "video.codec", "hevc"),
+        ("after-school-2024", "audio.codec", "mp3audio"),
+    ]
+    for pid, rule, bad in cases:
+        assert status(pid, clips["hd_ok"], rule, project=VOC) == "pass", (pid, rule)
+        assert status(pid, variants[bad][0], rule, project=VOC) == "fail", (pid, rule)
+    assert status("infotech-exchange", clips["hd_mov"], "file.container", project=VOC) == "fail"
