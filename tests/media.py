@@ -7,8 +7,15 @@ under a second. Long files are made by stream-copy looping, never by encoding.
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import struct
 import subprocess
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "test-media"
 
 SIZE = "320x180"
 TITLE = "color=c=0x0d2a5c:s=320x180:r={fps}:d=5"
@@ -52,6 +59,57 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
+def cache_key() -> str:
+    """What the cached media depend on: this module's code and the ffmpeg build."""
+    version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True).stdout
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(version.splitlines()[0].encode())
+    return digest.hexdigest()[:20]
+
+
+def cached(name: str, build, *args, **kwargs):
+    """BUILD(folder, ...) once per cache key, across test runs, in .cache/test-media/KEY/NAME.
+
+    BUILD returns its description (paths inside the folder and expectations); it is called again on
+    a cache hit with `reuse=True`, when every maker below returns an existing output without running
+    ffmpeg. A folder without its `.done` marker (an interrupted run) is built again from scratch.
+    """
+    folder = CACHE / cache_key() / name
+    done = folder / ".done"
+    if done.exists():
+        return build(folder, *args, reuse=True, **kwargs)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    result = build(folder, *args, **kwargs)
+    done.write_text("ok\n", encoding="utf-8")
+    for old in CACHE.iterdir():  # older keys (other code or another ffmpeg), unless a run may still use them
+        if old.name != folder.parent.name and old.is_dir() and time.time() - old.stat().st_mtime > 3600:
+            shutil.rmtree(old, ignore_errors=True)
+    return result
+
+
+_REUSE = {"on": False}
+
+
+def _exists(out: Path) -> bool:
+    return _REUSE["on"] and out.exists()
+
+
+class reusing:
+    """Within this block the makers return outputs that exist (a cache hit) instead of remaking them."""
+
+    def __init__(self, on: bool):
+        self.on = on
+
+    def __enter__(self):
+        self.before = _REUSE["on"]
+        _REUSE["on"] = self.on
+
+    def __exit__(self, *exc):
+        _REUSE["on"] = self.before
+
+
 def clip(
     out: Path,
     *,
@@ -73,6 +131,8 @@ def clip(
 
     MIDDLE replaces the moving part with another lavfi video source description.
     """
+    if _exists(out):
+        return out
     inputs, parts = [], []
     if title:
         inputs += ["-f", "lavfi", "-i", TITLE.format(fps=fps)]
@@ -110,8 +170,38 @@ def clip(
     return out
 
 
+def claim_duration(src: Path, out: Path, seconds: float) -> Path:
+    """A copy of SRC whose movie, track and media headers (mvhd, tkhd, mdhd) claim SECONDS."""
+    data = bytearray(src.read_bytes())
+    movie_scale = []
+
+    def walk(start: int, end: int) -> None:
+        i = start
+        while i + 8 <= end:
+            size, kind = struct.unpack(">I4s", data[i : i + 8])
+            if size < 8:
+                return
+            body = i + 8
+            if kind in (b"moov", b"trak", b"mdia"):
+                walk(body, i + size)
+            elif kind in (b"mvhd", b"mdhd") and data[body] == 0:
+                scale = struct.unpack(">I", data[body + 12 : body + 16])[0]
+                if kind == b"mvhd":
+                    movie_scale.append(scale)
+                struct.pack_into(">I", data, body + 16, int(seconds * scale))
+            elif kind == b"tkhd" and data[body] == 0 and movie_scale:
+                struct.pack_into(">I", data, body + 20, int(seconds * movie_scale[0]))
+            i += size
+
+    walk(0, len(data))
+    out.write_bytes(bytes(data))
+    return out
+
+
 def join(parts: list[Path], out: Path) -> Path:
     """PARTS one after another by stream copy (the concat demuxer keeps the frame rate constant)."""
+    if _exists(out):
+        return out
     listing = out.with_suffix(".txt")
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
     ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-movflags", "+faststart", str(out))
@@ -119,6 +209,8 @@ def join(parts: list[Path], out: Path) -> Path:
 
 
 def tone_mp3(out: Path, *, seconds: float = 12, rate: int = 44100, channels: int = 2, bitrate: str = "128k") -> Path:
+    if _exists(out):
+        return out
     ffmpeg(
         "-f",
         "lavfi",
@@ -137,8 +229,13 @@ def tone_mp3(out: Path, *, seconds: float = 12, rate: int = 44100, channels: int
     return out
 
 
-def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
+def variants(folder: Path, reuse: bool = False) -> dict[str, tuple[Path, set[str]]]:
     """name -> (file, the media rules it must not pass). 'ok' must pass every rule."""
+    with reusing(reuse):
+        return _variants(folder)
+
+
+def _variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     folder.mkdir(parents=True, exist_ok=True)
     v = {}
 
@@ -187,6 +284,24 @@ def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
         middle="color=c=black:s=320x180:r={fps}:d=12[b];testsrc2=s=320x180:r={fps}:d=5[t];[b][t]concat[out0]",
     )
     add("frozen", {"video.freeze"}, seconds=20, vfilter="split[x][y];[x][y]freezeframes=first=200:last=400:replace=199")
+    # issue 12/13 media kinds: anamorphic (reported once, W19), QuickTime (W13), a still slide at a low
+    # rate (the fix must still reach the floor), an audio-only mp4, a header that claims 20 minutes
+    add("anamorphic", {"video.resolution"}, vfilter="scale=240:180,setsar=4/3")
+    add(
+        "slides",
+        {"video.bitrate", "video.freeze"},
+        video=x264("150k"),
+        middle="color=c=0x336699:s=320x180:r={fps}:d={d}",
+    )
+    mov = folder / "mov.mov"
+    if not _exists(mov):
+        ffmpeg("-i", str(v["ok"][0]), "-c", "copy", "-f", "mov", str(mov))
+    v["mov"] = (mov, {"file.container"})
+    audio_only = folder / "audioonly.mp4"
+    if not _exists(audio_only):
+        ffmpeg("-i", str(v["ok"][0]), "-map", "0:a", "-c", "copy", str(audio_only))
+    v["audioonly"] = (audio_only, {"file.streams"})
+    v["claimed"] = (claim_duration(v["ok"][0], folder / "claimed.mp4", 1200.0), {"file.integrity", "media.duration"})
     v["long"] = (join([v["ok"][0], v["notitle"][0], v["notitle"][0]], folder / "long.mp4"), {"media.duration"})
     truncated = folder / "truncated.mp4"
     data = v["ok"][0].read_bytes()
@@ -199,8 +314,13 @@ def variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     return v
 
 
-def audio_variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
+def audio_variants(folder: Path, reuse: bool = False) -> dict[str, tuple[Path, set[str]]]:
     folder.mkdir(parents=True, exist_ok=True)
+    with reusing(reuse):
+        return _audio_variants(folder)
+
+
+def _audio_variants(folder: Path) -> dict[str, tuple[Path, set[str]]]:
     return {
         "ok": (tone_mp3(folder / "ok.mp3"), set()),
         "mono": (tone_mp3(folder / "mono.mp3", channels=1), {"audio.channels"}),
@@ -223,3 +343,133 @@ def test_profile(builtin_text: str) -> str:
         assert old in builtin_text, old
         builtin_text = builtin_text.replace(old, new)
     return builtin_text
+
+
+# --- real-size clips for the shipped thresholds (tests/test_thresholds.py) -------------------
+
+
+def real(
+    out: Path,
+    *,
+    size: str = "1920x1080",
+    fps: str = "25",
+    vrate: str = "7400k",
+    abr: str = "128k",
+    ar: int = 48000,
+    ac: int = 2,
+    seconds: float = 4,
+    video: list[str] | None = None,
+    fmt: list[str] | None = None,
+) -> Path:
+    """A real-size clip: moving test pattern at a constant bit rate (HRD filler) and speech-like audio."""
+    if _exists(out):
+        return out
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s={size}:r={fps}:d={seconds}",
+        "-f",
+        "lavfi",
+        "-i",
+        VOICE.format(rate=ar, d=seconds, shape="", noise=0.001),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        *(video or [*x264(vrate), "-threads", "2", "-pix_fmt", "yuv420p"]),
+        "-c:a",
+        "aac",
+        "-aac_coder",
+        "fast",
+        "-b:a",
+        abr,
+        "-ar",
+        str(ar),
+        "-ac",
+        str(ac),
+        *(["-movflags", "+faststart"] if fmt is None else fmt),
+        str(out),
+    )
+    return out
+
+
+def looped(src: Path, out: Path, seconds: float) -> Path:
+    """SRC repeated by stream copy up to SECONDS (a 30-minute file costs a file copy, not an encode)."""
+    if _exists(out):
+        return out
+    ffmpeg(
+        "-stream_loop", "-1", "-i", str(src), "-t", f"{seconds:.3f}", "-c", "copy", "-movflags", "+faststart", str(out)
+    )
+    return out
+
+
+def threshold_clips(folder: Path, reuse: bool = False) -> dict[str, Path]:
+    """Clips just inside and just outside each shipped numeric threshold, at the sizes the notices name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    hd = {"size": "1280x720"}
+    high444 = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "high444",
+        "-pix_fmt",
+        "yuv444p",
+        "-b:v",
+        "2500k",
+    ]
+    high10 = [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-profile:v",
+        "high10",
+        "-pix_fmt",
+        "yuv420p10le",
+        "-b:v",
+        "2500k",
+    ]
+    main = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-b:v", "2500k"]
+    specs = {
+        # 1920x1080 (000 课后服务; 精品课 practice)
+        # Short CBR clips measure about 10 % above the rate asked for: the rates below put the MEASURED
+        # value just inside or just outside each threshold (the tests check the measured value first).
+        "fhd_ok": {},
+        "fhd_in": {"vrate": "6650k"},  # video ~7.36 Mbps, floor 7.2
+        "fhd_out": {"vrate": "6380k"},  # video ~7.06 Mbps
+        "fhd_conflict": {"vrate": "6000k"},  # ~6.6 Mbps: 20 minutes fit in 1 GiB
+        "fhd_1078": {"size": "1920x1078", "vrate": "2M"},
+        "fhd_24fps": {"fps": "24", "vrate": "2M"},
+        "fhd_a116": {"abr": "116k", "vrate": "2M"},
+        "fhd_a112": {"abr": "112k", "vrate": "2M"},
+        "fhd_44k": {"ar": 44100, "vrate": "2M"},
+        "fhd_32k": {"ar": 32000, "vrate": "2M"},
+        "fhd_low": {"vrate": "100k", "abr": "64k", "seconds": 10},
+        # 1280x720 (003 继续教育; 004 职业教育专项)
+        "hd_ok": {**hd, "vrate": "1900k"},
+        "hd_in": {**hd, "vrate": "1720k"},  # video ~1.90 Mbps, whole file ~2.04 Mbps (W15)
+        "hd_out": {**hd, "vrate": "1655k"},  # whole file ~1.97 Mbps
+        "voc_in": {**hd, "vrate": "940k"},  # video ~1.04 Mbps, floor 1024 kbps
+        "voc_out": {**hd, "vrate": "905k"},  # video ~1.00 Mbps
+        "hd_1278": {"size": "1278x720", "vrate": "1900k"},
+        "hd_24fps": {**hd, "fps": "24", "vrate": "1900k"},
+        "hd_44k": {**hd, "vrate": "1900k", "ar": 44100},
+        "hd_high444": {**hd, "video": high444},
+        "hd_high10": {**hd, "video": high10},
+        "hd_main": {**hd, "video": main},
+        "hd_moov_end": {**hd, "vrate": "1900k", "fmt": []},
+    }
+    with reusing(reuse):
+        clips = {name: real(folder / f"{name}.mp4", **kw) for name, kw in specs.items()}
+        mov = folder / "hd_mov.mov"
+        if not _exists(mov):
+            ffmpeg("-i", str(clips["hd_ok"]), "-c", "copy", "-f", "mov", str(mov))
+        clips["hd_mov"] = mov
+        for seconds in (597, 603, 897, 903, 1197, 1203, 1499, 1503, 1797, 1803):
+            clips[f"low_{seconds}"] = looped(clips["fhd_low"], folder / f"low_{seconds}.mp4", seconds)
+        for name, (rate, channels) in {"mp3_44k": (44100, 2), "mp3_32k": (32000, 2), "mp3_mono": (44100, 1)}.items():
+            clips[name] = tone_mp3(folder / f"{name}.mp3", seconds=4, rate=rate, channels=channels)
+    return clips

@@ -27,8 +27,7 @@ NOT_MEDIA_RULES = ("package.", "authors.", "title.", "dup.", "layout.", "meta.")
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory):
-    root = tmp_path_factory.mktemp("clips")
-    return media.variants(root / "video"), media.audio_variants(root / "audio")
+    return media.cached("video", media.variants), media.cached("audio", media.audio_variants)
 
 
 def _override(station: Station, profile_id: str, text: str) -> None:
@@ -51,7 +50,7 @@ def checked(tmp_path_factory, clips):
     campaigns.add(station, "音频", "ce-audio")
     share = root / "share"
     for name, (path, _) in video.items():
-        target = share / "video" / "测试学校课后服务课程资源" / name / f"{name}.mp4"
+        target = share / "video" / "测试学校课后服务课程资源" / name / f"{name}{path.suffix}"
         target.parent.mkdir(parents=True)
         shutil.copyfile(path, target)
     for name, (path, _) in audio.items():
@@ -99,6 +98,11 @@ VIDEO_NAMES = [
     "frozen",
     "empty",
     "notes",
+    "anamorphic",
+    "slides",
+    "mov",
+    "audioonly",
+    "claimed",
 ]
 
 
@@ -127,6 +131,24 @@ def test_truncated_file_fails_integrity_without_crashing(checked):
     assert "截断" in integrity["message"]
 
 
+@pytest.mark.req("000-22")
+def test_deep_pass_sees_a_header_that_claims_more_than_the_file_holds(checked):
+    """Issue 13: a 16 s clip whose headers claim 20 minutes fails file.integrity with both lengths."""
+    station, _ = checked
+    _, row = _bad_media_rules(station, "claimed")
+    integrity = next(f for f in row["findings"] if f["rule"] == "file.integrity")
+    assert integrity["status"] == "fail"
+    assert "声明时长 00:20:00" in integrity["message"] and "实际解码只有 00:00:16" in integrity["message"]
+
+
+def test_audio_only_mp4_as_the_lesson_video_is_a_finding_not_a_crash(checked):
+    station, summary = checked
+    _, row = _bad_media_rules(station, "audioonly")
+    streams = next(f for f in row["findings"] if f["rule"] == "file.streams")
+    assert streams["status"] == "fail" and "视频轨 0" in streams["message"]
+    assert not any(f["rule"] in ("video.black", "video.freeze") for f in row["findings"])
+
+
 def test_findings_say_measured_expected_and_clause(checked):
     station, _ = checked
     _, row = _bad_media_rules(station, "ntsc")
@@ -138,7 +160,7 @@ def test_findings_say_measured_expected_and_clause(checked):
     assert (
         fps["fix"].startswith("ffmpeg -i ntsc.mp4 ")
         and "fps=25" in fps["fix"]
-        and fps["fix"].endswith('"ntsc_合规.mp4"')
+        and fps["fix"].endswith(" 'ntsc_合规.mp4'")
     )
 
 
@@ -146,6 +168,7 @@ def test_a_wrong_container_alone_is_fixed_by_remuxing(checked, tmp_path):
     station, _ = checked
     works = facts.load_works(station, station.db(), None, "视频")
     ok = next(w for w in works if w.submission["title"] == "ok")
+    facts.load_measurements(station.db(), ok)
     from workflows.checks import fixes
 
     assert "-c copy" in fixes.command(ok.media[0], ok.profile, {"file.container"})

@@ -157,7 +157,7 @@ def _works(station, campaign_id, specs):
 
 @pytest.fixture
 def jpk(station, campaign, tmp_path):
-    camp = campaign("jpk-subject", "精品课")
+    camp = campaign("jpk-subject-jiangsu", "精品课")  # coverage of 小学/初中/普通高中 is Jiangsu's (002 五2)
     quotas.import_table(station, _wide(tmp_path / "w.xlsx"), "精品课", "中牟县")
     ids = _works(
         station,

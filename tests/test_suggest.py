@@ -35,7 +35,7 @@ def quota_book(path, rows):
 @pytest.fixture
 def conflict(station, campaign, tmp_path):
     """Two works on one node (the only 高中 work among them), a full cap, a minimum, one teacher twice."""
-    camp = campaign("jpk-subject", "精品课2024")
+    camp = campaign("jpk-subject-jiangsu", "精品课2024")  # coverage is Jiangsu 002 五2
     spec = {
         "A": ("小学", "数学", "N1", "杨帆", 95),
         "B": ("小学", "数学", "N2", "李明", 90),

@@ -50,7 +50,7 @@ def to_csv(xlsx, out_dir, tmp_path) -> dict[str, list[list[str]]]:
 
 @pytest.fixture
 def recommended(station, campaign):
-    camp = campaign("jpk-subject", "精品课2024")
+    camp = campaign("jpk-subject-jiangsu", "精品课2024")  # coverage is Jiangsu 002 五2
     ids = add_works(
         station,
         camp["id"],

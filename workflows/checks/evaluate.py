@@ -42,7 +42,8 @@ def _frame(w, rule_id, params, results, f) -> list[Finding]:
     out = []
     for res in results:
         status = "warn" if res.status == "fail" and params.get("severity") == "warn" else res.status
-        prefix = f"“{f.path}”：" if f and len(w.media) > 1 else ""
+        whole = res.extra.get("whole_work", False)  # a total over the work's files, not this file's finding
+        prefix = f"“{f.path}”：" if f and len(w.media) > 1 and not whole else ""
         out.append(
             Finding(
                 rule_id,
@@ -50,7 +51,7 @@ def _frame(w, rule_id, params, results, f) -> list[Finding]:
                 res.measured,
                 res.expected,
                 f"{prefix}{res.detail}（{where}）",
-                file_id=res.file_id or (f.id if f else None),
+                file_id=res.file_id or (f.id if f and not whole else None),
                 clause=clause,
             )
         )

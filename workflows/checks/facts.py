@@ -18,7 +18,7 @@ from workflows.profiles import load as profiles
 from workflows.profiles import roles
 
 # Bump a tier's version when its measuring code changes: cached results of older versions are redone.
-TIER_VERSION = {"M": 1, "P": 1, "A": 3, "V": 3, "T": 1}
+TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 4, "T": 1}
 DEFAULT_TIERS = ("M", "P", "T")
 DEEP_TIERS = ("M", "P", "T", "V")
 SKIPPED = {"skipped": "not applicable"}  # a tier that does not apply to a file (no video, not media)
@@ -184,5 +184,8 @@ def load_measurements(db, w: WorkFacts) -> None:
         for row in db.execute("SELECT tier, version, data FROM measurements WHERE sha256 = ?", [f.sha256]):
             if TIER_VERSION.get(row[0]) == row[1] and row[2] != SKIPPED_JSON:
                 f.measured[row[0]] = json.loads(row[2])
-        if "V" in f.measured and f.media_class == "audio" and "A" not in f.measured:
+        deep = f.measured.get("V")
+        if deep is not None and "video" not in deep and "A" not in f.measured:
+            # The deep pass of a file without a picture (an mp3, or an audio-only mp4 handed in as the
+            # lesson video) is an audio pass: rules on decoded video must not look for frames (issue 13).
             f.measured["A"] = f.measured.pop("V")

@@ -5,17 +5,17 @@ The teacher's file is only ever read: the copy goes to a new file the user names
 
 from __future__ import annotations
 
-import re
+import shlex
 from pathlib import Path, PurePosixPath
 
 from workflows.checks import facts
 from workflows.checks.evaluate import evaluate
 from workflows.checks.media import ffrun, probe
 from workflows.errors import StationError
+from workflows.rules import media as media_rules
 from workflows.rules.catalog import REGISTRY
 
-REMUX_ONLY = {"file.container"}
-SAFE = re.compile(r"[A-Za-z0-9_.:=+,/@-]+")
+REMUX_ONLY = {"file.container", "video.playback"}  # a re-wrap fixes these when the streams themselves are fine
 DEFAULT_TARGET = {
     "width": 1920,
     "height": 1080,
@@ -36,9 +36,46 @@ def output_name(path: str, media_class: str) -> str:
     return PurePosixPath(path).stem + ("_合规.mp3" if media_class == "audio" else "_合规.mp4")
 
 
+def bits(rate: str | int) -> int:
+    """ "8M" -> 8000000, "128k" -> 128000."""
+    text = str(rate).strip()
+    scale = {"k": 1_000, "K": 1_000, "M": 1_000_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if scale != 1 else text) * scale)
+
+
+def _streams_fine(f) -> bool:
+    """The video and audio streams are what a browser plays: only the wrapper needs changing."""
+    v = f.m["video"][0] if f.m and f.m["video"] else None
+    a = f.m["audio"][0] if f.m and f.m["audio"] else None
+    return bool(
+        v
+        and v.get("codec") == "AVC"
+        and (v.get("profile") or "").split("@")[0] in media_rules.BROWSER_PROFILES
+        and int(v.get("bit_depth") or 8) == 8
+        and (v.get("chroma") or "4:2:0") == "4:2:0"
+        and (a is None or a.get("codec") == "AAC")
+    )
+
+
+def video_rate(f, profile) -> int:
+    """The target video bit rate, lowered to what fits the size limit when the notice's two conflict (000, W2)."""
+    t = target(profile)
+    rate = bits(t["video_bitrate"])
+    limit = profile.data.get("rules", {}).get("file.size", {}).get("max_bytes")
+    duration = (f.m["general"].get("duration") or 0) if f.m else 0
+    if limit and duration:
+        rate = min(rate, media_rules.fitting_video_bps(duration, limit, bits(t["audio_bitrate"])))
+    return rate
+
+
 def arguments(f, profile, failed: set[str], source: str, out: str) -> list[str]:
-    """ffmpeg arguments (without `ffmpeg`) that fix the FAILED rules of file F."""
-    if failed <= REMUX_ONLY and f.media_class == "video":
+    """ffmpeg arguments (without `ffmpeg`) that fix the FAILED rules of file F.
+
+    Video: square pixels first (`scale=iw*sar:ih`, W18), then fit and pad to the target frame; constant
+    bit rate with HRD filler (`nal-hrd=cbr`) so that simple slide content still reaches the bit-rate floor;
+    H.264 High 8-bit 4:2:0 and AAC, moov at the start (browser playback).
+    """
+    if failed <= REMUX_ONLY and f.media_class == "video" and _streams_fine(f):
         return ["-i", source, "-map", "0", "-c", "copy", "-movflags", "+faststart", out]
     if f.media_class == "audio":
         t = {**AUDIO_TARGET, **profile.data.get("target", {})}
@@ -63,12 +100,14 @@ def arguments(f, profile, failed: set[str], source: str, out: str) -> list[str]:
     if video.get("scan") and video["scan"] != "Progressive" or "video.scan" in failed:
         filters.append("bwdif=mode=send_frame")
     filters += [
+        "scale=iw*sar:ih",
         f"scale={w}:{h}:force_original_aspect_ratio=decrease",
         f"pad={w}:{h}:-1:-1",
         "setsar=1",
         f"fps={t['fps']}",
+        "format=yuv420p",
     ]
-    rate = t["video_bitrate"]
+    rate = str(video_rate(f, profile))
     return [
         "-i",
         source,
@@ -83,19 +122,23 @@ def arguments(f, profile, failed: set[str], source: str, out: str) -> list[str]:
         "-profile:v",
         "high",
         "-preset",
-        "medium",
-        "-pix_fmt",
-        "yuv420p",
+        "veryfast",
+        "-x264-params",
+        "nal-hrd=cbr:force-cfr=1",
         "-b:v",
+        rate,
+        "-minrate",
         rate,
         "-maxrate",
         rate,
         "-bufsize",
-        _double(rate),
+        rate,
         "-r",
         str(t["fps"]),
         "-c:a",
         "aac",
+        "-aac_coder",
+        "fast",  # the default coder undershoots on band-limited sources (a 64k original: 85k for 128k)
         "-b:a",
         t["audio_bitrate"],
         "-ar",
@@ -109,20 +152,14 @@ def arguments(f, profile, failed: set[str], source: str, out: str) -> list[str]:
 
 
 def command(f, profile, failed: set[str]) -> str:
-    """The command as a user would type it, with the file names as the teacher knows them."""
+    """The command as a user would type it, with the file names as the teacher knows them.
+
+    Every argument is quoted for a POSIX shell (shlex.join): a file named `$(…)` or with backticks
+    is a name, never code, when the command is pasted into bash.
+    """
     name = PurePosixPath(f.path).name
     args = arguments(f, profile, failed, name, output_name(f.path, f.media_class))
-    return "ffmpeg " + " ".join(_quote(a) for a in args)
-
-
-def _quote(arg: str) -> str:
-    """Double quotes work the same in the Windows console the school uses and in a Linux shell."""
-    return arg if SAFE.fullmatch(arg) else '"' + arg.replace('"', '\\"') + '"'
-
-
-def _double(rate: str) -> str:
-    number, unit = float(rate[:-1]), rate[-1]
-    return f"{number * 2:g}{unit}"
+    return shlex.join(["ffmpeg", *args])
 
 
 def run(station, submission_id: int, out_dir: Path, progress=None, cancelled=None) -> list[dict]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from workflows.rules import media, package
+from workflows.rules import lesson, media, package
 from workflows.rules.base import COMMON_PARAMS, Rule, base_id
 
-MODULES = (media, package)
+MODULES = (media, package, lesson)
 
 
 def _collect() -> dict[str, Rule]:

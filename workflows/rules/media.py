@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import PurePosixPath
 
 from workflows.rules.base import Result, rule
 
@@ -36,16 +37,29 @@ def _audio_level(f):
 # --- container and integrity ---------------------------------------------------------------
 
 
-@rule("file.container", params={"formats": list})
+@rule("file.container", params={"formats": list}, mechanical=True)
 def container(f, p, w):
-    fmt = f.m["general"].get("format")
+    """MediaInfo calls a QuickTime .mov "MPEG-4" too: MP4 also needs an MP4 brand and the .mp4 name (W13)."""
+    general = f.m["general"]
+    fmt = general.get("format")
     want = p.get("formats", ["MPEG-4"] if f.kind == "video" else ["MPEG Audio"])
+    suffix = PurePosixPath(f.path).suffix.lower()
+    shown = fmt or "无法识别"
     ok = fmt in want
+    why = ""
+    if ok and fmt == "MPEG-4":
+        if general.get("format_profile") == "QuickTime" or (general.get("brand") or "").startswith("qt"):
+            ok, shown, why = False, "QuickTime（.mov）", "，QuickTime 格式不是 MP4"
+        elif suffix != ".mp4":
+            ok, shown, why = False, f"MPEG-4（扩展名 {suffix or '无'}）", "，MP4 文件的扩展名应为 .mp4"
+    elif ok and fmt == "MPEG Audio" and suffix != ".mp3":
+        ok, shown, why = False, f"MPEG Audio（扩展名 {suffix or '无'}）", "，MP3 文件的扩展名应为 .mp3"
+    names = {"MPEG-4": "MP4（MPEG-4）", "MPEG Audio": "MP3（MPEG Audio）"}
     return Result(
         "pass" if ok else "fail",
-        fmt or "无法识别",
-        "、".join(want),
-        f"封装格式为 {fmt or '无法识别'}，要求 {'或'.join(want)}",
+        shown,
+        "、".join(names.get(x, x) for x in want),
+        f"封装格式为 {shown}{why}，要求 {'或'.join(names.get(x, x) for x in want)}",
     )
 
 
@@ -57,11 +71,46 @@ def size(f, p, w):
     n = f.size
     unit = "GiB" if limit >= 2**30 else "MiB"
     scale = 2**30 if unit == "GiB" else 2**20
-    return Result(
-        "pass" if n <= limit else "fail",
-        f"{n / scale:.2f} {unit}",
-        f"≤ {limit / scale:g} {unit}",
-        f"文件大小 {n / scale:.2f} {unit}（{n} 字节），要求不超过 {limit / scale:g} {unit}（{limit} 字节）",
+    ok = n <= limit
+    detail = f"文件大小 {n / scale:.2f} {unit}（{n} 字节），要求不超过 {limit / scale:g} {unit}（{limit} 字节）"
+    if not ok:
+        detail += _size_conflict(f, w, limit)
+    return Result("pass" if ok else "fail", f"{n / scale:.2f} {unit}", f"≤ {limit / scale:g} {unit}", detail)
+
+
+def _nominal_rates(w) -> tuple[int, int] | None:
+    """(video, audio) bit rates the profile requires as a nominal value, or None."""
+    rules = w.profile.data.get("rules", {})
+    video = rules.get("video.bitrate", {}).get("nominal_bps")
+    if not video:
+        return None
+    return video, rules.get("audio.bitrate", {}).get("bps", 128_000)
+
+
+def size_limit(w) -> int | None:
+    return w.profile.data.get("rules", {}).get("file.size", {}).get("max_bytes")
+
+
+def fitting_video_bps(duration: float, limit: int, audio_bps: int) -> int:
+    """The video bit rate that keeps a file of DURATION within LIMIT bytes (2 % container margin)."""
+    return int((limit * 8 * 0.98 / duration - audio_bps) // 1000 * 1000)
+
+
+def _size_conflict(f, w, limit) -> str:
+    """The notice's size limit and nominal bit rate cannot both hold for long lessons (000: 1G vs 8Mbps, W2)."""
+    rates, d = _nominal_rates(w), f.m["general"].get("duration")
+    if not rates or not d:
+        return ""
+    video, audio = rates
+    longest = limit * 8 / (video + audio)
+    if d <= longest:
+        return "；按通知规定的码率，本视频本不应超过大小上限，请按码率要求重新导出"
+    fit = fitting_video_bps(d, limit, audio)
+    return (
+        f"。通知同时规定码率 {_mbps(video)}、音频 {_mbps(audio)}，按此码率超过 {_hms(longest)} 的视频必然超过大小上限，"
+        f"两项要求不能同时满足（通知自相矛盾）。县里的做法：按“超时课程资源可分课时实施”分为多个课时视频分别提交；"
+        f"或以不超过大小上限为准，把视频码率降到约 {_mbps(fit)}（本视频时长 {_hms(d)}）后重新导出，"
+        f"此时码率低于 {_mbps(video)} 只作提示。以省里对该矛盾的答复为准"
     )
 
 
@@ -77,12 +126,34 @@ def integrity(f, p, w):
         problems.append("读取超时")
     if f.p and f.p.get("errors") and not problems:
         problems.append(f"读取时出错：{f.p['errors'][0]}")
-    if f.v and f.v.get("error_count"):
-        problems.append(f"解码错误 {f.v['error_count']} 处：{f.v['errors'][0]}")
+    decoded = f.v or f.a
+    if decoded and decoded.get("error_count"):
+        problems.append(f"解码错误 {decoded['error_count']} 处：{decoded['errors'][0]}")
+    short = _declared_vs_real(f)
+    if short and not problems:
+        problems.append(short)
     if problems:
         return Result("fail", "；".join(problems), "完整、可解码", "；".join(problems) + "，要求文件完整、可正常播放")
-    measured = "解码 0 错误" if f.v else "结构完整"
+    measured = "解码 0 错误" if decoded else "结构完整"
     return Result("pass", measured, "完整、可解码", f"文件{measured}")
+
+
+def _declared_vs_real(f) -> str:
+    """A file whose header claims more than its streams hold (a 6 s clip declaring 20 minutes)."""
+    declared = f.m["general"].get("duration")
+    if not declared:
+        return ""
+    decoded = (f.v or f.a or {}).get("decoded_seconds")
+    if decoded is not None:
+        real, how = decoded, "实际解码"
+    else:
+        lengths = [s["duration"] for s in (f.p or {}).get("streams", []) if s.get("duration")]
+        if not lengths:
+            return ""
+        real, how = max(lengths), "音视频流实际"
+    if declared - real > max(2.0, 0.02 * declared):
+        return f"文件头声明时长 {_hms(declared)}，{how}只有 {_hms(real)}（文件不完整或时长信息被改写）"
+    return ""
 
 
 @rule("file.streams", params={"video": int, "audio_min": int})
@@ -115,15 +186,28 @@ def duration(f, p, w):
     if stage:
         lo, hi = by_stage[stage]
     results = []
-    if lo is not None or hi is not None:
+    if lo is not None or hi is not None or by_stage:
         ok = (lo is None or d >= lo * 60) and (hi is None or d <= hi * 60)
         want = (
             f"{lo:g}-{hi:g} 分钟"
             if lo is not None and hi is not None
-            else (f"≥ {lo:g} 分钟" if lo is not None else f"≤ {hi:g} 分钟")
+            else (f"≥ {lo:g} 分钟" if lo is not None else f"≤ {hi:g} 分钟" if hi is not None else "")
         )
         where = f"（{stage}）" if stage else ""
-        results.append(Result("pass" if ok else "fail", _hms(d), want, f"时长 {_hms(d)}，要求{where} {want}"))
+        if by_stage and not stage:
+            # No 学段 known: never widen silently to the union of the stages' ranges (W12).
+            ranges = "，".join(f"{k} {a:g}-{b:g} 分钟" for k, (a, b) in by_stage.items())
+            results.append(
+                Result(
+                    "warn",
+                    _hms(d),
+                    f"按学段：{ranges}",
+                    f"时长 {_hms(d)}；作品未注明学段（登记表或文件夹中没有小学/初中/高中），"
+                    f"无法确定时长要求（{ranges}），请补充学段后重新检查",
+                )
+            )
+        else:
+            results.append(Result("pass" if ok else "fail", _hms(d), want, f"时长 {_hms(d)}，要求{where} {want}"))
     total_max = p.get("total_max_minutes")
     if total_max is not None and f.is_last_media:
         total = w.total_duration()
@@ -134,6 +218,7 @@ def duration(f, p, w):
                 f"合计 {_hms(total)}",
                 f"合计 ≤ {total_max:g} 分钟",
                 f"作品内全部录像合计 {_hms(total)}，要求总计不超过 {total_max:g} 分钟",
+                extra={"whole_work": True},
             )
         )
     return results
@@ -170,7 +255,7 @@ def resolution(f, p, w):
     if not v or not v["width"]:
         return None
     width, height, rot = int(v["width"]), int(v["height"]), int(v["rotation"] or 0) % 360
-    measured = f"{width}x{height}" + (f"（旋转 {rot}°）" if rot else "")
+    measured = f"{width}x{height}" + (f"（旋转 {rot}°）" if rot else "") + _anamorphic(v)
     if rot in (90, 270):
         return Result("fail", measured, "横屏", f"视频分辨率 {measured}，画面为竖屏（旋转 {rot}°），要求横屏")
     if "width" in p:
@@ -182,6 +267,13 @@ def resolution(f, p, w):
     return Result("pass" if ok else "fail", measured, want, f"视频分辨率 {measured}，要求不低于 {want[2:]}")
 
 
+def _anamorphic(v) -> str:
+    par = v.get("par")
+    if par is None or abs(par - 1) <= 0.001 or not v.get("width"):
+        return ""
+    return f"（像素宽高比 {par:.3f}，非方形像素，显示为 {round(v['width'] * par)}x{int(v['height'])}）"
+
+
 @rule("video.aspect", params={"ratio": str, "tolerance": float, "square_pixels": bool}, media=VIDEO, mechanical=True)
 def aspect(f, p, w):
     v = _v(f)
@@ -189,17 +281,35 @@ def aspect(f, p, w):
         return None
     num, den = (int(x) for x in p.get("ratio", "16:9").split(":"))
     tol = p.get("tolerance", 0.01)
-    ok = abs(v["dar"] - num / den) <= tol
+    dar_ok = abs(v["dar"] - num / den) <= tol
     square = v["par"] is None or abs(v["par"] - 1) <= 0.001
-    if p.get("square_pixels", True) and not square:
-        ok = False
+    want = f"{num}:{den}（{num / den:.3f}）"
+    if dar_ok and not square and p.get("square_pixels", True) and _resolution_fails(f, w):
+        # An anamorphic file (1440x1080 shown as 16:9) is one problem: video.resolution reports it (W19).
+        return Result(
+            "pass",
+            f"{v['dar']:.3f}（像素非方形，见分辨率检查）",
+            want,
+            f"画面显示宽高比 {v['dar']:.3f} 符合 {num}:{den}；像素非方形的问题已在分辨率检查中报告",
+        )
+    ok = dar_ok and (square or not p.get("square_pixels", True))
     measured = f"{v['dar']:.3f}" + ("" if square else f"（像素宽高比 {v['par']:.3f}）")
     return Result(
         "pass" if ok else "fail",
         measured,
-        f"{num}:{den}（{num / den:.3f}）",
+        want,
         f"画面宽高比 {measured}，要求 {num}:{den}" + ("，方形像素" if p.get("square_pixels", True) else ""),
     )
+
+
+def _resolution_fails(f, w) -> bool:
+    params = w.profile.data.get("rules", {}).get("video.resolution")
+    if params is None or params.get("enabled") is False:
+        return False
+    if "projects" in params and (w.submission["project"] or "") not in params["projects"]:
+        return False
+    r = resolution(f, params, w)
+    return r is not None and r.status == "fail"
 
 
 @rule(
@@ -249,13 +359,20 @@ def scan(f, p, w):
 @rule(
     "video.bitrate",
     needs=("M", "P"),
-    params={"nominal_bps": int, "ratio": float, "min_bps": int},
+    params={"nominal_bps": int, "ratio": float, "min_bps": int, "measure": str},
     media=VIDEO,
     mechanical=True,
 )
 def video_bitrate(f, p, w):
-    stream = f.stream("video")
-    measured = stream and stream.get("bitrate")
+    """measure = "video" (the video stream's packets) or "file" (平均码率: the whole file's bits / duration, W15)."""
+    if p.get("measure", "video") == "file":
+        d = f.m["general"].get("duration")
+        measured = f.size * 8 / d if d and f.size else None
+        what = "文件平均码率（含音频）"
+    else:
+        stream = f.stream("video")
+        measured = stream and stream.get("bitrate")
+        what = "视频码率实测"
     if not measured:
         return None
     if "nominal_bps" in p:
@@ -265,7 +382,107 @@ def video_bitrate(f, p, w):
         floor = p.get("min_bps", 2_000_000)
         want = f"≥ {_mbps(floor)}"
     ok = measured >= floor
-    return Result("pass" if ok else "fail", _mbps(measured), want, f"视频码率实测 {_mbps(measured)}，要求 {want}")
+    detail = f"{what} {_mbps(measured)}，要求 {want}"
+    if not ok and "nominal_bps" in p:
+        limit, d = size_limit(w), f.m["general"].get("duration")
+        rates = _nominal_rates(w)
+        if limit and d and rates and d > limit * 8 / sum(rates) and f.size <= limit:
+            fit = fitting_video_bps(d, limit, rates[1])
+            if measured >= 0.9 * fit:
+                return Result(
+                    "warn",
+                    _mbps(measured),
+                    want,
+                    f"{detail}。本视频时长 {_hms(d)}，按 {_mbps(p['nominal_bps'])} 必然超过大小上限"
+                    f"（通知的码率与大小要求在此时长下相互矛盾）；视频已按大小上限可容纳的码率（约 {_mbps(fit)}）导出，"
+                    f"县里按不超过大小上限为准，码率只作提示，以省里答复为准",
+                )
+    return Result("pass" if ok else "fail", _mbps(measured), want, detail)
+
+
+# --- playback in a browser (003 附件3 4) ------------------------------------------------------
+
+BROWSER_PROFILES = ("High", "Main", "Baseline", "Constrained Baseline")
+
+
+@rule("video.playback", params={"faststart": str}, media=VIDEO, mechanical=True)
+def playback(f, p, w):
+    """What "主流浏览器在线播放" means for an MP4 (W14): H.264 High/Main/Baseline 8-bit 4:2:0 with AAC audio.
+
+    moov after mdat still plays once the browser has fetched the end of the file: by default a warn
+    (faststart = "warn"), or "fail" where a county requires progressive playback.
+    """
+    v, a = _v(f), _a(f)
+    if not v:
+        return None
+    problems = []
+    profile = (v.get("profile") or "").split("@")[0]
+    if v.get("codec") != "AVC":
+        problems.append(f"视频编码为 {v.get('codec') or '未知'}（浏览器普遍支持的是 H.264）")
+    elif profile and profile not in BROWSER_PROFILES:
+        problems.append(f"H.264 档次为 {profile}（浏览器只支持 High/Main/Baseline）")
+    if v.get("bit_depth") and int(v["bit_depth"]) != 8:
+        problems.append(f"色深 {int(v['bit_depth'])} 位（浏览器只支持 8 位）")
+    if v.get("chroma") and v["chroma"] != "4:2:0":
+        problems.append(f"色度采样 {v['chroma']}（浏览器只支持 4:2:0）")
+    if a and a.get("codec") != "AAC":
+        problems.append(f"音频编码为 {a.get('codec') or '未知'}（要求 AAC）")
+    want = "H.264 High/Main/Baseline、8 位、4:2:0，AAC 音频，moov 在文件开头"
+    shown = f"H.264 {profile or '?'}、{int(v.get('bit_depth') or 8)} 位、{v.get('chroma') or '?'}"
+    if problems:
+        return Result("fail", "；".join(problems), want, "；".join(problems) + "，主流浏览器无法在线播放")
+    if f.m["general"].get("streamable") is False:
+        status = "fail" if p.get("faststart") == "fail" else "warn"
+        return Result(
+            status,
+            f"{shown}；moov 在文件末尾",
+            want,
+            f"{shown}可在浏览器播放，但索引（moov）在文件末尾，需下载到文件末尾才能开始播放；"
+            f"用 -movflags +faststart 重新封装即可",
+        )
+    return Result("pass", shown, want, f"{shown}，索引在文件开头，主流浏览器可在线播放")
+
+
+# --- 资源类型 matches the media (003 附件4 表2) ------------------------------------------------
+
+TYPE_CODES = {"A01": ("video", "视频资源"), "A02": ("audio", "音频资源"), "A03": (None, "网络课程")}
+
+
+@rule("media.type", scope="work", needs=(), params={"field": str})
+def media_type(w, p):
+    """The metadata sheet's 资源类型 code names the kind of media the work carries (W16)."""
+    sheet = w.metadata_sheet()
+    if not sheet:
+        return None
+    label = p.get("field", "资源类型")
+    raw = str(sheet.get(label) or "").strip()
+    code = next((c for c in TYPE_CODES if c in raw.upper()), None)
+    if not code:
+        return None  # missing or unknown codes are meta.required / meta.format findings
+    kinds = {f.media_class for f in w.media if f.kind in ("video", "audio")}
+    found = "、".join(sorted({"video": "视频", "audio": "音频"}[k] for k in kinds)) or "无音视频文件"
+    want_kind, name = TYPE_CODES[code]
+    if want_kind is None:
+        return Result(
+            "fail" if kinds else "warn",
+            f"{code}（{name}），提交的是{found}",
+            "资源类型与提交的文件一致",
+            f"资源类型填写 {code}（{name}），"
+            + (
+                f"但提交的是{found}文件，应填 A01（视频）或 A02（音频）"
+                if kinds
+                else "网络课程须以链接方式提供，请人工核对"
+            ),
+        )
+    ok = kinds == {want_kind}
+    other = "A02（音频资源）" if want_kind == "video" else "A01（视频资源）"
+    return Result(
+        "pass" if ok else "fail",
+        f"{code}（{name}），提交的是{found}",
+        f"{code} 对应{name}",
+        f"资源类型填写 {code}（{name}），提交的是{found}文件"
+        + ("" if ok else f"，两者不一致（{found}资源应填 {other if kinds else code}）"),
+    )
 
 
 # --- audio ----------------------------------------------------------------------------------
@@ -504,6 +721,8 @@ def freeze(f, p, w):
 
 
 def _segments(f, p, key, label, fail_s):
+    if not (f.v or {}).get("video"):
+        return None  # no picture was decoded (an audio-only file): file.streams reports it
     total = f.m["general"].get("duration") or 0
     title_s = p.get("title_s", 5.0)
     spans = [(max(s, title_s if s < title_s else s), e if e is not None else total) for s, e in f.v["video"][key]]
@@ -527,6 +746,8 @@ def _segments(f, p, key, label, fail_s):
 def titlecard(f, p, w):
     want = p.get("seconds", 5.0)
     t = f.t
+    if not t or "freezes" not in t:
+        return None
     still = next((e if e is not None else 12.0 for s, e in t["freezes"] if s <= 0.5), 0.0)
     cut = next((c for c in t["cuts"] if 3.5 <= c <= 8.0), None)
     thumb = "，已截取 2.5 秒处画面供人工核对片头文字" if t.get("thumbnail_sha") else ""

@@ -27,8 +27,8 @@ VIDEO_CHAIN = (
     "[full]scale=640:-2:flags=fast_bilinear,"
     "blackdetect=d=0.5:pix_th=0.05,metadata=print:file=black.txt,metadata=delete,"
     "freezedetect=n=-60dB:d=2,metadata=print:file=freeze.txt,metadata=delete,"
-    "scdet=threshold=10,metadata=mode=select:key=lavfi.scd.time,metadata=print:file=scene.txt"
-)
+    "scdet=threshold=10,metadata=mode=print:key=lavfi.scd.time:file=scene.txt"
+)  # every frame reaches the output, so the run's out_time is the decoded length
 TITLE_SECONDS = 12
 THUMB_AT = 2.5
 
@@ -101,7 +101,13 @@ def _run(path, m, graph, maps, progress, cancelled, read, *, input_args=(), null
         )
         data = read(work)
     errors = [line for line in result.stderr.splitlines() if line.strip()]
-    data.update(errors=errors[:20], error_count=len(errors), returncode=result.returncode, timed_out=result.timed_out)
+    data.update(
+        errors=errors[:20],
+        error_count=len(errors),
+        returncode=result.returncode,
+        timed_out=result.timed_out,
+        decoded_seconds=result.out_time,
+    )
     return data
 
 

@@ -30,6 +30,7 @@ class Result:
     stdout: str
     stderr: str
     timed_out: bool = False
+    out_time: float | None = None  # seconds of media the run got through (the decoded length)
 
 
 def run(args: list[str], *, timeout: float, cwd: Path | None = None) -> Result:
@@ -66,7 +67,10 @@ def run_ffmpeg(
         except FileNotFoundError as e:
             raise StationError("tool.missing", "找不到程序 ffmpeg，请先运行 make setup 安装") from e
         last_line = [time.monotonic()]
-        reader = threading.Thread(target=_read_progress, args=(proc, duration, progress, last_line), daemon=True)
+        out_time: list[float] = []
+        reader = threading.Thread(
+            target=_read_progress, args=(proc, duration, progress, last_line, out_time), daemon=True
+        )
         reader.start()
         started = time.monotonic()
         timed_out = False
@@ -82,7 +86,7 @@ def run_ffmpeg(
             time.sleep(0.05)
         reader.join(timeout=5)
         stderr = Path(err_path).read_text("utf-8", "replace")
-        return Result(proc.returncode, "", stderr, timed_out)
+        return Result(proc.returncode, "", stderr, timed_out, out_time[-1] if out_time else None)
     finally:
         os.close(err_fd)
         os.unlink(err_path)
@@ -93,7 +97,7 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _read_progress(proc, duration, progress, last_line) -> None:
+def _read_progress(proc, duration, progress, last_line, out_time) -> None:
     speed = 0.0
     for raw in proc.stdout:
         last_line[0] = time.monotonic()
@@ -104,10 +108,14 @@ def _read_progress(proc, duration, progress, last_line) -> None:
                 speed = float(value[:-1])
             except ValueError:
                 pass
-        elif key == "out_time_us" and progress and duration > 0:
+        elif key == "out_time_us":
             try:
-                progress(min(1.0, int(value) / 1e6 / duration), speed)
+                seconds = int(value) / 1e6
             except ValueError:
-                pass
+                continue
+            if seconds >= 0:
+                out_time.append(seconds)
+            if progress and duration > 0:
+                progress(min(1.0, seconds / duration), speed)
         elif key == "progress" and value == "end" and progress:
             progress(1.0, speed)

@@ -27,6 +27,11 @@ def _num(value, scale: float = 1.0) -> float | None:
         return None
 
 
+def _yes_no(value) -> bool | None:
+    text = str(value or "").lower()
+    return True if text == "yes" else False if text == "no" else None
+
+
 def metadata(path: Path, suffix: str = "") -> dict:
     """Tier M: container and per-track facts from MediaInfo (tens of ms, even for 1 GB).
 
@@ -47,6 +52,9 @@ def metadata(path: Path, suffix: str = "") -> dict:
         if t.track_type == "General":
             general = {
                 "format": d.get("format"),
+                "format_profile": d.get("format_profile"),  # "QuickTime" for a .mov, "Base Media" for MP4
+                "brand": (d.get("codec_id") or "").strip() or None,  # ftyp major brand: "qt", "isom", "mp42"
+                "streamable": _yes_no(d.get("isstreamable")),  # moov before mdat
                 "size": _num(d.get("file_size")),
                 "duration": _num(d.get("duration"), 1e-3),
                 "bitrate": _num(d.get("overall_bit_rate")),
@@ -65,6 +73,8 @@ def metadata(path: Path, suffix: str = "") -> dict:
                     "fps": _num(d.get("frame_rate")),
                     "fps_mode": d.get("frame_rate_mode"),
                     "scan": d.get("scan_type"),
+                    "bit_depth": _num(d.get("bit_depth")),
+                    "chroma": d.get("chroma_subsampling"),
                     "bitrate": _num(d.get("bit_rate")),
                     "duration": _num(d.get("duration"), 1e-3),
                 }
