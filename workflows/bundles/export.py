@@ -1,6 +1,6 @@
 """Export the campaign's recommended works to a trusted recipient station as a bundle.
 
-Recommended = the latest decision (by id) is 'recommend' and the submission is 'imported'.
+Recommended: `store.decisions.RECOMMENDED` (the one definition export, quotas and the summary share).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import store
 from exporters import age, bagit, bundle, sshsig, summary_xlsx
-from store import audit, queries
+from store import audit, decisions, queries
 from workflows import campaigns, keys
 from workflows.bundles import forward as forward_wf
 from workflows.errors import StationError
@@ -21,18 +21,9 @@ from workflows.quotas import rules as quotas
 from workflows.recommend import summary
 from workflows.station import Station, actor
 
-LATEST = "(SELECT value FROM decisions d WHERE d.submission_id = s.id ORDER BY d.id DESC LIMIT 1)"
-
 
 def recommended(db, campaign_id: int) -> list[dict]:
-    ids = [
-        r[0]
-        for r in db.execute(
-            f"SELECT s.id FROM submissions s WHERE s.campaign_id = ? AND s.status = 'imported' AND {LATEST} = 'recommend' "
-            "ORDER BY s.id",
-            [campaign_id],
-        )
-    ]
+    ids = decisions.recommended_ids(db, campaign_id)
     return queries.submissions(db, ids=ids) if ids else []
 
 
@@ -212,16 +203,16 @@ def _sources(
             sources.append(bundle.Source(inner, str(path), f["size"], f["sha256"], label))
     ids = [s["id"] for s in subs]
     marks = ",".join("?" * len(ids))
-    decisions = list(
+    decision_rows = list(
         db.query(
             f"SELECT submission_id, value, reason, reviewer, decided_at FROM decisions "
             f"WHERE submission_id IN ({marks}) ORDER BY id",
             ids,
         )
     )
-    latest = {d["submission_id"]: d for d in decisions}
+    latest = {d["submission_id"]: d for d in decision_rows}
     _jsonl(tmp / "metadata.jsonl", ({k: v for k, v in s.items() if k != "findings"} for s in subs))
-    _jsonl(tmp / "decisions.jsonl", decisions)
+    _jsonl(tmp / "decisions.jsonl", decision_rows)
     _jsonl(tmp / "findings.jsonl", ({"submission_id": s["id"], **f} for s in subs for f in s["findings"]))
     (tmp / "summary").mkdir()
     summary_xlsx.write(

@@ -20,7 +20,7 @@ from typing import Callable
 import store
 from exporters import bagit, bundle, sshsig
 from exporters.bundle import Problem, Rejected
-from store import audit
+from store import audit, versions
 from workflows import campaigns, keys
 from workflows.errors import StationError
 from workflows.profiles import load as profiles
@@ -337,7 +337,7 @@ def _commit(
     db = station.db()
     now = audit.now()
     who = actor()
-    imported, versions, unchanged, moved = [], 0, 0, set()
+    imported, new_versions, unchanged, moved = [], 0, 0, set()
     objects = station.objects
     tar_sha = hashlib.sha256(inner.tar).hexdigest()
     with store.write(db):
@@ -366,17 +366,6 @@ def _commit(
                     ensure_ascii=False,
                 ).encode()
             ).hexdigest()
-            current = db.execute(
-                "SELECT id, fingerprint, version FROM submissions WHERE campaign_id = ? AND source_key = ? "
-                "AND status != 'superseded' ORDER BY version DESC LIMIT 1",
-                [camp["id"], source_key],
-            ).fetchone()
-            if current and current[1] == fingerprint:
-                unchanged += 1
-                continue
-            if current:
-                db.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [current[0]])
-                versions += 1
             own = decisions.get(s["id"], [])
             meta = dict(s.get("meta") or {})
             if meta.get("bundle"):
@@ -389,65 +378,34 @@ def _commit(
                 "submission_id": s["id"],
                 "decision": own[-1]["value"] if own else None,
             }
-            sub_id = db.execute(
-                """INSERT INTO submissions (campaign_id, source_key, version, fingerprint, title, project, stage, subject,
-                   grade, school, county, contact, node_code, original, layout, meta, source, imported_at, status)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'imported')""",
-                [
-                    camp["id"],
-                    source_key,
-                    current[2] + 1 if current else 1,
-                    fingerprint,
-                    s["title"],
-                    s.get("project"),
-                    s.get("stage"),
-                    s.get("subject"),
-                    s.get("grade"),
-                    s.get("school"),
-                    s.get("county") or sender_name,
-                    s.get("contact"),
-                    s.get("node_code"),
-                    s.get("original"),
-                    s.get("layout"),
-                    json.dumps(meta, ensure_ascii=False),
-                    f"{sender_name}（{sender}）报送包 {bundle_id}",
-                    now,
+            values = {k: s.get(k) for k in versions.COLUMNS}
+            values["title"] = s["title"]
+            values["county"] = s.get("county") or sender_name
+            saved = versions.save_version(
+                db,
+                camp["id"],
+                source_key,
+                fingerprint,
+                values,
+                meta=meta,
+                source=f"{sender_name}（{sender}）报送包 {bundle_id}",
+                at=now,
+                authors=[(a["name"], a.get("role"), a.get("unit")) for a in s.get("author_roles") or []],
+                files=[
+                    dict(
+                        f,
+                        listing=json.dumps(f["listing"], ensure_ascii=False) if f.get("listing") is not None else None,
+                    )
+                    for f in rows
                 ],
-            ).lastrowid
-            for ord_, a in enumerate(s.get("author_roles") or []):
-                db.execute(
-                    "INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)",
-                    [sub_id, ord_, a["name"], a.get("role"), a.get("unit")],
-                )
-            file_ids = {}
-            for f in rows:
-                file_ids[f["path"]] = db.execute(
-                    "INSERT INTO files (submission_id, path, size, sha256, kind, role, listing) VALUES (?,?,?,?,?,?,?)",
-                    [
-                        sub_id,
-                        f["path"],
-                        f["size"],
-                        f["sha256"],
-                        f["kind"],
-                        f.get("role"),
-                        json.dumps(f["listing"], ensure_ascii=False) if f.get("listing") is not None else None,
-                    ],
-                ).lastrowid
-            for x in findings.get(s["id"], []):
-                db.execute(
-                    "INSERT INTO findings (submission_id, file_id, rule, status, measured, expected, message, "
-                    "created_at) VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        sub_id,
-                        file_ids.get(x.get("file")),
-                        x["rule"],
-                        x["status"],
-                        x.get("measured"),
-                        x.get("expected"),
-                        x["message"],
-                        now,
-                    ],
-                )
+                findings=findings.get(s["id"], []),
+            )
+            if saved is None:
+                unchanged += 1
+                continue
+            sub_id = saved.id
+            if saved.supersedes:
+                new_versions += 1
             for d in own:
                 db.execute(
                     "INSERT INTO sender_decisions (submission_id, sender, bundle_id, value, reason, reviewer, "
@@ -462,8 +420,8 @@ def _commit(
                 sender=sender,
                 bundle_id=bundle_id,
                 sender_submission=s["id"],
-                version=current[2] + 1 if current else 1,
-                supersedes=current[0] if current else None,
+                version=saved.version,
+                supersedes=saved.supersedes,
                 files=len(rows),
             )
             imported.append(sub_id)
@@ -513,7 +471,7 @@ def _commit(
     return {
         "campaign": camp["name"],
         "imported": len(imported),
-        "versions": versions,
+        "versions": new_versions,
         "unchanged": unchanged,
         "ids": imported,
         "files": len(files),
