@@ -626,6 +626,69 @@ def test_path_traversal_in_inner_manifest(net):
     assert not list(net.tmp.rglob("escape.txt"))
 
 
+def _export_with(net: Net, monkeypatch, change) -> Path:
+    """Export as a (compromised or buggy) county would: CHANGE edits the inner payload before it is signed."""
+    real = export._sources
+
+    def sources(*args, **kw):
+        out, upto, forwarded = real(*args, **kw)
+        return change(out, args[4]), upto, forwarded
+
+    monkeypatch.setattr(export, "_sources", sources)
+    path = Path(do_export(net)["path"])
+    monkeypatch.setattr(export, "_sources", real)
+    return path
+
+
+def test_signed_inner_bag_with_a_file_no_work_refers_to(net, monkeypatch):
+    def change(sources, tmp):
+        (tmp / "extra.bin").write_bytes(b"smuggled")
+        return [*sources, bundle.Source("data/submissions/999/extra.bin", str(tmp / "extra.bin"), 8)]
+
+    path = _export_with(net, monkeypatch, change)
+    assert receive.verify(net.city, path)["ok"]  # signed by the county: the outer layer is fine
+    before = db_state(net.city)
+    problems = rejected(do_receive, net, path)
+    assert codes(problems) == {"bundle.inner_mismatch"}
+    assert "data/submissions/999/extra.bin" in problems[0].message and problems[0].object.endswith("extra.bin")
+    assert db_state(net.city) == before
+
+
+def test_signed_decisions_naming_a_work_the_bundle_does_not_carry(net, monkeypatch):
+    def change(sources, tmp):
+        with open(tmp / "decisions.jsonl", "a", encoding="utf-8") as f:
+            row = {"submission_id": 999, "value": "recommend", "reason": None, "reviewer": "x", "decided_at": "2026"}
+            f.write(json.dumps(row) + "\n")
+        return [
+            bundle.Source(s.path, s.file, (tmp / "decisions.jsonl").stat().st_size)
+            if s.path == "data/decisions.jsonl"
+            else s
+            for s in sources
+        ]
+
+    path = _export_with(net, monkeypatch, change)
+    before = db_state(net.city)
+    problems = rejected(do_receive, net, path)
+    assert codes(problems) == {"bundle.inner_mismatch"}
+    assert "#999" in problems[0].message and problems[0].object == "data/decisions.jsonl"
+    assert db_state(net.city) == before
+
+
+@pytest.mark.parametrize("tag", ["bag-info.txt", "sizes.txt", "tagmanifest-sha256.txt", bundle.SIG_PATH])
+def test_special_file_as_tag_file_is_refused_without_hanging(net, tag):
+    """A FIFO is never opened (opening one for reading blocks until a writer comes): refused with a code."""
+    path = Path(do_export(net)["path"])
+    (path / tag).unlink()
+    os.mkfifo(path / tag)
+    p = station_cli(net.city.db_path, "verify", path, "--json", timeout=60)
+    assert p.returncode == 1, p.stderr
+    result = json.loads(p.stdout)
+    assert result["ok"] is False and "bundle.layout" in codes(result["problems"]), result
+    p = station_cli(net.city.db_path, "receive", path, "--json", passfile=net.pw("city"), timeout=60)
+    assert p.returncode == 1 and "bundle.layout" in p.stdout + p.stderr, (p.stdout, p.stderr)
+    assert db_state(net.city)["received_bundles"] == 0
+
+
 def test_wrong_passphrase(net):
     path = Path(do_export(net)["path"])
     before = db_state(net.city)

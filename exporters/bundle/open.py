@@ -78,14 +78,11 @@ def intake(root: Path) -> tuple[Outer | None, list[Problem]]:
     sig_dir = root / "signatures"
     if sig_dir.is_dir() and not sig_dir.is_symlink():
         for entry in sig_dir.iterdir():
-            if entry.name != os.path.basename(SIG_PATH) or not bagit.is_regular(entry):
-                problems.append(
-                    Problem(
-                        "bundle.extra",
-                        f"签名目录中有多余或异常的项目：signatures/{entry.name}",
-                        f"signatures/{entry.name}",
-                    )
-                )
+            rel = f"signatures/{entry.name}"
+            if entry.name != os.path.basename(SIG_PATH):
+                problems.append(Problem("bundle.extra", f"签名目录中有多余或异常的项目：{rel}", rel))
+            elif not bagit.is_regular(entry):
+                problems.append(Problem("bundle.layout", f"{rel} 类型不对（不允许符号链接或特殊文件）", rel))
     if problems and not bagit.is_regular(root / "tagmanifest-sha256.txt"):
         return None, problems
     try:

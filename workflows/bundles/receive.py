@@ -182,6 +182,7 @@ def receive(
         if problems:
             raise Rejected(problems)
         records = _records(files)
+        _check_references(inner, records)
         c.warnings += _check_audit(station, outer, c.signer, files, records, override)
         forwarded = _check_forwarded(station, c, inner, files)
         result = _commit(station, c, inner, files, records, campaign, override)
@@ -206,6 +207,44 @@ def _records(files: dict) -> dict:
         "decisions": jsonl("data/decisions.jsonl"),
         "findings": jsonl("data/findings.jsonl"),
     }
+
+
+RECORDS = (
+    "data/metadata.jsonl",
+    "data/decisions.jsonl",
+    "data/findings.jsonl",
+    "data/summary/汇总表.xlsx",
+    "data/audit/log.jsonl",
+    "data/audit/checkpoint.json",
+    "data/audit/checkpoint.json.sig",
+)
+
+
+def _check_references(inner: bundle.Inner, records: dict) -> None:
+    """Every payload file is a record, a file of a work the bundle carries, or part of a forwarded inner bag; and
+    every decision and finding names a work the bundle carries. Anything else was slipped into a signed bag."""
+    carried = {s.get("id") for s in records["metadata"]}
+    referenced = set(RECORDS)
+    for s in records["metadata"]:
+        base = s.get("files_in") or f"data/submissions/{s.get('id')}/"
+        referenced |= {base + f.get("path", "") for f in s.get("files") or [] if isinstance(f, dict)}
+    forwarded = tuple(bundle.forwarded_prefixes(inner.manifest))
+    stray = sorted(p for p in inner.manifest if p not in referenced and not p.startswith(forwarded))
+    problems = [
+        Problem("bundle.inner_mismatch", f"内层包中的文件 {p} 不属于包中任何作品或记录，拒收", p) for p in stray[:20]
+    ]
+    for name in ("decisions", "findings"):
+        unknown = sorted({str(r.get("submission_id")) for r in records[name]} - {str(i) for i in carried})
+        if unknown:
+            problems.append(
+                Problem(
+                    "bundle.inner_mismatch",
+                    f"{name}.jsonl 中的作品 #{'、#'.join(unknown[:10])} 不在此包中，拒收",
+                    f"data/{name}.jsonl",
+                )
+            )
+    if problems:
+        raise Rejected(problems)
 
 
 def _check_audit(
