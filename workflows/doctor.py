@@ -341,7 +341,19 @@ def audit_chain(conn: sqlite3.Connection) -> Item:
 
     verdict = audit.verify(sqlite_utils.Database(conn))
     if verdict.ok:
-        return Item("audit", "ok", "审计日志", f"共 {verdict.entries} 条，哈希链完整")
+        notes = f"；{'；'.join(verdict.notes)}" if verdict.notes else ""
+        return Item(
+            "audit", "ok", "审计日志", f"共 {verdict.entries} 条，哈希链完整，与库外检查点和各记录表一致{notes}"
+        )
+    if verdict.problems:
+        what = "；".join(p["message"] for p in verdict.problems)
+        return Item(
+            "audit",
+            "problem",
+            "审计日志",
+            f"审计日志被改动：{what}",
+            "不要再写入此工作站；保留现场并报告上级，用备份核对（station audit verify 可复查）",
+        )
     return Item(
         "audit",
         "problem",

@@ -13,8 +13,11 @@ from exporters.bundle.build import (
     clean_partials,
     encrypt_object,
     finish,
+    finish_partial,
     inner_tags,
     partial_name,
+    partials_of,
+    pid_alive,
     seal_outer,
 )
 from exporters.bundle.format import (
@@ -91,6 +94,9 @@ __all__ = [
     "default_workers",
     "encrypt_object",
     "finish",
+    "finish_partial",
+    "partials_of",
+    "pid_alive",
     "forwarded_prefixes",
     "hash_objects",
     "inner_tags",

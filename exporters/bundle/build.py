@@ -122,12 +122,23 @@ def partial_name(name: str, pid: int | None = None) -> str:
     return f".partial-{pid or os.getpid()}-{name.removesuffix('.bundle')}"
 
 
+def partials_of(final: Path) -> list[Path]:
+    """The hidden build directories of the bundle FINAL, by any process."""
+    stem = final.name.removesuffix(".bundle")
+    return [p for p in final.parent.glob(".partial-*") if re.fullmatch(rf"\.partial-\d+-{re.escape(stem)}", p.name)]
+
+
+def finish_partial(partial: Path, final: Path) -> Path:
+    """Rename a built bundle into place: one atomic step, made durable."""
+    if final.exists() or final.is_symlink():
+        raise FileExistsError(final)
+    os.rename(partial, final)
+    files.fsync_dir(final.parent)
+    return final
+
+
 def finish(built: Built) -> Path:
-    if built.final.exists():
-        raise FileExistsError(built.final)
-    os.rename(built.partial, built.final)
-    files.fsync_dir(built.final.parent)
-    return built.final
+    return finish_partial(built.partial, built.final)
 
 
 def clean_partials(out_dir: Path) -> list[Path]:
@@ -135,14 +146,14 @@ def clean_partials(out_dir: Path) -> list[Path]:
     removed = []
     for p in out_dir.glob(".partial-*"):
         m = re.match(r"^\.partial-(\d+)-", p.name)
-        if not m or not p.is_dir() or p.is_symlink() or _alive(int(m.group(1))):
+        if not m or not p.is_dir() or p.is_symlink() or pid_alive(int(m.group(1))):
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
