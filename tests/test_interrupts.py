@@ -129,7 +129,9 @@ def state(station_dir: Path, out: Path | None = None) -> dict:
         "sender_decisions": rows("SELECT submission_id, sender, value, reason FROM sender_decisions"),
         "campaigns": rows("SELECT name, profile, checked_with FROM campaigns", None),
         "imports": rows("SELECT source_key, signature FROM imports", None),
-        "exports": rows("SELECT recipient, seq, submissions, bytes, audit_upto FROM exports", None),
+        "exports": rows(
+            "SELECT recipient, seq, submissions, audit_upto FROM exports", None
+        ),  # bytes: records carry times
         "received": rows("SELECT sender, seq, submissions, bytes FROM received_bundles", None),
         "audit": trail,
         "audit_ok": audit.verify(db).ok,
@@ -247,12 +249,12 @@ def test_kill_export_then_rerun_equals_a_clean_run(tmp_path, stations):
     pw = stations / "county.pass"
     args = ("export", "--to", "4101")
     clean = fresh(base, tmp_path / "clean")
-    writes, duration = calibrate(clean / "station.db", tmp_path, *args, "--out", tmp_path / "out1", passfile=pw)
-    once = state(clean, tmp_path / "out1")
+    writes, duration = calibrate(clean / "station.db", tmp_path, *args, "--out", tmp_path / "clean-out", passfile=pw)
+    once = state(clean, tmp_path / "clean-out")
     assert once["bundles_ok"] == [True] and len(once["exports"]) == 1
-    code, _, err = run(clean / "station.db", *args, "--out", tmp_path / "out1", passfile=pw)
+    code, _, err = run(clean / "station.db", *args, "--out", tmp_path / "clean-out", passfile=pw)
     assert code == 0, err
-    twice = state(clean, tmp_path / "out1")  # what a re-run gives when the killed run had finished its bundle
+    twice = state(clean, tmp_path / "clean-out")  # what a re-run gives when the killed run had finished its bundle
     assert twice["bundles_ok"] == [True, True] and [e[1] for e in twice["exports"]] == [1, 2]
 
     rng = random.Random(SEED + 1)

@@ -9,6 +9,7 @@ the database as it was; staging is cleared on the next receive.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -150,6 +151,8 @@ def receive(
 ) -> dict:
     path = Path(path)
     override = (override or "").strip() or None
+    staging_root = station.spool / "receive"
+    clean_staging(staging_root)  # what a killed receive left, whatever this run then does
     c = _check(station, path, override)
     if c.problems:
         raise Rejected(c.problems)
@@ -167,9 +170,7 @@ def receive(
     problems = bundle.check_inner(outer, inner, c.signer)
     if problems:
         raise Rejected(problems)
-    staging_root = station.spool / "receive"
-    shutil.rmtree(staging_root, ignore_errors=True)  # leftovers of a receive that was killed
-    staging = staging_root / outer.get("External-Identifier")
+    staging = staging_root / f"{os.getpid()}-{outer.get('External-Identifier')}"
     staging.mkdir(parents=True)
     try:
         need = sum((outer.root / o).stat().st_size for o in outer.manifest)
@@ -188,8 +189,22 @@ def receive(
         result = _commit(station, c, inner, files, records, campaign, override)
         result["forwarded"] = forwarded
     finally:
-        shutil.rmtree(staging_root, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging_root.rmdir()  # empty unless another receive is running
     return dict(c.as_dict(path), **result)
+
+
+def clean_staging(staging_root: Path) -> None:
+    """Remove the staging folders of receives whose process is gone (killed before or after their commit)."""
+    if not staging_root.is_dir():
+        return
+    for p in staging_root.iterdir():
+        pid = p.name.split("-", 1)[0]
+        if not pid.isdigit() or not bundle.pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        staging_root.rmdir()
 
 
 def _records(files: dict) -> dict:
