@@ -228,9 +228,9 @@ def stations(tmp_path_factory, video) -> Path:
         tmp / "share",
         {
             "第一小学课后服务课程资源/趣味数学/课程视频.mp4": video,
-            "第一小学课后服务课程资源/趣味数学/资料.bin": block * 24,
+            "第一小学课后服务课程资源/趣味数学/资料.bin": block * 8,
             "第一小学课后服务课程资源/创意美术/课程视频.mp4": video.read_bytes() + b"\0",
-            "第一小学课后服务课程资源/创意美术/资料.bin": block[::-1] * 24,
+            "第一小学课后服务课程资源/创意美术/资料.bin": block[::-1] * 8,
         },
     )
     ids = ingest.run(county, [str(share)]).ids
