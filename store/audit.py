@@ -140,12 +140,34 @@ def verify(db: sqlite_utils.Database) -> Verdict:
                 "message": f"审计日志第 {cp['id']} 条与库外检查点记录的不同：该条之后的日志被删除后重写",
             }
         )
+    sent = _sent_upto(db)
+    if sent and sent[0] > last_id and not any(p["code"] == "audit.tail_missing" for p in verdict.problems):
+        verdict.problems.append(
+            {
+                "code": "audit.tail_missing",
+                "message": f"审计日志末尾缺少 {sent[0] - last_id} 条：第 {sent[1]} 号报送包签名的检查点已到第 {sent[0]} 条，"
+                f"数据库只到第 {last_id} 条",
+            }
+        )
     verdict.problems += seen.cross_check(db)
     if verdict.problems:
         verdict.ok = False
         verdict.broken_at = verdict.broken_at or (min(cp["id"], last_id + 1) if cp else None)
         verdict.reason = "；".join(p["message"] for p in verdict.problems)
     return verdict
+
+
+def _sent_upto(db: sqlite_utils.Database) -> tuple[int, int] | None:
+    """(audit_upto, seq) of the bundle whose signed checkpoint reaches furthest into this station's log."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'exports'").fetchone():
+        return None
+    cols = {r[1] for r in db.execute("PRAGMA table_info(exports)")}
+    if "audit_upto" not in cols:
+        return None
+    row = db.execute(
+        "SELECT audit_upto, seq FROM exports WHERE audit_upto IS NOT NULL ORDER BY audit_upto DESC LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 class _Seen:
@@ -183,38 +205,50 @@ class _Seen:
             self.bundles.add(d.get("bundle_id"))
 
     def cross_check(self, db: sqlite_utils.Database) -> list[dict]:
-        """A table is checked once the log has recorded at least one change of its kind (rows a test or an older
-        version put in without logging stay out of it); a deleted tail then shows as rows the log never saw."""
+        """Rows the log should have recorded but did not. A row is held against the log when the log records
+        changes of its kind at all, or when the row is newer than the log's last entry (a deleted tail); rows a
+        test or an older version put in without logging, before the last entry, stay out of it."""
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing: dict[str, list[str]] = defaultdict(list)
-        if "submissions" in tables and self.subjects:
-            for (sid,) in db.execute("SELECT id FROM submissions ORDER BY id"):
-                if f"submission:{sid}" not in self.subjects:
+        last = db.execute("SELECT at FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        last_at = last[0] if last else ""
+
+        def held(kind_logged: bool, at: str | None) -> bool:
+            return kind_logged or (at or "") > last_at
+
+        if "submissions" in tables:
+            for sid, at in db.execute("SELECT id, imported_at FROM submissions ORDER BY id"):
+                if f"submission:{sid}" not in self.subjects and held(bool(self.subjects), at):
                     missing["submissions"].append(f"#{sid}")
-        if "decisions" in tables and "reviews" in tables and self.decision:
-            for sid, n, current in db.execute(
-                "SELECT d.submission_id, COUNT(*), (SELECT decision FROM reviews r WHERE r.submission_id = d.submission_id) "
-                "FROM decisions d GROUP BY d.submission_id ORDER BY d.submission_id"
+        if "decisions" in tables and "reviews" in tables:
+            for sid, n, current, at in db.execute(
+                "SELECT d.submission_id, COUNT(*), (SELECT decision FROM reviews r WHERE r.submission_id = d.submission_id), "
+                "MAX(d.decided_at) FROM decisions d GROUP BY d.submission_id ORDER BY d.submission_id"
             ):
                 logged = self.decision.get(f"submission:{sid}")
-                if logged is None or logged[1] != n or logged[0] != current:
+                wrong = logged is None or logged[1] != n or logged[0] != current
+                if wrong and held(bool(self.decision), at):
                     missing["decisions"].append(f"#{sid}")
-        if "scores" in tables and self.scores:
-            for sid, expert, item, value in db.execute(
-                "SELECT submission_id, expert, item, value FROM scores ORDER BY submission_id, expert, item"
+        if "scores" in tables:
+            for sid, expert, item, value, at in db.execute(
+                "SELECT submission_id, expert, item, value, at FROM scores ORDER BY submission_id, expert, item"
             ):
-                logged = self.scores.get((f"submission:{sid}", expert, item), "missing")
-                if logged == "missing" or (logged is not None and float(logged) != float(value)):
+                k = (f"submission:{sid}", expert, item)
+                score = self.scores.get(k)
+                wrong = k not in self.scores or (score is not None and float(score) != float(value))
+                if wrong and held(bool(self.scores), at):
                     missing["scores"].append(f"#{sid} {expert} {item}")
-        if "rule_overrides" in tables and self.overrides:
-            for sid, rule, n in db.execute(
-                "SELECT submission_id, rule, COUNT(*) FROM rule_overrides GROUP BY submission_id, rule"
+        if "rule_overrides" in tables:
+            for sid, rule, n, at in db.execute(
+                "SELECT submission_id, rule, COUNT(*), MAX(at) FROM rule_overrides GROUP BY submission_id, rule"
             ):
-                if self.overrides.get((f"submission:{sid}", rule), 0) < n:
+                if self.overrides.get((f"submission:{sid}", rule), 0) < n and held(bool(self.overrides), at):
                     missing["overrides"].append(f"#{sid} {rule}")
-        if "exports" in tables and self.bundles:
-            for (bundle_id,) in db.execute("SELECT bundle_id FROM exports WHERE bundle_id IS NOT NULL ORDER BY id"):
-                if bundle_id not in self.bundles:
+        if "exports" in tables:
+            for bundle_id, at in db.execute(
+                "SELECT bundle_id, created_at FROM exports WHERE bundle_id IS NOT NULL ORDER BY id"
+            ):
+                if bundle_id not in self.bundles and held(bool(self.bundles), at):
                     missing["exports"].append(bundle_id)
         zh = {
             "submissions": "作品",

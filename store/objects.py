@@ -30,7 +30,7 @@ class ObjectStore:
 
     def clean_tmp(self) -> list[Path]:
         """Remove the partial files of writers whose process is gone (a killed import); live ones stay."""
-        removed = []
+        removed: list[Path] = []
         if not self.tmp.is_dir():
             return removed
         for p in self.tmp.glob("in-*"):

@@ -72,7 +72,8 @@ def save_version(
     if cur:
         db.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [cur[0]])
     version = cur[2] + 1 if cur else 1
-    sub_id = db.execute(
+    sub_id = _rowid(
+        db,
         f"INSERT INTO submissions (campaign_id, source_key, version, fingerprint, {', '.join(COLUMNS)}, meta, source, "
         f"imported_at, status) VALUES ({','.join('?' * (len(COLUMNS) + 8))})",
         [
@@ -86,7 +87,7 @@ def save_version(
             at,
             status,
         ],
-    ).lastrowid
+    )
     for ord_, (name, role, unit) in enumerate(authors):
         db.execute(
             "INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)",
@@ -94,17 +95,18 @@ def save_version(
         )
     saved = Saved(sub_id, version, cur[0] if cur else None)
     for f in files:
-        saved.file_ids[f["path"]] = db.execute(
+        saved.file_ids[f["path"]] = _rowid(
+            db,
             "INSERT INTO files (submission_id, path, size, sha256, kind, role, listing) VALUES (?,?,?,?,?,?,?)",
             [sub_id, f["path"], f["size"], f["sha256"], f["kind"], f.get("role"), f.get("listing")],
-        ).lastrowid
+        )
     for x in findings:
         db.execute(
             "INSERT INTO findings (submission_id, file_id, rule, status, measured, expected, message, created_at) "
             "VALUES (?,?,?,?,?,?,?,?)",
             [
                 sub_id,
-                saved.file_ids.get(x.get("file")),
+                saved.file_ids.get(x.get("file") or ""),
                 x["rule"],
                 x["status"],
                 x.get("measured"),
@@ -114,3 +116,9 @@ def save_version(
             ],
         )
     return saved
+
+
+def _rowid(db: sqlite_utils.Database, sql: str, params: list) -> int:
+    rowid = db.execute(sql, params).lastrowid
+    assert rowid is not None  # an INSERT
+    return rowid

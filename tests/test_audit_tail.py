@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 from conftest import tree
+from test_bundle import do_export, net  # noqa: F401  (the county/city pair)
 
 from store import audit
 from workflows.ingest import importer as ingest
@@ -92,3 +93,19 @@ def test_checkpoint_never_moves_backwards(decided):
     review.decide(decided, [1], "pending", None, reviewer="李评审")
     assert json.loads(cp.read_text()) == ahead
     assert audit.verify(decided.db()).problems[0]["code"] == "audit.tail_missing"
+
+
+def test_tail_covered_by_a_sent_bundles_signed_checkpoint_is_reported(net):  # noqa: F811
+    """Entries a bundle's signed checkpoint already covered are gone, and so is the local checkpoint file."""
+    sent = do_export(net)
+    upto = net.county.db().execute("SELECT audit_upto FROM exports").fetchone()[0]
+    conn = sqlite3.connect(net.county.db_path)
+    conn.execute("DROP TRIGGER audit_no_delete")
+    conn.execute("DELETE FROM audit WHERE id >= ?", [upto - 1])
+    conn.commit()
+    conn.close()
+    (net.county.root / audit.CHECKPOINT).unlink()
+    verdict = audit.verify(net.county.db())
+    codes = [p["code"] for p in verdict.problems]
+    assert not verdict.ok and codes[0] == "audit.tail_missing" and f"第 {sent['seq']} 号报送包" in verdict.reason
+    assert "audit.unrecorded" in codes  # the decisions and the export are no longer in the log
