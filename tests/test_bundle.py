@@ -26,7 +26,7 @@ from conftest import tree
 
 from exporters import age, bagit, bundle, sshsig
 from exporters.bundle import Rejected
-from workflows import campaigns, keys
+from workflows import campaigns, doctor, keys
 from workflows.bundles import export, receive
 from workflows.errors import StationError
 from workflows.ingest import importer as ingest
@@ -803,7 +803,9 @@ def test_dead_exports_spool_and_partials_are_cleaned_on_the_next_start(net):
     (out / ".partial-999999-410102_c1_000001_deadbeef" / "data").mkdir(parents=True)
     (net.county.spool / "export-999999-x").mkdir(parents=True)
     (net.county.spool / f"export-{os.getpid()}-live").mkdir()  # a live process's: kept
+    assert doctor.leftovers(net.county).level == "warn" and "export-999999-x" in doctor.leftovers(net.county).detail
     do_export(net)
+    assert doctor.leftovers(net.county).level == "ok"
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
     assert sorted(p.name for p in net.county.spool.glob("export-*")) == [f"export-{os.getpid()}-live"]
 
