@@ -10,7 +10,7 @@ DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: setup demo test lint bench bench-bundle bench-tui clean lock kit
+.PHONY: setup demo test test-long lint bench bench-bundle bench-tui clean lock kit
 
 setup:
 	@bash scripts/apt-missing.sh $(DEBS)
@@ -49,6 +49,10 @@ lint: setup
 	@$(VENV)/bin/ruff format --check --quiet . || { echo "ruff format: run $(VENV)/bin/ruff format ."; exit 1; }
 	@$(VENV)/bin/ruff check --quiet .
 	@$(VENV)/bin/mypy
+
+# kill -9 at 50 seeded points per command (import, export, receive) instead of make test's 10
+test-long: setup
+	@INTERRUPT_POINTS=50 $(PY) -m pytest -q tests/test_interrupts.py
 
 bench: setup
 	@bash scripts/apt-missing.sh $(BENCH_DEBS) || echo "benchmarks/checks.py will skip its MediaConch row"

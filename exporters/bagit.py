@@ -9,14 +9,49 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
+
+from exporters.files import write_bytes
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")
 
 
+MAX_TAG = 64 * 2**20  # a tag file larger than this is refused, never read into memory
+
+
 class BagError(Exception):
     """A tag file is malformed (the message says which and how)."""
+
+
+def is_regular(path: Path) -> bool:
+    """PATH itself (never what a link points to) is a regular file: lstat, no open."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_tag(path: Path, limit: int = MAX_TAG) -> bytes:
+    """A tag file's bytes. Links, FIFOs, sockets and devices are refused without being opened (lstat first,
+    then O_NOFOLLOW | O_NONBLOCK and fstat, so a swap between the two cannot make it block or read elsewhere)."""
+    if not is_regular(path):
+        raise BagError(f"{Path(path).name} is not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        raise BagError(f"{Path(path).name} cannot be read: {e.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise BagError(f"{Path(path).name} is not a regular file")
+        if st.st_size > limit:
+            raise BagError(f"{Path(path).name} is too large ({st.st_size} bytes)")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise BagError(f"{Path(path).name} is too large")
+    return data
 
 
 def encode_path(path: str) -> str:
@@ -71,10 +106,7 @@ def write_files(root: Path, files: dict[str, bytes]) -> None:
     for name, data in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        write_bytes(path, data)
 
 
 def parse_manifest(data: bytes, where: str) -> dict[str, str]:
@@ -139,9 +171,9 @@ def check_tags(root: Path, required: tuple[str, ...] = TAG_FILES) -> tuple[dict[
     """Check the tag manifest against the tag files. Returns (tag manifest entries, problems)."""
     problems = []
     tm_path = root / "tagmanifest-sha256.txt"
-    if not tm_path.is_file():
+    if not tm_path.exists() and not tm_path.is_symlink():
         raise BagError("tagmanifest-sha256.txt is missing")
-    entries = parse_manifest(tm_path.read_bytes(), "tagmanifest-sha256.txt")
+    entries = parse_manifest(read_tag(tm_path), "tagmanifest-sha256.txt")
     for name in required:
         if name not in entries:
             problems.append(f"tagmanifest-sha256.txt does not cover {name}")
@@ -150,11 +182,20 @@ def check_tags(root: Path, required: tuple[str, ...] = TAG_FILES) -> tuple[dict[
             problems.append(f"tagmanifest-sha256.txt names an unsafe path {name!r}")
             continue
         p = root / name
-        if not p.is_file() or p.is_symlink():
-            problems.append(f"{name} is missing")
-        elif hashlib.sha256(p.read_bytes()).hexdigest() != sha:
+        if not is_regular(p):
+            problems.append(
+                f"{name} is missing" if not p.exists() and not p.is_symlink() else f"{name} is not a regular file"
+            )
+            continue
+        try:
+            data = read_tag(p)
+        except BagError as e:
+            problems.append(str(e))
+            continue
+        if hashlib.sha256(data).hexdigest() != sha:
             problems.append(f"{name} was altered (SHA-256 does not match the tag manifest)")
-    if (root / "bagit.txt").is_file() and (root / "bagit.txt").read_bytes().replace(b"\r\n", b"\n") != BAGIT_TXT:
+    bagit_txt = root / "bagit.txt"
+    if is_regular(bagit_txt) and read_tag(bagit_txt).replace(b"\r\n", b"\n") != BAGIT_TXT:
         problems.append("bagit.txt is not BagIt 1.0 UTF-8")
     if (root / "fetch.txt").exists():
         problems.append("fetch.txt is not allowed")

@@ -8,6 +8,8 @@ failing at commit time.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sqlite3
 import threading
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from store import schema
+from store import audit, schema
 
 BUSY_TIMEOUT_MS = 30_000
 _local = threading.local()
@@ -58,4 +60,29 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             conn.execute("ROLLBACK")
         raise
     else:
+        if KILL_AT in os.environ:
+            _test_hook(db, "before")
         conn.execute("COMMIT")
+        audit.write_checkpoint(db)
+        if KILL_AT in os.environ or COUNT_TO in os.environ:
+            _test_hook(db, "after")
+
+
+# Test-only fault injection (tests/test_interrupts.py). STATION_TEST_KILL_AT="N:before" or "N:after" makes the
+# process SIGKILL itself just before or just after the COMMIT of its Nth write transaction; STATION_TEST_WRITES=FILE
+# appends one line per committed write, so a test can count a clean run's writes and choose kill points. Normal runs
+# pay one environment lookup per write and nothing else.
+KILL_AT = "STATION_TEST_KILL_AT"
+COUNT_TO = "STATION_TEST_WRITES"
+_writes = [0]
+
+
+def _test_hook(db: sqlite_utils.Database, phase: str) -> None:
+    if phase == "after":
+        _writes[0] += 1
+        if COUNT_TO in os.environ:
+            with open(os.environ[COUNT_TO], "a") as f:
+                f.write(f"{_writes[0]}\n")
+    n, _, when = os.environ.get(KILL_AT, "").partition(":")
+    if n.isdigit() and (when or "after") == phase and int(n) == _writes[0] + (1 if phase == "before" else 0):
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -28,6 +28,18 @@ class ObjectStore:
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:]
 
+    def clean_tmp(self) -> list[Path]:
+        """Remove the partial files of writers whose process is gone (a killed import); live ones stay."""
+        removed: list[Path] = []
+        if not self.tmp.is_dir():
+            return removed
+        for p in self.tmp.glob("in-*"):
+            pid = p.name.split("-")[1] if p.name.count("-") >= 2 else ""
+            if pid.isdigit() and not _alive(int(pid)) and not p.is_symlink():
+                p.unlink(missing_ok=True)
+                removed.append(p)
+        return removed
+
     def has(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
@@ -59,7 +71,7 @@ class ObjectWriter:
         self.hash = hashlib.sha256()
         self.size = 0
         self.head = b""
-        fd, name = tempfile.mkstemp(dir=store.tmp, prefix="in-")
+        fd, name = tempfile.mkstemp(dir=store.tmp, prefix=f"in-{os.getpid()}-")
         self._file = os.fdopen(fd, "wb", buffering=0)
         self._tmp = Path(name)
         self.sha256: str | None = None
@@ -99,3 +111,15 @@ class ObjectWriter:
 
     def __exit__(self, exc_type, exc, tb):
         self.abort()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

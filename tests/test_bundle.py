@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -25,7 +26,7 @@ from conftest import tree
 
 from exporters import age, bagit, bundle, sshsig
 from exporters.bundle import Rejected
-from workflows import campaigns, keys
+from workflows import campaigns, doctor, keys
 from workflows.bundles import export, receive
 from workflows.errors import StationError
 from workflows.ingest import importer as ingest
@@ -207,7 +208,8 @@ def test_bundle_contents_and_second_bundle_chains(net):
     outer, problems = bundle.intake(Path(second["path"]))
     assert problems == [] and outer.get("Bundle-Prev") == first["tagmanifest_sha256"]
     r = do_receive(net, second["path"])
-    assert r["imported"] == 2 and r["unchanged"] == 0 or r["imported"] + r["unchanged"] == 2
+    # the work received in the first bundle comes again with the same files and decisions: unchanged, not a version
+    assert (r["imported"], r["unchanged"], r["versions"]) == (1, 1, 0)
     titles = {row[0] for row in net.city.db().execute("SELECT title FROM submissions WHERE status = 'imported'")}
     assert titles == {"趣味数学", "创意美术"}
 
@@ -525,9 +527,8 @@ def test_older_bundle_and_gap_override(net):
     problems = rejected(do_receive, net, c["path"])
     assert codes(problems) == {"bundle.gap"} and "不衔接" in problems[0].message
     r = do_receive(net, c["path"], override="2 号包的U盘损坏，先收 3 号（王科长批准）")
-    assert [w["code"] for w in r["warnings"]] == ["bundle.gap", "bundle.audit_gap"] or "bundle.gap" in codes(
-        r["warnings"]
-    )
+    # both gaps are overridden and named: the missing bundle 2 and the audit segment it carried
+    assert [w["code"] for w in r["warnings"]] == ["bundle.gap", "bundle.audit_gap"]
     logged = list(
         net.city.db().query("SELECT detail FROM audit WHERE action = 'bundle.received' ORDER BY id DESC LIMIT 1")
     )
@@ -626,6 +627,69 @@ def test_path_traversal_in_inner_manifest(net):
     assert not list(net.tmp.rglob("escape.txt"))
 
 
+def _export_with(net: Net, monkeypatch, change) -> Path:
+    """Export as a (compromised or buggy) county would: CHANGE edits the inner payload before it is signed."""
+    real = export._sources
+
+    def sources(*args, **kw):
+        out, upto, forwarded = real(*args, **kw)
+        return change(out, args[4]), upto, forwarded
+
+    monkeypatch.setattr(export, "_sources", sources)
+    path = Path(do_export(net)["path"])
+    monkeypatch.setattr(export, "_sources", real)
+    return path
+
+
+def test_signed_inner_bag_with_a_file_no_work_refers_to(net, monkeypatch):
+    def change(sources, tmp):
+        (tmp / "extra.bin").write_bytes(b"smuggled")
+        return [*sources, bundle.Source("data/submissions/999/extra.bin", str(tmp / "extra.bin"), 8)]
+
+    path = _export_with(net, monkeypatch, change)
+    assert receive.verify(net.city, path)["ok"]  # signed by the county: the outer layer is fine
+    before = db_state(net.city)
+    problems = rejected(do_receive, net, path)
+    assert codes(problems) == {"bundle.inner_mismatch"}
+    assert "data/submissions/999/extra.bin" in problems[0].message and problems[0].object.endswith("extra.bin")
+    assert db_state(net.city) == before
+
+
+def test_signed_decisions_naming_a_work_the_bundle_does_not_carry(net, monkeypatch):
+    def change(sources, tmp):
+        with open(tmp / "decisions.jsonl", "a", encoding="utf-8") as f:
+            row = {"submission_id": 999, "value": "recommend", "reason": None, "reviewer": "x", "decided_at": "2026"}
+            f.write(json.dumps(row) + "\n")
+        return [
+            bundle.Source(s.path, s.file, (tmp / "decisions.jsonl").stat().st_size)
+            if s.path == "data/decisions.jsonl"
+            else s
+            for s in sources
+        ]
+
+    path = _export_with(net, monkeypatch, change)
+    before = db_state(net.city)
+    problems = rejected(do_receive, net, path)
+    assert codes(problems) == {"bundle.inner_mismatch"}
+    assert "#999" in problems[0].message and problems[0].object == "data/decisions.jsonl"
+    assert db_state(net.city) == before
+
+
+@pytest.mark.parametrize("tag", ["bag-info.txt", "sizes.txt", "tagmanifest-sha256.txt", bundle.SIG_PATH])
+def test_special_file_as_tag_file_is_refused_without_hanging(net, tag):
+    """A FIFO is never opened (opening one for reading blocks until a writer comes): refused with a code."""
+    path = Path(do_export(net)["path"])
+    (path / tag).unlink()
+    os.mkfifo(path / tag)
+    p = station_cli(net.city.db_path, "verify", path, "--json", timeout=60)
+    assert p.returncode == 1, p.stderr
+    result = json.loads(p.stdout)
+    assert result["ok"] is False and "bundle.layout" in codes(result["problems"]), result
+    p = station_cli(net.city.db_path, "receive", path, "--json", passfile=net.pw("city"), timeout=60)
+    assert p.returncode == 1 and "bundle.layout" in p.stdout + p.stderr, (p.stdout, p.stderr)
+    assert db_state(net.city)["received_bundles"] == 0
+
+
 def test_wrong_passphrase(net):
     path = Path(do_export(net)["path"])
     before = db_state(net.city)
@@ -697,6 +761,53 @@ def test_kill_during_export_leaves_no_bundle(big_net):
     result = do_export(net)
     assert result["seq"] == 1 and [p.name for p in out.iterdir()] == [Path(result["path"]).name]
     assert do_receive(net, result["path"])["imported"] == 2
+
+
+def test_export_killed_between_record_and_rename_is_completed_by_the_next_run(net):
+    """The test-only hook kills export right after its record commits, before the bundle is renamed into place."""
+    out = net.tmp / "out"
+    env = dict(os.environ, STATION_DB=str(net.county.db_path), LANG="C.UTF-8", STATION_TEST_KILL_AT="1:after")
+    env["STATION_PASSPHRASE_FILE"] = str(net.pw("county"))
+    p = subprocess.run(
+        [str(Path(sys.executable).parent / "station"), "export", "--to", "4101", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert p.returncode == -signal.SIGKILL
+    assert not list(out.glob("*.bundle")) and len(list(out.glob(".partial-*"))) == 1
+    recorded = net.county.db().execute("SELECT seq, path, sha256 FROM exports").fetchall()
+    assert [r[0] for r in recorded] == [1]
+    p = station_cli(net.county.db_path, "export", "--to", "4101", "--out", out, passfile=net.pw("county"))
+    assert p.returncode == 0 and "现已补全" in p.stdout, p.stderr
+    assert [x.name for x in out.iterdir()] == [Path(recorded[0][1]).name]  # the recorded one, nothing else
+    assert bundle.intake(Path(recorded[0][1]))[0].tagmanifest_sha256 == recorded[0][2]
+    assert net.county.db().execute("SELECT COUNT(*) FROM exports").fetchone()[0] == 1
+    assert do_receive(net, recorded[0][1])["imported"] == 1
+
+
+def test_export_refuses_a_sequence_number_whose_bundle_is_already_in_out(net):
+    first = do_export(net)
+    conn = sqlite3.connect(net.county.db_path)
+    conn.execute("DELETE FROM exports")  # as if the database had been restored from an older backup
+    conn.commit()
+    conn.close()
+    with pytest.raises(StationError) as e:
+        do_export(net)
+    assert e.value.code == "export.seq_exists" and Path(first["path"]).name in e.value.message
+    assert [p.name for p in (net.tmp / "out").iterdir()] == [Path(first["path"]).name]
+
+
+def test_dead_exports_spool_and_partials_are_cleaned_on_the_next_start(net):
+    out = net.tmp / "out"
+    (out / ".partial-999999-410102_c1_000001_deadbeef" / "data").mkdir(parents=True)
+    (net.county.spool / "export-999999-x").mkdir(parents=True)
+    (net.county.spool / f"export-{os.getpid()}-live").mkdir()  # a live process's: kept
+    assert doctor.leftovers(net.county).level == "warn" and "export-999999-x" in doctor.leftovers(net.county).detail
+    do_export(net)
+    assert doctor.leftovers(net.county).level == "ok"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert sorted(p.name for p in net.county.spool.glob("export-*")) == [f"export-{os.getpid()}-live"]
 
 
 def test_kill_during_receive_changes_nothing(big_net):

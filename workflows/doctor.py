@@ -257,6 +257,7 @@ def station_items(station: Station) -> list[Item]:
             if "audit" in tables
             else Item("audit", "ok", "审计日志", "数据库中还没有审计日志表（首次打开时建立）")
         )
+        items.append(leftovers(station))
         items += keys(station)
         items.append(
             trusted(conn)
@@ -341,7 +342,19 @@ def audit_chain(conn: sqlite3.Connection) -> Item:
 
     verdict = audit.verify(sqlite_utils.Database(conn))
     if verdict.ok:
-        return Item("audit", "ok", "审计日志", f"共 {verdict.entries} 条，哈希链完整")
+        notes = f"；{'；'.join(verdict.notes)}" if verdict.notes else ""
+        return Item(
+            "audit", "ok", "审计日志", f"共 {verdict.entries} 条，哈希链完整，与库外检查点和各记录表一致{notes}"
+        )
+    if verdict.problems:
+        what = "；".join(p["message"] for p in verdict.problems)
+        return Item(
+            "audit",
+            "problem",
+            "审计日志",
+            f"审计日志被改动：{what}",
+            "不要再写入此工作站；保留现场并报告上级，用备份核对（station audit verify 可复查）",
+        )
     return Item(
         "audit",
         "problem",
@@ -349,6 +362,44 @@ def audit_chain(conn: sqlite3.Connection) -> Item:
         f"审计日志被改动：第 {verdict.broken_at} 条起哈希链断开（{verdict.reason}）",
         "不要再写入此工作站；保留现场并报告上级，用备份核对（station audit verify 可复查）",
     )
+
+
+def leftovers(station: Station) -> Item:
+    """What killed imports, exports and receives left in the station directory (the next run of each removes it)."""
+    found = []
+    tmp = station.root / "objects" / "tmp"
+    if tmp.is_dir():
+        found += [p for p in tmp.glob("in-*") if not _pid_alive(p.name.split("-")[1] if p.name.count("-") >= 2 else "")]
+    spool = station.spool
+    if spool.is_dir():
+        found += [
+            p for p in spool.glob("export-*") if not _pid_alive(p.name.split("-")[1] if p.name.count("-") >= 2 else "")
+        ]
+        receive = spool / "receive"
+        if receive.is_dir():
+            found += [p for p in receive.iterdir() if not _pid_alive(p.name.split("-", 1)[0])]
+    if not found:
+        return Item("leftovers", "ok", "中断遗留文件", "没有被中断的导入、导出或接收留下的临时文件")
+    size = sum(f.stat().st_size for p in found for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file())
+    return Item(
+        "leftovers",
+        "warn",
+        "中断遗留文件",
+        f"有 {len(found)} 项被中断的导入、导出或接收留下的临时文件（{size / 2**20:.1f} MB），例如 {found[0]}",
+        "再次运行被中断的命令（station import / export / receive）即可补全并清理",
+    )
+
+
+def _pid_alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def keys(station: Station) -> list[Item]:

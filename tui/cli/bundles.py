@@ -244,6 +244,11 @@ def export(ctx, campaign, to, out, forward, passphrase_file, as_json):
         lambda r: click.echo(
             f"{r['path']}\n已导出推荐作品 {r['submissions']} 件，文件 {r['files']} 个，{r['bytes'] / 2**20:.1f} MB，"
             f"对象 {r['objects']} 个（序号 {r['seq']}，发往 {r['to']}）"
+            + (
+                "\n上一次导出已记录此包、但在改名到位前被中断：现已补全（未重新打包）。如推荐名单此后有变化，请再导出一次"
+                if r.get("resumed")
+                else ""
+            )
         ),
     )
 

@@ -14,10 +14,9 @@ from tui.cli.kit import errors as _errors
 from tui.cli.kit import json_option
 from tui.cli.kit import station as _station
 from workflows import campaigns as campaigns_wf
-from workflows import submissions
+from workflows import intake, submissions
 from workflows.errors import EXIT_OK, EXIT_REJECTED
 from workflows.ingest import awards as awards_wf
-from workflows.ingest import importer as ingest
 from workflows.profiles import load as profiles
 
 
@@ -127,14 +126,11 @@ def import_(ctx, sources, campaign, force, no_check, as_json):
         from tui.cli.progress import ImportBar
 
         with ImportBar() as bar:
-            summary = ingest.run(station, list(sources), campaign, force=force, progress=bar.update)
+            result = intake.run(station, list(sources), campaign, force=force, check=not no_check, progress=bar.update)
     else:
-        summary = ingest.run(station, list(sources), campaign, force=force)
-    data = summary.as_dict()
-    if summary.ids and not no_check:
-        from workflows.checks import run as checks
-
-        data["checks"] = checks.run(station, ids=summary.ids).findings
+        result = intake.run(station, list(sources), campaign, force=force, check=not no_check)
+    summary = result.summary
+    data = result.as_dict()
 
     def human(d):
         click.echo(

@@ -27,7 +27,7 @@ from workflows import campaigns
 
 HELP = {"import": S.JOB_IMPORT_HELP, "checks": S.JOB_CHECKS_HELP, "export": S.JOB_EXPORT_HELP}
 MODULES = {
-    "import": ("workflows.ingest.importer", "run"),
+    "import": ("workflows.intake", "run"),
     "checks": ("workflows.checks.run", "run"),
     "export": ("workflows.bundles.export", "export"),
 }

@@ -1,11 +1,13 @@
 """Export the campaign's recommended works to a trusted recipient station as a bundle.
 
-Recommended = the latest decision (by id) is 'recommend' and the submission is 'imported'.
+Recommended: `store.decisions.RECOMMENDED` (the one definition export, quotas and the summary share).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import tempfile
 import uuid
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import store
 from exporters import age, bagit, bundle, sshsig, summary_xlsx
-from store import audit, queries
+from store import audit, decisions, queries
 from workflows import campaigns, keys
 from workflows.bundles import forward as forward_wf
 from workflows.errors import StationError
@@ -21,18 +23,9 @@ from workflows.quotas import rules as quotas
 from workflows.recommend import summary
 from workflows.station import Station, actor
 
-LATEST = "(SELECT value FROM decisions d WHERE d.submission_id = s.id ORDER BY d.id DESC LIMIT 1)"
-
 
 def recommended(db, campaign_id: int) -> list[dict]:
-    ids = [
-        r[0]
-        for r in db.execute(
-            f"SELECT s.id FROM submissions s WHERE s.campaign_id = ? AND s.status = 'imported' AND {LATEST} = 'recommend' "
-            "ORDER BY s.id",
-            [campaign_id],
-        )
-    ]
+    ids = decisions.recommended_ids(db, campaign_id)
     return queries.submissions(db, ids=ids) if ids else []
 
 
@@ -41,6 +34,62 @@ def _jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def reconcile(station: Station) -> list[dict]:
+    """Bundles this station recorded whose final rename never happened (export killed between the commit and the
+    rename): the complete, signed build is still in its hidden directory next to the recorded path, and is renamed
+    into place now. Nothing is rebuilt, nothing re-signed: the record and the bundle are the ones already made."""
+    done = []
+    for row in station.db().query("SELECT * FROM exports WHERE bundle_id IS NOT NULL ORDER BY id"):
+        final = Path(row["path"] or "")
+        if not row["path"] or final.exists() or final.is_symlink() or not final.parent.is_dir():
+            continue
+        for partial in bundle.partials_of(final):
+            m = partial.name.split("-", 2)
+            if len(m) == 3 and m[1].isdigit() and bundle.pid_alive(int(m[1])):
+                continue  # still being written (by this very export, in a moment)
+            try:
+                tm = bagit.read_tag(partial / "tagmanifest-sha256.txt")
+            except bagit.BagError:
+                continue
+            if hashlib.sha256(tm).hexdigest() == row["sha256"]:
+                bundle.finish_partial(partial, final)
+                done.append(dict(row))
+                break
+    return done
+
+
+def clean_leftovers(station: Station, out_dir: Path | None = None) -> list[Path]:
+    """What killed exports left: spool folders of dead processes and unrecorded partial bundles in OUT_DIR
+    (run after `reconcile`, which completes the recorded ones)."""
+    removed = bundle.clean_partials(out_dir) if out_dir is not None and out_dir.is_dir() else []
+    spool = station.spool
+    if spool.is_dir():
+        for p in spool.glob("export-*"):
+            pid = p.name.split("-")[1] if p.name.count("-") >= 2 else ""
+            if p.is_dir() and not p.is_symlink() and pid.isdigit() and not bundle.pid_alive(int(pid)):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    return removed
+
+
+def _completed(row: dict, camp: dict) -> dict:
+    outer, _ = bundle.intake(Path(row["path"]))
+    return {
+        "path": row["path"],
+        "bundle_id": row["bundle_id"],
+        "seq": row["seq"],
+        "to": row["recipient"],
+        "campaign": camp["name"],
+        "submissions": row["submissions"],
+        "files": len(outer.manifest) - 1 if outer else 0,
+        "objects": len(outer.manifest) if outer else 0,
+        "bytes": row["bytes"],
+        "tagmanifest_sha256": row["sha256"],
+        "forwarded": 0,
+        "resumed": True,
+    }
 
 
 def last_sent(db, recipient: str) -> dict | None:
@@ -72,6 +121,10 @@ def export(
             "export.recipient_unknown",
             f"没有登记接收单位 {to} 的公钥：请先 station keys trust 公钥文件 --role recipient",
         )
+    # an export killed after recording its bundle but before renaming it into place: complete that one
+    finished = [r for r in reconcile(station) if r["recipient"] == to and r["campaign_id"] == camp["id"]]
+    if finished:
+        return _completed(finished[-1], camp)
     ident = keys.unlock(station, passphrase)
     subs = recommended(db, camp["id"])
     if not subs:
@@ -109,10 +162,17 @@ def export(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise StationError("export.out_dir", f"无法创建输出目录 {out_dir}：{e.strerror}") from e
-    bundle.clean_partials(out_dir)
+    clean_leftovers(station, out_dir)
     name = bundle.bundle_name(ident.code, f"c{camp['id']}", seq, bundle_id)
+    taken = [p.name for p in out_dir.glob(f"{ident.code}_c{camp['id']}_{seq:06d}_*.bundle")]
+    if taken:
+        raise StationError(
+            "export.seq_exists",
+            f"输出目录中已有序号 {seq} 的报送包 {taken[0]}，但本站没有它的导出记录（数据库可能被还原过）："
+            "为免同一序号出现两个包，导出已中止。请核实后移走该包再导出",
+        )
     station.spool.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=station.spool, prefix="export-") as tmp:
+    with tempfile.TemporaryDirectory(dir=station.spool, prefix=f"export-{os.getpid()}-") as tmp:
         sources, audit_upto, forwarded = _sources(station, db, camp, subs, Path(tmp), ident, prev_row, forward)
         try:
             built = bundle.build(out_dir, name, sources, address, ident.signing, progress, workers, part_size)
@@ -129,7 +189,12 @@ def export(
         except BaseException:
             _remove_partial(out_dir, name)
             raise
+    # Record first, then rename: a kill between the two leaves a recorded bundle in its hidden directory, which
+    # `reconcile` renames into place on the next start; a kill before the commit leaves only an unrecorded
+    # partial, which `clean_leftovers` removes. Never a complete-looking bundle the station did not record.
     try:
+        if built.final.exists() or built.final.is_symlink():
+            raise FileExistsError(built.final)
         with store.write(db):
             db.execute(
                 "INSERT INTO exports (campaign_id, recipient, path, sha256, created_at, bundle_id, seq, prev, "
@@ -160,10 +225,10 @@ def export(
                 submissions=[s["id"] for s in subs],
                 tagmanifest_sha256=built.tagmanifest_sha256,
             )
-            bundle.finish(built)
     except BaseException:
         shutil.rmtree(built.partial, ignore_errors=True)
         raise
+    bundle.finish(built)
     return {
         "path": str(built.final),
         "bundle_id": bundle_id,
@@ -212,16 +277,16 @@ def _sources(
             sources.append(bundle.Source(inner, str(path), f["size"], f["sha256"], label))
     ids = [s["id"] for s in subs]
     marks = ",".join("?" * len(ids))
-    decisions = list(
+    decision_rows = list(
         db.query(
             f"SELECT submission_id, value, reason, reviewer, decided_at FROM decisions "
             f"WHERE submission_id IN ({marks}) ORDER BY id",
             ids,
         )
     )
-    latest = {d["submission_id"]: d for d in decisions}
+    latest = {d["submission_id"]: d for d in decision_rows}
     _jsonl(tmp / "metadata.jsonl", ({k: v for k, v in s.items() if k != "findings"} for s in subs))
-    _jsonl(tmp / "decisions.jsonl", decisions)
+    _jsonl(tmp / "decisions.jsonl", decision_rows)
     _jsonl(tmp / "findings.jsonl", ({"submission_id": s["id"], **f} for s in subs for f in s["findings"]))
     (tmp / "summary").mkdir()
     summary_xlsx.write(

@@ -9,6 +9,7 @@ the database as it was; staging is cleared on the next receive.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ from typing import Callable
 import store
 from exporters import bagit, bundle, sshsig
 from exporters.bundle import Problem, Rejected
-from store import audit
+from store import audit, versions
 from workflows import campaigns, keys
 from workflows.errors import StationError
 from workflows.profiles import load as profiles
@@ -150,6 +151,8 @@ def receive(
 ) -> dict:
     path = Path(path)
     override = (override or "").strip() or None
+    staging_root = station.spool / "receive"
+    clean_staging(staging_root)  # what a killed receive left, whatever this run then does
     c = _check(station, path, override)
     if c.problems:
         raise Rejected(c.problems)
@@ -167,9 +170,7 @@ def receive(
     problems = bundle.check_inner(outer, inner, c.signer)
     if problems:
         raise Rejected(problems)
-    staging_root = station.spool / "receive"
-    shutil.rmtree(staging_root, ignore_errors=True)  # leftovers of a receive that was killed
-    staging = staging_root / outer.get("External-Identifier")
+    staging = staging_root / f"{os.getpid()}-{outer.get('External-Identifier')}"
     staging.mkdir(parents=True)
     try:
         need = sum((outer.root / o).stat().st_size for o in outer.manifest)
@@ -182,13 +183,28 @@ def receive(
         if problems:
             raise Rejected(problems)
         records = _records(files)
+        _check_references(inner, records)
         c.warnings += _check_audit(station, outer, c.signer, files, records, override)
         forwarded = _check_forwarded(station, c, inner, files)
         result = _commit(station, c, inner, files, records, campaign, override)
         result["forwarded"] = forwarded
     finally:
-        shutil.rmtree(staging_root, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging_root.rmdir()  # empty unless another receive is running
     return dict(c.as_dict(path), **result)
+
+
+def clean_staging(staging_root: Path) -> None:
+    """Remove the staging folders of receives whose process is gone (killed before or after their commit)."""
+    if not staging_root.is_dir():
+        return
+    for p in staging_root.iterdir():
+        pid = p.name.split("-", 1)[0]
+        if not pid.isdigit() or not bundle.pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        staging_root.rmdir()
 
 
 def _records(files: dict) -> dict:
@@ -206,6 +222,44 @@ def _records(files: dict) -> dict:
         "decisions": jsonl("data/decisions.jsonl"),
         "findings": jsonl("data/findings.jsonl"),
     }
+
+
+RECORDS = (
+    "data/metadata.jsonl",
+    "data/decisions.jsonl",
+    "data/findings.jsonl",
+    "data/summary/汇总表.xlsx",
+    "data/audit/log.jsonl",
+    "data/audit/checkpoint.json",
+    "data/audit/checkpoint.json.sig",
+)
+
+
+def _check_references(inner: bundle.Inner, records: dict) -> None:
+    """Every payload file is a record, a file of a work the bundle carries, or part of a forwarded inner bag; and
+    every decision and finding names a work the bundle carries. Anything else was slipped into a signed bag."""
+    carried = {s.get("id") for s in records["metadata"]}
+    referenced = set(RECORDS)
+    for s in records["metadata"]:
+        base = s.get("files_in") or f"data/submissions/{s.get('id')}/"
+        referenced |= {base + f.get("path", "") for f in s.get("files") or [] if isinstance(f, dict)}
+    forwarded = tuple(bundle.forwarded_prefixes(inner.manifest))
+    stray = sorted(p for p in inner.manifest if p not in referenced and not p.startswith(forwarded))
+    problems = [
+        Problem("bundle.inner_mismatch", f"内层包中的文件 {p} 不属于包中任何作品或记录，拒收", p) for p in stray[:20]
+    ]
+    for name in ("decisions", "findings"):
+        unknown = sorted({str(r.get("submission_id")) for r in records[name]} - {str(i) for i in carried})
+        if unknown:
+            problems.append(
+                Problem(
+                    "bundle.inner_mismatch",
+                    f"{name}.jsonl 中的作品 #{'、#'.join(unknown[:10])} 不在此包中，拒收",
+                    f"data/{name}.jsonl",
+                )
+            )
+    if problems:
+        raise Rejected(problems)
 
 
 def _check_audit(
@@ -337,7 +391,7 @@ def _commit(
     db = station.db()
     now = audit.now()
     who = actor()
-    imported, versions, unchanged, moved = [], 0, 0, set()
+    imported, new_versions, unchanged, moved = [], 0, 0, set()
     objects = station.objects
     tar_sha = hashlib.sha256(inner.tar).hexdigest()
     with store.write(db):
@@ -366,17 +420,6 @@ def _commit(
                     ensure_ascii=False,
                 ).encode()
             ).hexdigest()
-            current = db.execute(
-                "SELECT id, fingerprint, version FROM submissions WHERE campaign_id = ? AND source_key = ? "
-                "AND status != 'superseded' ORDER BY version DESC LIMIT 1",
-                [camp["id"], source_key],
-            ).fetchone()
-            if current and current[1] == fingerprint:
-                unchanged += 1
-                continue
-            if current:
-                db.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [current[0]])
-                versions += 1
             own = decisions.get(s["id"], [])
             meta = dict(s.get("meta") or {})
             if meta.get("bundle"):
@@ -389,65 +432,34 @@ def _commit(
                 "submission_id": s["id"],
                 "decision": own[-1]["value"] if own else None,
             }
-            sub_id = db.execute(
-                """INSERT INTO submissions (campaign_id, source_key, version, fingerprint, title, project, stage, subject,
-                   grade, school, county, contact, node_code, original, layout, meta, source, imported_at, status)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'imported')""",
-                [
-                    camp["id"],
-                    source_key,
-                    current[2] + 1 if current else 1,
-                    fingerprint,
-                    s["title"],
-                    s.get("project"),
-                    s.get("stage"),
-                    s.get("subject"),
-                    s.get("grade"),
-                    s.get("school"),
-                    s.get("county") or sender_name,
-                    s.get("contact"),
-                    s.get("node_code"),
-                    s.get("original"),
-                    s.get("layout"),
-                    json.dumps(meta, ensure_ascii=False),
-                    f"{sender_name}（{sender}）报送包 {bundle_id}",
-                    now,
+            values = {k: s.get(k) for k in versions.COLUMNS}
+            values["title"] = s["title"]
+            values["county"] = s.get("county") or sender_name
+            saved = versions.save_version(
+                db,
+                camp["id"],
+                source_key,
+                fingerprint,
+                values,
+                meta=meta,
+                source=f"{sender_name}（{sender}）报送包 {bundle_id}",
+                at=now,
+                authors=[(a["name"], a.get("role"), a.get("unit")) for a in s.get("author_roles") or []],
+                files=[
+                    dict(
+                        f,
+                        listing=json.dumps(f["listing"], ensure_ascii=False) if f.get("listing") is not None else None,
+                    )
+                    for f in rows
                 ],
-            ).lastrowid
-            for ord_, a in enumerate(s.get("author_roles") or []):
-                db.execute(
-                    "INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)",
-                    [sub_id, ord_, a["name"], a.get("role"), a.get("unit")],
-                )
-            file_ids = {}
-            for f in rows:
-                file_ids[f["path"]] = db.execute(
-                    "INSERT INTO files (submission_id, path, size, sha256, kind, role, listing) VALUES (?,?,?,?,?,?,?)",
-                    [
-                        sub_id,
-                        f["path"],
-                        f["size"],
-                        f["sha256"],
-                        f["kind"],
-                        f.get("role"),
-                        json.dumps(f["listing"], ensure_ascii=False) if f.get("listing") is not None else None,
-                    ],
-                ).lastrowid
-            for x in findings.get(s["id"], []):
-                db.execute(
-                    "INSERT INTO findings (submission_id, file_id, rule, status, measured, expected, message, "
-                    "created_at) VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        sub_id,
-                        file_ids.get(x.get("file")),
-                        x["rule"],
-                        x["status"],
-                        x.get("measured"),
-                        x.get("expected"),
-                        x["message"],
-                        now,
-                    ],
-                )
+                findings=findings.get(s["id"], []),
+            )
+            if saved is None:
+                unchanged += 1
+                continue
+            sub_id = saved.id
+            if saved.supersedes:
+                new_versions += 1
             for d in own:
                 db.execute(
                     "INSERT INTO sender_decisions (submission_id, sender, bundle_id, value, reason, reviewer, "
@@ -462,8 +474,8 @@ def _commit(
                 sender=sender,
                 bundle_id=bundle_id,
                 sender_submission=s["id"],
-                version=current[2] + 1 if current else 1,
-                supersedes=current[0] if current else None,
+                version=saved.version,
+                supersedes=saved.supersedes,
                 files=len(rows),
             )
             imported.append(sub_id)
@@ -513,7 +525,7 @@ def _commit(
     return {
         "campaign": camp["name"],
         "imported": len(imported),
-        "versions": versions,
+        "versions": new_versions,
         "unchanged": unchanged,
         "ids": imported,
         "files": len(files),

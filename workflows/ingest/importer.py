@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 import store
-from store import audit
+from store import audit, versions
 from store.objects import TooLarge
 from workflows import campaigns
 from workflows.errors import StationError
@@ -404,70 +404,25 @@ class Importer:
 
         db = self.db
         with store.write(db):
-            current = db.execute(
-                "SELECT id, fingerprint, version FROM submissions WHERE campaign_id = ? AND source_key = ? "
-                "AND status != 'superseded' ORDER BY version DESC LIMIT 1",
-                [self.campaign["id"], source_key],
-            ).fetchone()
-            if current and current[1] == fingerprint:
+            now = audit.now()
+            saved = versions.save_version(
+                db,
+                self.campaign["id"],
+                source_key,
+                fingerprint,
+                dict(values, layout=work.layout.name if work.layout else None),
+                meta=meta,
+                source=origin.label,
+                at=now,
+                status=status,
+                authors=authors,
+                files=rows,
+                findings=findings,
+            )
+            if saved is None:
                 self.summary.unchanged += 1
                 return
-            version = current[2] + 1 if current else 1
-            if current:
-                db.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [current[0]])
-            now = audit.now()
-            sub_id = db.execute(
-                """INSERT INTO submissions (campaign_id, source_key, version, fingerprint, title, project, stage, subject,
-                   grade, school, county, contact, node_code, original, layout, meta, source, imported_at, status)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                [
-                    self.campaign["id"],
-                    source_key,
-                    version,
-                    fingerprint,
-                    values["title"],
-                    values.get("project"),
-                    values.get("stage"),
-                    values.get("subject"),
-                    values.get("grade"),
-                    values.get("school"),
-                    values.get("county"),
-                    values.get("contact"),
-                    values.get("node_code"),
-                    values.get("original"),
-                    work.layout.name if work.layout else None,
-                    json.dumps(meta, ensure_ascii=False),
-                    origin.label,
-                    now,
-                    status,
-                ],
-            ).lastrowid
-            for ord_, (name, role, unit) in enumerate(authors):
-                db.execute(
-                    "INSERT INTO authors (submission_id, ord, name, role, unit) VALUES (?,?,?,?,?)",
-                    [sub_id, ord_, name, role, unit],
-                )
-            file_ids = {}
-            for r in rows:
-                file_ids[r["path"]] = db.execute(
-                    "INSERT INTO files (submission_id, path, size, sha256, kind, role, listing) VALUES (?,?,?,?,?,?,?)",
-                    [sub_id, r["path"], r["size"], r["sha256"], r["kind"], r["role"], r["listing"]],
-                ).lastrowid
-            for f in findings:
-                db.execute(
-                    "INSERT INTO findings (submission_id, file_id, rule, status, measured, expected, message, created_at) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        sub_id,
-                        file_ids.get(f["file"]),
-                        f["rule"],
-                        f["status"],
-                        f["measured"],
-                        f["expected"],
-                        f["message"],
-                        now,
-                    ],
-                )
+            sub_id = saved.id
             audit.append(
                 db,
                 self.actor,
@@ -475,15 +430,15 @@ class Importer:
                 f"submission:{sub_id}",
                 source=origin.label,
                 source_key=source_key,
-                version=version,
+                version=saved.version,
                 files=len(rows),
                 fingerprint=fingerprint,
-                supersedes=current[0] if current else None,
+                supersedes=saved.supersedes,
                 findings=[f["rule"] for f in findings],
             )
         s = self.summary
         s.submissions += 1
-        s.versions += 1 if current else 0
+        s.versions += 1 if saved.supersedes else 0
         s.files += len(rows)
         s.bytes += sum(r["size"] for r in rows)
         s.findings += len(findings)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import store
 from store import audit
+from store.decisions import RECOMMENDED
 from workflows import campaigns
 from workflows.errors import HARD_RULES, RuleViolation, StationError, Violation
 from workflows.profiles import load as profiles
@@ -210,11 +211,11 @@ def stage_key(value: str | None) -> str | None:
 def works(db, campaign_id: int) -> tuple[list[Work], set[int]]:
     """All current works of the campaign, and the ids now recommended."""
     rows = db.query(
-        """
+        f"""
         SELECT s.id, s.stage, s.project, s.subject, s.county, s.node_code, s.title,
                (SELECT name FROM authors a WHERE a.submission_id = s.id ORDER BY ord LIMIT 1) AS teacher,
                EXISTS (SELECT 1 FROM quota_exceptions e WHERE e.submission_id = s.id) AS exempt,
-               (SELECT decision FROM reviews r WHERE r.submission_id = s.id) AS decision
+               {RECOMMENDED} AS recommended
         FROM submissions s WHERE s.campaign_id = ? AND s.status = 'imported' ORDER BY s.id""",
         [campaign_id],
     )
@@ -233,7 +234,7 @@ def works(db, campaign_id: int) -> tuple[list[Work], set[int]]:
                 bool(r["exempt"]),
             )
         )
-        if r["decision"] == "recommend":
+        if r["recommended"]:
             recommended.add(r["id"])
     return all_works, recommended
 
