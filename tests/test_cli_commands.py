@@ -132,6 +132,9 @@ def test_usage_errors_are_in_chinese_with_exit_2():
         assert p.returncode == 2, (args, p.stderr)
         assert expected in p.stderr, (args, p.stderr)
         assert "Usage" not in p.stderr and "Error" not in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run([*STATION, "campaign"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert p.returncode == 2 and p.stderr.startswith("用法：station campaign") and "错误" not in p.stderr
+    assert "station campaign list" in p.stderr  # a group without its command shows its help, examples included
 
 
 def test_human_output_goes_only_through_the_safe_helpers():

@@ -9,7 +9,7 @@ from workflows import doctor
 from workflows.station import Station, default_db
 
 
-@command(None, "doctor", examples=["station doctor", "station --db /data/评审/station.db doctor --json"])
+@command(None, "doctor", examples=["station doctor", "station doctor --json"])
 def doctor_cmd(run):
     """体检：检查工作站和这台电脑是否可以正常工作（退出码 0 正常，1 有警告，2 有问题）。"""
     # Station(...) without open(): the doctor looks, it never creates or migrates a station.

@@ -117,9 +117,10 @@ def wrap(text: str, width: int) -> list[str]:
                 line, used = line + " ", used + 1
             continue
         n = cells(token)
-        if used + n > width and line.strip() and token not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line, used = "", 0
+        if used + n > width and line.strip():
+            carry = line[-1] if token in _NO_LINE_START and len(line.strip()) > 1 else ""  # no line starts with ，。
+            lines.append(line[: len(line) - len(carry)].rstrip())
+            line, used = carry, cells(carry)
         line, used = line + token, used + n
     if line.strip() or not lines:
         lines.append(line.rstrip())
@@ -339,6 +340,9 @@ def click_message(e: click.ClickException) -> str:
 def show_click_error(e: click.ClickException) -> None:
     """A usage error as click shows it (usage line, where to find help, the error), in Chinese, on stderr."""
     ctx = getattr(e, "ctx", None)
+    if isinstance(e, getattr(click.exceptions, "NoArgsIsHelpError", ())) and ctx is not None:
+        echo(ctx.get_help(), err=True)  # a group run without its command: its help, as click does
+        return
     if isinstance(e, click.UsageError) and ctx is not None:
         echo(ctx.get_usage(), err=True)
         if ctx.command.get_help_option(ctx) is not None:

@@ -116,7 +116,7 @@ def build(eager: bool = False) -> click.Group:
 
 def main() -> None:
     """The `station` entry point. Process-wide set-up happens where it is needed (`workflows.configure`)."""
-    build()()
+    build().main(prog_name="station")  # the same name whether run as the script or with `python -m`
 
 
 if __name__ == "__main__":
