@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from exporters import report
 from store import audit, queries
 from workflows import campaigns
 from workflows.errors import StationError
@@ -31,6 +30,8 @@ def return_notice(station: Station, ids: list[int], path: Path) -> dict:
     missing = sorted(set(ids) - {r["id"] for r in rows})
     if missing:
         raise StationError("submission.unknown", f"没有编号为 {'、'.join(map(str, missing))} 的作品")
+    from exporters import report  # openpyxl: loaded only when a notice is written
+
     return report.write(rows, Path(path))
 
 

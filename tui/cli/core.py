@@ -1,4 +1,4 @@
-"""The `station` group and its station-wide commands (campaigns, import, submissions, audit)."""
+"""Station-wide commands: campaigns, profiles, import, list, show, awards, audit."""
 
 from __future__ import annotations
 
@@ -7,121 +7,93 @@ from pathlib import Path
 
 import click
 
-from store import audit as audit_log
 from store.labels import FINDING_ZH
-from tui.cli.kit import emit as _emit
-from tui.cli.kit import errors as _errors
-from tui.cli.kit import json_option
-from tui.cli.kit import station as _station
+from tui.cli import kit
+from tui.cli.kit import command, echo, group
 from workflows import campaigns as campaigns_wf
 from workflows import intake, submissions
 from workflows.errors import EXIT_OK, EXIT_REJECTED
-from workflows.ingest import awards as awards_wf
 from workflows.profiles import load as profiles
-
-
-@click.group(invoke_without_command=True)
-@click.option(
-    "--db", type=click.Path(dir_okay=False), envvar="STATION_DB", help="Station database (its folder is the station)."
-)
-@click.option("--reviewer", help="Reviewer name for this session (default: the OS user).")
-@click.version_option(package_name="review-station")
-@click.pass_context
-def main(ctx: click.Context, db: str | None, reviewer: str | None) -> None:
-    """评审工作站 Review Station."""
-    ctx.obj = {"db": db, "reviewer": reviewer}
-    if ctx.invoked_subcommand is None:
-        _open_tui(ctx)
-
-
-@_errors
-def _open_tui(ctx: click.Context) -> None:
-    from tui.app import StationApp
-
-    StationApp(_station(ctx), reviewer=ctx.obj["reviewer"]).run()  # no name: the app asks, the OS user filled in
-
 
 # --- campaigns ---------------------------------------------------------------------------
 
-
-@main.group()
-def campaign() -> None:
-    """征集活动 campaigns."""
-
-
-@campaign.command("add")
-@click.argument("name")
-@click.option("--profile", "profile_id", required=True, help="Programme profile id (see `station profiles list`).")
-@click.option("--year", type=int)
-@json_option
-@click.pass_context
-@_errors
-def campaign_add(ctx, name, profile_id, year, as_json):
-    row = campaigns_wf.add(_station(ctx), name, profile_id, year)
-    _emit(row, as_json, lambda r: click.echo(f"已创建征集活动 #{r['id']}“{r['name']}”（{r['profile']}）"))
+campaign = group(
+    None,
+    "campaign",
+    help="征集活动：新建和列出。",
+    examples=["station campaign add 课后服务2024 --profile after-school-2024 --year 2024", "station campaign list"],
+)
 
 
-@campaign.command("list")
-@json_option
-@click.pass_context
-@_errors
-def campaign_list(ctx, as_json):
-    rows = campaigns_wf.all_campaigns(_station(ctx))
-    _emit(
-        rows,
-        as_json,
-        lambda rs: [click.echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs],
-    )
+@command(campaign, "add", examples=["station campaign add 课后服务2024 --profile after-school-2024 --year 2024"])
+@click.argument("name", metavar="名称")
+@click.option("--profile", "profile_id", required=True, help="项目配置编号（见 station profiles list）。")
+@click.option("--year", type=int, help="年度。")
+def campaign_add(run, name, profile_id, year):
+    """新建征集活动。"""
+    row = campaigns_wf.add(run.station, name, profile_id, year)
+    run.emit(row, lambda r: echo(f"已创建征集活动 #{r['id']}“{r['name']}”（{r['profile']}）"))
+
+
+@command(campaign, "list", examples=["station campaign list", "station campaign list --json"])
+def campaign_list(run):
+    """列出本站的征集活动。"""
+    rows = campaigns_wf.all_campaigns(run.station)
+    run.emit(rows, lambda rs: [echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs])
 
 
 # --- profiles ----------------------------------------------------------------------------
 
+profiles_group = group(
+    None,
+    "profiles",
+    help="项目配置：各类征集活动的技术要求和材料要求。",
+    examples=["station profiles list", "station profiles show jpk-subject"],
+)
 
-@main.group("profiles")
-def profiles_group() -> None:
-    """Programme profiles (项目配置)."""
 
-
-@profiles_group.command("list")
-@json_option
-@click.pass_context
-@_errors
-def profiles_list(ctx, as_json):
-    config = _station(ctx).config_dir
+@command(profiles_group, "list", examples=["station profiles list"])
+def profiles_list(run):
+    """列出可用的项目配置（内置的，以及工作站 config/profiles 下修改过的副本）。"""
+    config = run.station.config_dir
     rows = [
         {"id": p.id, "name": p.name, "version": p.version, "path": p.path}
         for p in (profiles.load(i, config) for i in profiles.available(config))
     ]
-    _emit(rows, as_json, lambda rs: [click.echo(f"{r['id']:<20} {r['version']:<8} {r['name']}") for r in rs])
+    run.emit(rows, lambda rs: [echo(f"{r['id']:<20} {r['version']:<8} {r['name']}") for r in rs])
 
 
-@profiles_group.command("show")
-@click.argument("profile_id")
-@json_option
-@click.pass_context
-@_errors
-def profiles_show(ctx, profile_id, as_json):
-    p = profiles.load(profile_id, _station(ctx).config_dir)
-    _emit(p.data, as_json, lambda d: click.echo(Path(p.path).read_text("utf-8")))
+@command(
+    profiles_group, "show", examples=["station profiles show jpk-subject", "station profiles show ce-video --json"]
+)
+@click.argument("profile_id", metavar="配置编号")
+def profiles_show(run, profile_id):
+    """显示一个项目配置的全文。"""
+    p = profiles.load(profile_id, run.station.config_dir)
+    run.emit(p.data, lambda d: echo(Path(p.path).read_text("utf-8")))
 
 
 # --- import ------------------------------------------------------------------------------
 
 
-@main.command("import")
-@click.argument("sources", nargs=-1, required=True)
-@click.option("--campaign", help="Campaign name or id (default: the only one).")
-@click.option("--force", is_flag=True, help="Read sources again even if they look unchanged.")
-@click.option(
-    "--no-check", is_flag=True, help="Do not run the quick checks (metadata, packets, title card) afterwards."
+@command(
+    None,
+    "import",
+    examples=[
+        "station import /srv/ftp/课后服务 --campaign 课后服务2024",
+        "station import 实验小学.zip 第二小学.rar",
+        "station import ftp://user:口令@192.168.1.10:21/课程资源",
+    ],
 )
-@json_option
-@click.pass_context
-@_errors
-def import_(ctx, sources, campaign, force, no_check, as_json):
-    """Import submission folders, archives or ftp://user:pass@host:port/path."""
-    station = _station(ctx)
-    show_bar = not as_json and sys.stderr.isatty()
+@click.argument("sources", nargs=-1, required=True, metavar="来源...")
+@click.option("--campaign", help="征集活动名称或编号（默认：唯一的那个）。")
+@click.option("--force", is_flag=True, help="来源看起来没有变化也重新读取。")
+@click.option("--no-check", is_flag=True, help="导入后不做快速检查（元数据、材料、片头）。")
+def import_(run, sources, campaign, force, no_check):
+    """导入作品：文件夹、压缩包或 ftp://用户:口令@主机:端口/路径。"""
+
+    station = run.station
+    show_bar = not run.json and sys.stderr.isatty()
     if show_bar:
         from tui.cli.progress import ImportBar
 
@@ -133,37 +105,35 @@ def import_(ctx, sources, campaign, force, no_check, as_json):
     data = result.as_dict()
 
     def human(d):
-        click.echo(
+        echo(
             f"导入完成：新作品 {d['submissions']} 件（其中新版本 {d['versions']} 件），文件 {d['files']} 个，"
             f"{d['bytes'] / 2**20:.1f} MB；拒收压缩包 {d['rejected']} 个；发现问题 {d['findings']} 条；未变化 {d['unchanged']} 项"
         )
         for path in d["ignored"]:
-            click.echo(f"  已忽略系统文件：{path}")
+            echo(f"  已忽略系统文件：{path}")
         if "checks" in d:
             c = d["checks"]
-            click.echo(
+            echo(
                 f"快速检查：不通过 {c.get('fail', 0)} 项，警告 {c.get('warn', 0)} 项（station check --deep 做完整检查）"
             )
 
-    _emit(data, as_json, human)
-    sys.exit(EXIT_REJECTED if summary.rejected else EXIT_OK)
+    run.emit(data, human)
+    return EXIT_REJECTED if summary.rejected else EXIT_OK
 
 
 # --- list / show -------------------------------------------------------------------------
 
 
-@main.command("list")
-@click.option("--campaign")
-@json_option
-@click.pass_context
-@_errors
-def list_(ctx, campaign, as_json):
-    rows = submissions.listing(_station(ctx), campaign)
+@command(None, "list", examples=["station list", "station list --campaign 课后服务2024 --json"])
+@click.option("--campaign", help="只列出这个征集活动（名称或编号）。")
+def list_(run, campaign):
+    """列出作品：编号、名称、学段、学校、教师、状态和问题数。"""
+    rows = submissions.listing(run.station, campaign)
 
     def human(rs):
         from tui.cli.text import table
 
-        click.echo(
+        echo(
             table(
                 ["编号", "作品名称", "学段", "学校", "教师", "状态", "问题"],
                 [
@@ -181,19 +151,17 @@ def list_(ctx, campaign, as_json):
             )
         )
 
-    _emit(rows, as_json, human)
+    run.emit(rows, human)
 
 
-@main.command("show")
-@click.argument("submission_id", type=int)
-@json_option
-@click.pass_context
-@_errors
-def show(ctx, submission_id, as_json):
-    item = submissions.show(_station(ctx), submission_id)
+@command(None, "show", examples=["station show 12", "station show 12 --json"])
+@click.argument("submission_id", type=int, metavar="编号")
+def show(run, submission_id):
+    """显示一件作品：基本信息、作者、文件和检查结果（--json 另含审计记录）。"""
+    item = submissions.show(run.station, submission_id)
 
     def human(s):
-        click.echo(f"#{s['id']} {s['title']}（{s['status']}，第 {s['version']} 版）")
+        echo(f"#{s['id']} {s['title']}（{s['status']}，第 {s['version']} 版）")
         for label, key in (
             ("学段", "stage"),
             ("学科", "subject"),
@@ -204,70 +172,77 @@ def show(ctx, submission_id, as_json):
             ("来源", "source"),
         ):
             if s[key]:
-                click.echo(f"  {label}：{s[key]}")
+                echo(f"  {label}：{s[key]}")
         for a in s["author_roles"]:
-            click.echo(f"  作者：{a['name']}（{a['role']}）")
+            echo(f"  作者：{a['name']}（{a['role']}）")
         for f in s["files"]:
-            click.echo(f"  文件：{f['path']}  {f['size']} 字节  {f['role'] or f['kind']}")
+            echo(f"  文件：{f['path']}  {f['size']} 字节  {f['role'] or f['kind']}")
         status_zh = FINDING_ZH
         for f in s["findings"]:
-            click.echo(f"  [{status_zh[f['status']]}] {f['rule']}：{f['message']}")
+            echo(f"  [{status_zh[f['status']]}] {f['rule']}：{f['message']}")
 
-    _emit(item, as_json, human)
+    run.emit(item, human)
 
 
 # --- awards ------------------------------------------------------------------------------
 
+awards = group(
+    None,
+    "awards",
+    help="往年获奖作品：导入获奖名单，用于查重。",
+    examples=["station awards import 2023年获奖名单.xlsx"],
+)
 
-@main.group()
-def awards() -> None:
-    """往年获奖作品 previously awarded works."""
 
+@command(awards, "import", examples=["station awards import 2023年获奖名单.xlsx"])
+@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False), metavar="XLSX文件")
+def awards_import(run, xlsx):
+    """导入往年获奖作品名单（xlsx），并与本站作品匹配。"""
+    from workflows.ingest import awards as awards_wf
 
-@awards.command("import")
-@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False))
-@json_option
-@click.pass_context
-@_errors
-def awards_import(ctx, xlsx, as_json):
-    result = awards_wf.import_file(_station(ctx), Path(xlsx))
-    _emit(result, as_json, lambda r: click.echo(f"已导入获奖作品 {r['awards']} 条，与本站作品匹配 {r['matched']} 件"))
+    result = awards_wf.import_file(run.station, Path(xlsx))
+    run.emit(result, lambda r: echo(f"已导入获奖作品 {r['awards']} 条，与本站作品匹配 {r['matched']} 件"))
 
 
 # --- audit -------------------------------------------------------------------------------
 
 
-@main.group(invoke_without_command=True)
-@json_option
-@click.pass_context
-@_errors
-def audit(ctx, as_json):
-    """审计日志 the append-only audit log."""
-    if ctx.invoked_subcommand is None:
-        rows = audit_log.entries(_station(ctx).db())
-        _emit(
+@command(
+    None,
+    "audit",
+    cls=kit.Group,
+    invoke_without_command=True,
+    examples=["station audit", "station audit --json", "station audit verify"],
+)
+def audit(run):
+    """审计日志：列出只增不改的操作记录；audit verify 核对其完整性。"""
+    from store import audit as audit_log
+
+    if run.ctx.invoked_subcommand is None:
+        rows = audit_log.entries(run.station.db())
+        run.emit(
             rows,
-            as_json,
             lambda rs: [
-                click.echo(f"{r['id']:>6} {r['at'][:19]} {r['actor']:<12} {r['action']:<22} {r['subject'] or ''}")
-                for r in rs
+                echo(f"{r['id']:>6} {r['at'][:19]} {r['actor']:<12} {r['action']:<22} {r['subject'] or ''}") for r in rs
             ],
         )
 
 
-@audit.command("verify")
-@json_option
-@click.pass_context
-@_errors
-def audit_verify(ctx, as_json):
-    verdict = audit_log.verify(_station(ctx).db())
-    _emit(
+@command(audit, "verify", examples=["station audit verify", "station audit verify --json"])
+def audit_verify(run):
+    """核对审计日志的哈希链（退出码 1：日志被篡改）。"""
+    from store import audit as audit_log
+
+    verdict = audit_log.verify(run.station.db())
+    run.emit(
         verdict.__dict__,
-        as_json,
-        lambda v: click.echo(
+        lambda v: echo(
             f"审计日志完整：共 {v['entries']} 条"
             if v["ok"]
             else f"审计日志被篡改：第 {v['broken_at']} 条（{v['reason']}）"
         ),
     )
-    sys.exit(EXIT_OK if verdict.ok else EXIT_REJECTED)
+    return EXIT_OK if verdict.ok else EXIT_REJECTED
+
+
+COMMANDS = [campaign, profiles_group, import_, list_, show, awards, audit]

@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import click
-
-from tui.cli.kit import emit, errors, json_option
+from tui.cli.kit import command, echo
 from workflows import doctor
 from workflows.station import Station, default_db
 
 
-@click.command("doctor")
-@json_option
-@click.pass_context
-@errors
-def doctor_cmd(ctx, as_json):
-    """体检：检查工作站和这台电脑是否可以正常工作。"""
+@command(None, "doctor", examples=["station doctor", "station doctor --json"])
+def doctor_cmd(run):
+    """体检：检查工作站和这台电脑是否可以正常工作（退出码 0 正常，1 有警告，2 有问题）。"""
     # Station(...) without open(): the doctor looks, it never creates or migrates a station.
-    station = Station(Path(ctx.obj["db"] or default_db()).resolve())
+    station = Station(Path(run.db or default_db()).resolve())
     items = doctor.run(station)
     data = {"status": doctor.overall(items), "station": str(station.db_path), "items": [i.as_dict() for i in items]}
-    emit(data, as_json, _human)
-    sys.exit(doctor.exit_code(items))
+    run.emit(data, _human)
+    return doctor.exit_code(items)
 
 
 def _human(data: dict) -> None:
-    click.echo(f"评审工作站体检（{data['station']}）")
+    echo(f"评审工作站体检（{data['station']}）")
     for item in data["items"]:
-        click.echo(f"[{doctor.LEVEL_ZH[item['level']]}] {item['title']}：{item['detail']}")
+        echo(f"[{doctor.LEVEL_ZH[item['level']]}] {item['title']}：{item['detail']}")
         if item["level"] != "ok" and item["fix"]:
-            click.echo(f"       处理办法：{item['fix']}")
+            echo(f"       处理办法：{item['fix']}")
     counts = {level: sum(1 for i in data["items"] if i["level"] == level) for level in doctor.LEVELS}
     verdict = {"ok": "一切正常", "warn": "可以使用，但请处理警告", "problem": "有问题，请先处理"}[data["status"]]
-    click.echo(f"结论：{verdict}（正常 {counts['ok']} 项，警告 {counts['warn']} 项，问题 {counts['problem']} 项）")
+    echo(f"结论：{verdict}（正常 {counts['ok']} 项，警告 {counts['warn']} 项，问题 {counts['problem']} 项）")
 
 
 COMMANDS = [doctor_cmd]

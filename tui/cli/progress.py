@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from tui.cli.kit import safe
+
 
 class ImportBar:
     def __init__(self):
@@ -34,5 +36,5 @@ class ImportBar:
             total=p.bytes_total or None,
             completed=p.bytes_done,
             count=f"{p.packages_done}/{p.packages_total}",
-            name=p.package,
+            name=safe(p.package),
         )

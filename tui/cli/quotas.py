@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from tui.cli.kit import emit, errors, json_option
-from tui.cli.kit import station as open_station
+from tui.cli.kit import command, echo, group
 from workflows import campaigns
 from workflows.errors import EXIT_OK, EXIT_REJECTED
 from workflows.quotas import rules as quotas
 from workflows.station import actor
 
+quota = group(
+    None,
+    "quota",
+    help="推荐名额：市里下达的名额分配表。",
+    examples=["station quota import 名额分配表.xlsx --region 中牟县", "station quota status"],
+)
 
-@click.group("quota")
-def quota() -> None:
-    """推荐名额 the city's quota table."""
 
-
-@quota.command("import")
-@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False))
-@click.option("--campaign")
-@click.option("--region", help="Keep only this region's rows (the county's own quota).")
-@json_option
-@click.pass_context
-@errors
-def quota_import(ctx, xlsx, campaign, region, as_json):
-    """Read a 推荐名额分配表 and show what was understood."""
-    result = quotas.import_table(open_station(ctx), Path(xlsx), campaign, region)
+@command(quota, "import", examples=["station quota import 名额分配表.xlsx --region 中牟县"])
+@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False), metavar="XLSX文件")
+@click.option("--campaign", help="征集活动名称或编号（默认：唯一的那个）。")
+@click.option("--region", help="只保留这个地区的行（本县的名额）。")
+def quota_import(run, xlsx, campaign, region):
+    """读取推荐名额分配表，并显示读懂的内容。"""
+    result = quotas.import_table(run.station, Path(xlsx), campaign, region)
 
     def human(r):
-        click.echo(
+        echo(
             f"已读取名额分配表（{'每行一个名额' if r['layout'] == 'long' else '交叉表'}，"
             f"维度：{'、'.join(r['dimensions'])}），共 {len(r['entries'])} 项："
         )
@@ -45,103 +42,101 @@ def quota_import(ctx, xlsx, campaign, region, as_json):
                 )
                 if x
             )
-            click.echo(f"  {quotas.label(e)}：{limits}（{e['cell']}）")
+            echo(f"  {quotas.label(e)}：{limits}（{e['cell']}）")
         for s in r["skipped"]:
-            click.echo(f"  已跳过合计：{s}")
+            echo(f"  已跳过合计：{s}")
 
-    emit(result, as_json, human)
+    run.emit(result, human)
 
 
-@quota.command("status")
-@click.option("--campaign")
-@json_option
-@click.pass_context
-@errors
-def quota_status(ctx, campaign, as_json):
-    """Used / maximum / minimum per quota key, and what is still missing."""
-    result = quotas.status(open_station(ctx), campaign)
+@command(quota, "status", examples=["station quota status", "station quota status --campaign 课后服务2024 --json"])
+@click.option("--campaign", help="征集活动名称或编号（默认：唯一的那个）。")
+def quota_status(run, campaign):
+    """各名额的已用、最多、最少，以及还缺什么（退出码 1：有未解决的硬性规则）。"""
+    result = quotas.status(run.station, campaign)
 
     def human(r):
-        click.echo(f"{r['campaign']}：已推荐 {r['recommended']} 件（其中不占名额 {r['exempt']} 件）")
+        echo(f"{r['campaign']}：已推荐 {r['recommended']} 件（其中不占名额 {r['exempt']} 件）")
         for e in r["entries"]:
             state = "超出" if e["over"] else "还差 %d" % e["missing"] if e["missing"] else "正常"
-            click.echo(
+            echo(
                 f"  {e['label']}：{e['used']}/{e['max'] if e['max'] is not None else '不限'}"
                 + (f"，最少 {e['min']}" if e["min"] is not None else "")
                 + f"  {state}"
             )
         _print_violations(r["violations"])
 
-    emit(result, as_json, human)
-    sys.exit(EXIT_REJECTED if any(v["hard"] and not v["overridden"] for v in result["violations"]) else EXIT_OK)
+    run.emit(result, human)
+    return EXIT_REJECTED if any(v["hard"] and not v["overridden"] for v in result["violations"]) else EXIT_OK
 
 
-@quota.command("exempt")
-@click.argument("submission_id", type=int)
-@click.option("--reason", default="", help="Why this work does not consume quota.")
-@click.option("--remove", is_flag=True, help="Take the exception back.")
-@json_option
-@click.pass_context
-@errors
-def quota_exempt(ctx, submission_id, reason, remove, as_json):
-    """Flag a work as an exception that does not consume quota (admin)."""
-    station = open_station(ctx)
-    quotas.exempt(station, submission_id, reason, ctx.obj.get("reviewer") or actor(), remove)
-    emit(
+@command(
+    quota, "exempt", examples=["station quota exempt 12 --reason 市级指定作品", "station quota exempt 12 --remove"]
+)
+@click.argument("submission_id", type=int, metavar="编号")
+@click.option("--reason", default="", help="该作品不占名额的理由。")
+@click.option("--remove", is_flag=True, help="取消例外。")
+def quota_exempt(run, submission_id, reason, remove):
+    """管理员：把一件作品标为不占名额的例外。"""
+    station = run.station
+    quotas.exempt(station, submission_id, reason, run.reviewer or actor(), remove)
+    run.emit(
         {"id": submission_id, "exempt": not remove, "reason": reason},
-        as_json,
-        lambda r: click.echo(f"作品 #{submission_id} " + ("已取消例外" if remove else f"不占名额：{reason}")),
+        lambda r: echo(f"作品 #{submission_id} " + ("已取消例外" if remove else f"不占名额：{reason}")),
     )
 
 
 def _print_violations(violations) -> None:
     for v in violations:
         kind = "必须解决" if v["hard"] and not v["overridden"] else "已特批" if v["overridden"] else "尚缺"
-        click.echo(f"  [{kind}] {quotas.RULE_ZH[v['rule']]}：{v['message']}")
+        echo(f"  [{kind}] {quotas.RULE_ZH[v['rule']]}：{v['message']}")
 
 
-@click.group("rules")
-def rules_group() -> None:
-    """推荐规则 the campaign's recommendation rules."""
+rules_group = group(
+    None,
+    "rules",
+    help="推荐规则：征集活动的推荐名额规则。",
+    examples=["station rules show", "station rules set share_cap 30%", "station rules check"],
+)
 
 
-@rules_group.command("check")
-@click.option("--campaign")
-@json_option
-@click.pass_context
-@errors
-def rules_check(ctx, campaign, as_json):
-    """List every violation of the quota table and the rules (exit 1 while a hard one is open)."""
-    result = quotas.status(open_station(ctx), campaign)
+@command(rules_group, "check", examples=["station rules check", "station rules check --json"])
+@click.option("--campaign", help="征集活动名称或编号（默认：唯一的那个）。")
+def rules_check(run, campaign):
+    """列出违反名额分配表和推荐规则之处（退出码 1：仍有硬性规则未解决）。"""
+    result = quotas.status(run.station, campaign)
     violations = result["violations"]
-    emit(violations, as_json, lambda vs: _print_violations(vs) if vs else click.echo("没有违反规则的推荐"))
-    sys.exit(EXIT_REJECTED if any(v["hard"] and not v["overridden"] for v in violations) else EXIT_OK)
+    run.emit(violations, lambda vs: _print_violations(vs) if vs else echo("没有违反规则的推荐"))
+    return EXIT_REJECTED if any(v["hard"] and not v["overridden"] for v in violations) else EXIT_OK
 
 
-@rules_group.command("show")
-@click.option("--campaign")
-@json_option
-@click.pass_context
-@errors
-def rules_show(ctx, campaign, as_json):
-    station = open_station(ctx)
+@command(rules_group, "show", examples=["station rules show", "station rules show --campaign 课后服务2024 --json"])
+@click.option("--campaign", help="征集活动名称或编号（默认：唯一的那个）。")
+def rules_show(run, campaign):
+    """显示征集活动的推荐规则。"""
+    station = run.station
     camp = campaigns.get(station, campaign)
     data = quotas.rules(station, camp["id"])
-    emit(data, as_json, lambda d: [click.echo(f"{k} = {v}") for k, v in d.items()] or click.echo("（无）"))
+    run.emit(data, lambda d: [echo(f"{k} = {v}") for k, v in d.items()] or echo("（无）"))
 
 
-@rules_group.command("set")
+@command(
+    rules_group,
+    "set",
+    examples=[
+        "station rules set min_total 100",
+        "station rules set share_cap 30%",
+        "station rules set coverage 小学,初中,高中",
+    ],
+)
 @click.argument("key", type=click.Choice(sorted(quotas.RULE_KEYS)))
-@click.argument("value")
-@click.option("--campaign")
-@json_option
-@click.pass_context
-@errors
-def rules_set(ctx, key, value, campaign, as_json):
-    """Set a rule, e.g. `rules set min_total 100`, `rules set share_cap 30%`, `rules set coverage 小学,初中,高中`."""
-    station = open_station(ctx)
-    data = quotas.set_rule(station, campaign, key, value, ctx.obj.get("reviewer"))
-    emit(data, as_json, lambda d: click.echo(f"已设置 {key} = {d.get(key)}"))
+@click.argument("value", metavar="值")
+@click.option("--campaign", help="征集活动名称或编号（默认：唯一的那个）。")
+def rules_set(run, key, value, campaign):
+    """设置一条推荐规则。"""
+    station = run.station
+    data = quotas.set_rule(station, campaign, key, value, run.reviewer)
+    run.emit(data, lambda d: echo(f"已设置 {key} = {d.get(key)}"))
 
 
 COMMANDS = [quota, rules_group]

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from tui.cli.kit import emit, errors, json_option, station
+from tui.cli.kit import command, echo, echo_json, group
 from workflows import reviewers
 from workflows.errors import EXIT_REJECTED, RuleViolation, StationError
 from workflows.review import decide as review
 from workflows.station import actor
 
 
-@click.command("decide")
-@click.argument("args", nargs=-1, required=True, metavar="ID... recommend|reject|fix|pending")
-@click.option("--reason", help="Reason (required for fix: 修改意见; required with --override).")
-@click.option("--reviewer", help="Reviewer name (default: --reviewer of station, then the OS user).")
-@click.option(
-    "--override", is_flag=True, help="Admin: recommend despite a quota or eligibility rule; --reason says why."
+@command(
+    None,
+    "decide",
+    examples=[
+        "station decide 12 13 recommend",
+        "station decide 14 fix --reason 片头缺少学校名称",
+        "station decide 15 recommend --override --reason 市局特批",
+    ],
 )
-@json_option
-@click.pass_context
-@errors
-def decide(ctx, args, reason, reviewer, override, as_json):
-    """Record a review decision (推荐/不推荐/需修改/待定) for one or more submissions."""
+@click.argument("args", nargs=-1, required=True, metavar="编号... recommend|reject|fix|pending")
+@click.option("--reason", help="理由（fix 必填，写修改意见；--override 必填）。")
+@click.option("--reviewer", help="评审人姓名（默认：station --reviewer，再默认操作系统用户名）。")
+@click.option("--override", is_flag=True, help="管理员：不顾名额规则或资格限制特批推荐，用 --reason 写明理由。")
+def decide(run, args, reason, reviewer, override):
+    """记录评审结论：recommend 推荐、reject 不推荐、fix 需修改、pending 待定（可一次给多件作品）。"""
     *ids, value = args
     bad = [i for i in ids if not i.isdigit()]
     if not ids or bad:
@@ -34,62 +36,62 @@ def decide(ctx, args, reason, reviewer, override, as_json):
             "用法：station decide 编号... recommend|reject|fix|pending"
             + (f"（“{bad[0]}”不是作品编号）" if bad else ""),
         )
-    who = reviewer or (ctx.obj or {}).get("reviewer") or actor()
+    who = reviewer or run.reviewer or actor()
     if override and not (reason or "").strip():
         raise StationError("decision.override_reason", "特批推荐（--override）必须用 --reason 写明理由")
     try:
         outcome = review.decide(
-            station(ctx), [int(i) for i in ids], value, reason, who, override=reason if override else None
+            run.station, [int(i) for i in ids], value, reason, who, override=reason if override else None
         )
     except RuleViolation as e:
-        if as_json:
-            click.echo(
-                json.dumps(
-                    {"error": e.as_dict(), "violations": [v.as_dict() for v in e.violations]}, ensure_ascii=False
-                )
-            )
+        if run.json:
+            echo_json({"error": e.as_dict(), "violations": [v.as_dict() for v in e.violations]}, indent=None)
         else:
-            click.echo(f"错误：{e.message}（{e.code}）", err=True)
+            echo(f"错误：{e.message}（{e.code}）", err=True)
         sys.exit(EXIT_REJECTED)
 
     def human(d):
         for c in d["changed"]:
-            click.echo(
+            echo(
                 f"作品 {c['id']}：{review.DECISION_ZH[c['old']['decision']]} -> {review.DECISION_ZH[c['new']['decision']]}"
                 f"（评审人 {who}）"
             )
         for i in d["unchanged"]:
-            click.echo(f"作品 {i}：已是“{review.DECISION_ZH[value]}”，未变化")
+            echo(f"作品 {i}：已是“{review.DECISION_ZH[value]}”，未变化")
 
     for i, failed in sorted(outcome.technical.items()):
         rules = "、".join(dict.fromkeys(f["rule"] for f in failed))
-        click.echo(
+        echo(
             f"警告：作品 {i} 有 {len(failed)} 项技术检查不通过（{rules}），仍按评审决定推荐；此情况已记入审计日志",
             err=True,
         )
-    emit(outcome.as_dict(), as_json, human)
+    run.emit(outcome.as_dict(), human)
 
 
-@click.group("reviewer")
-def reviewer_group() -> None:
-    """评审人 reviewers (unit for 回避, read-only, anonymous)."""
+reviewer_group = group(
+    None,
+    "reviewer",
+    help="评审人：所在单位（回避）、只读、匿名评审。",
+    examples=["station reviewer add 张老师 --unit 实验小学 --anonymous", "station reviewer list"],
+)
 
 
-@reviewer_group.command("add")
-@click.argument("name")
-@click.option("--unit", help="The reviewer's own unit: its works are hidden from them (回避).")
-@click.option("--read-only", is_flag=True, help="May look but not change anything.")
-@click.option("--anonymous", is_flag=True, help="Teacher and school are hidden from them.")
-@json_option
-@click.pass_context
-@errors
-def reviewer_add(ctx, name, unit, read_only, anonymous, as_json):
-    r = reviewers.add(station(ctx), name, unit, read_only, anonymous, actor=actor())
+@command(
+    reviewer_group,
+    "add",
+    examples=["station reviewer add 张老师 --unit 实验小学", "station reviewer add 李老师 --read-only"],
+)
+@click.argument("name", metavar="姓名")
+@click.option("--unit", help="评审人自己的单位：该单位的作品对其隐藏（回避）。")
+@click.option("--read-only", is_flag=True, help="只能查看，不能改动。")
+@click.option("--anonymous", is_flag=True, help="匿名评审：隐藏教师和学校。")
+def reviewer_add(run, name, unit, read_only, anonymous):
+    """登记评审人。"""
+    r = reviewers.add(run.station, name, unit, read_only, anonymous, actor=actor())
     data = {"name": r.name, "unit": r.unit, "read_only": r.read_only, "anonymous": r.anonymous}
-    emit(
+    run.emit(
         data,
-        as_json,
-        lambda d: click.echo(
+        lambda d: echo(
             f"评审人“{d['name']}”：单位 {d['unit'] or '无'}"
             + ("，只读" if d["read_only"] else "")
             + ("，匿名评审" if d["anonymous"] else "")
@@ -97,17 +99,14 @@ def reviewer_add(ctx, name, unit, read_only, anonymous, as_json):
     )
 
 
-@reviewer_group.command("list")
-@json_option
-@click.pass_context
-@errors
-def reviewer_list(ctx, as_json):
-    rows = reviewers.all_reviewers(station(ctx))
-    emit(
+@command(reviewer_group, "list", examples=["station reviewer list", "station reviewer list --json"])
+def reviewer_list(run):
+    """列出评审人。"""
+    rows = reviewers.all_reviewers(run.station)
+    run.emit(
         rows,
-        as_json,
         lambda rs: [
-            click.echo(
+            echo(
                 f"{r['name']}  {r['unit'] or '-'}"
                 + ("  只读" if r["read_only"] else "")
                 + ("  匿名" if r["anonymous"] else "")

@@ -11,9 +11,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-
 from workflows.errors import StationError
 from workflows.ingest import forms
 
@@ -117,6 +114,8 @@ def _number(v) -> int | None:
 
 
 def _cell(r: int, c: int) -> str:
+    from openpyxl.utils import get_column_letter  # openpyxl is loaded only when a table is read (start-up time)
+
     return f"{get_column_letter(c + 1)}{r + 1}"
 
 
@@ -138,6 +137,8 @@ def _dimension_of_values(values: list[str]) -> str:
 
 
 def read(path: Path) -> Table:
+    import openpyxl  # only when a table is read: the TUI's overview imports this module at start-up
+
     try:
         forms.check_package(path)  # sizes, bombs, DTDs refused before openpyxl (with defusedxml) parses
         wb = openpyxl.load_workbook(path, data_only=True)
