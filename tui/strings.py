@@ -99,6 +99,7 @@ KEYS = {
     "modal.no": "否",
     "modal.ok": "确定",
     "modal.cancel": "取消",
+    "modal.override": "特批",
 }
 
 HELP_TITLE = "按键说明（{screen}）"
@@ -319,3 +320,27 @@ CMD_HELP_TEXT = {
     "theme": "在配色之间切换",
     "undo": "撤销本次会话中最近的决定",
 }
+
+# errors and quitting
+ERROR_LOGGED = "\n详细信息已记入 {path}"
+FATAL = "评审工作站遇到内部错误，已退出：{error}。已保存的评审数据不受影响，请重新启动。"
+QUIT_JOB_RUNNING = "{kind}正在进行。停止任务并退出吗？"
+QUIT_STOPPING_TITLE = "正在退出"
+QUIT_STOPPING = "正在停止{kind}，停止后自动退出..."
+
+# refusals
+READ_ONLY_REFUSED = "只读模式：不能修改评审决定、备注或标记"
+REFUSED_TITLE = "不能推荐"
+VETOED_TITLE = "不能推荐：有否决项"
+REFUSED_RECOMMEND = "本次决定没有保存，光标仍在这件作品上。原因："
+REFUSED_RULE = "{rule}：{message}"
+RULE_NAMES = {"score.veto": "否决项"}
+REFUSED_ARCHIVE = "作品 {ids} 的压缩包已拒收，拒收的作品不计入名额，不能推荐。"
+ID_SEP = "、"
+REFUSAL_HINT_OVERRIDE = "o 由管理员特批（需写明理由）    回车或 Esc 关闭"
+OVERRIDE_TITLE = "特批理由（将记入审计日志）"
+OVERRIDE_REQUIRED = "特批必须写明理由"
+CONFIRM_FAILING_ONE = "作品 {id} 技术检查有 {n} 项不通过。仍要推荐吗？"
+CONFIRM_FAILING_MANY = "要推荐的 {total} 件作品中有 {n} 件技术检查不通过。仍要全部推荐吗？"
+ERROR_CODE = "错误代码：{code}"
+CHECK_REFUSED = "拒收"
