@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -103,6 +102,7 @@ class StationApp(Guarded, App):
         self._quit_when_stopped = False
         self._errors: list[float] = []  # times of unexpected errors
         self.fatal_error: BaseException | None = None
+        self.fatal_text = ""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-writer")
         self._data_version = None
         self._campaign_names: dict[int, str] = {}
@@ -254,7 +254,7 @@ class StationApp(Guarded, App):
         text = S.FATAL.format(error=f"{type(error).__name__}: {error}")
         if path:
             text += S.ERROR_LOGGED.format(path=path)
-        self._exit_renderables.append(Text(text))
+        self.fatal_text = text  # printed by run() once the terminal is restored, unwrapped
         if self.job is not None:
             self.job.cancel()
         self._close_messages_no_wait()
@@ -262,6 +262,8 @@ class StationApp(Guarded, App):
     def run(self, *args, **kwargs):
         """Run the app; after a fatal error the process exits non-zero (the message is already on stderr)."""
         result = super().run(*args, **kwargs)
+        if self.fatal_text:
+            print(self.fatal_text, file=sys.stderr)
         if self.return_code:
             sys.exit(self.return_code)
         return result
