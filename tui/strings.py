@@ -94,6 +94,7 @@ KEYS = {
     "detail.up": "向上",
     "jobs.start": "开始",
     "jobs.cancel": "取消任务",
+    "jobs.back": "返回",
     "jobs.campaign": "选择活动",
     "modal.yes": "是",
     "modal.no": "否",
@@ -221,27 +222,42 @@ OVERVIEW_NONE = "无"
 
 # jobs
 JOB_KIND = {"import": "导入", "checks": "技术检查", "export": "导出"}
-JOB_IMPORT_HELP = "输入要导入的文件夹、压缩包或 ftp:// 地址（多个用空格分隔），回车开始。"
+JOB_IMPORT_HELP = "按回车输入要导入的文件夹、压缩包或 ftp:// 地址（多个用空格分隔），再按回车开始；导入后自动做快速检查。Esc 离开输入框。"
 JOB_CHECKS_HELP = "对所选征集活动的全部作品运行技术检查，按回车开始。"
-JOB_EXPORT_HELP = "导出所选征集活动的推荐作品为签名加密的成果包：依次填写接收单位、保存文件夹和口令，回车开始。"
-JOB_SOURCE_PLACEHOLDER = "例如 /srv/ftp/课后服务2024"
+JOB_EXPORT_HELP = "导出所选征集活动的推荐作品为签名加密的成果包：按回车依次填写接收单位、保存文件夹和口令，最后回车开始。Esc 离开输入框。"
+JOB_SOURCE_PLACEHOLDER = "回车后输入，例如 /srv/ftp/课后服务2024"
 JOB_RECIPIENT_PLACEHOLDER = "接收单位代码（已用 station keys trust 登记）"
 JOB_OUT_PLACEHOLDER = "成果包保存到的文件夹"
 JOB_PASSPHRASE_PLACEHOLDER = "本站密钥口令"
 JOB_EXPORT_MISSING = "请填写接收单位代码和保存文件夹"
 JOB_CAMPAIGN = "征集活动：{name}（F2 切换）"
+JOB_CHOOSE_CAMPAIGN = "征集活动：开始时选择（F2 现在选择）"
 JOB_NO_CAMPAIGN = "还没有征集活动"
 JOB_IDLE = "空闲"
-JOB_RUNNING = "{kind}进行中：{count}  {size}  剩余约 {eta}"
+JOB_PROGRESS_IMPORT = "导入进行中：第 {done}/{total} 个，{size_done}/{size_total}（{percent}%），剩余时间：{eta}"
+JOB_PROGRESS_CHECKS = "{kind}进行中：已处理 {files} 个文件（{percent}%），剩余时间：{eta}"
+JOB_PROGRESS_EXPORT = "导出进行中：文件 {done}/{total}，{size_done}/{size_total}（{percent}%），剩余时间：{eta}"
+JOB_QUICK = "快速检查"
 JOB_STARTED = "{kind}已开始"
 JOB_DONE = "{kind}完成：{summary}"
 JOB_CANCELLED = "{kind}已取消"
 JOB_FAILED = "{kind}失败"
-JOB_BUSY = "已有任务在运行，请等待或按 Esc 取消"
-JOB_UNAVAILABLE = "本版本尚未提供{kind}功能"
+JOB_STOPPING = "正在停止{kind}..."
+JOB_CANCEL_ASK = "停止正在进行的{kind}吗？"
+JOB_NOTHING_TO_CANCEL = "没有正在进行的任务"
+JOB_BUSY = "{kind}正在进行，同一时间只能运行一个任务（Ctrl+X 取消）"
 JOB_NO_SOURCE = "请输入导入来源"
-JOB_ETA_UNKNOWN = "未知"
-JOB_IMPORT_SUMMARY = "新作品 {submissions} 件，拒收 {rejected} 个，问题 {findings} 条，未变化 {unchanged} 项"
+JOB_ETA_UNKNOWN = "估算中"
+JOB_ETA_SECONDS = "不到 1 分钟"
+JOB_ETA_MINUTES = "约 {m} 分钟"
+JOB_ETA_HOURS = "约 {h} 小时 {m} 分钟"
+JOB_IMPORT_SUMMARY = (
+    "新作品 {submissions} 件（其中新版本 {versions} 件），拒收压缩包 {rejected} 个，未变化 {unchanged} 项"
+)
+JOB_QUICK_SUMMARY = "；快速检查：不通过 {fail} 项，警告 {warn} 项"
+JOB_QUICK_SKIPPED = "；快速检查未完成"
+JOB_CHECKS_SUMMARY = "作品 {n} 件，不通过 {fail} 项，警告 {warn} 项"
+JOB_EXPORT_SUMMARY = "{n} 件作品，文件 {files} 个，共 {size}，保存在 {path}"
 JOB_LINE = "{at}  {kind}  {state}"
 JOB_STATE = {"running": "进行中", "done": "完成", "cancelled": "已取消", "failed": "失败"}
 

@@ -127,15 +127,19 @@ class ChoiceModal(Guarded, ModalScreen):
     DEFAULT_CSS = MODAL_CSS.format(name="ChoiceModal") + "ChoiceModal OptionList { height: auto; max-height: 16; }"
     BINDINGS = [Binding("escape", "cancel", S.KEYS["modal.cancel"], id="modal.cancel")]
 
-    def __init__(self, title: str, options: list[tuple[str, object]]):
+    def __init__(self, title: str, options: list[tuple[str, object]], current: int | None = None):
         super().__init__()
         self.title_text = title
         self.options = options
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.title_text), classes="title")
-            yield OptionList(*[Option(plain(label)) for label, _ in self.options])
+            options = OptionList(*[Option(plain(label)) for label, _ in self.options])
+            if self.current is not None:
+                options.highlighted = self.current
+            yield options
             yield Static(S.CHOOSE_HINT, classes="hint", markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
