@@ -9,7 +9,8 @@ from textual.widgets import Input, Static
 from store import audit, queries
 from tui import strings as S
 from tui.app import StationApp
-from tui.widgets.modals import ChoiceModal, ConfirmModal, ErrorModal, HelpModal, InputModal
+from tui.widgets.messages import DecisionWritten
+from tui.widgets.modals import ChoiceModal, ConfirmModal, ErrorModal, HelpModal, InputModal, RefusalModal
 from workflows import reviewers
 from workflows.review import decide as review
 
@@ -47,6 +48,14 @@ async def settle(pilot, app):
             await pilot.pause()
             return
     raise AssertionError("writes did not finish")
+
+
+async def recommend(pilot, app):
+    """`r` on the current work; every sample work but one fails a check, which the TUI asks about first."""
+    await pilot.press("r")
+    if isinstance(app.screen, ConfirmModal):
+        await pilot.press("y")
+    await settle(pilot, app)
 
 
 async def other_reviewer(station, ids, value):
@@ -114,8 +123,7 @@ def test_decide_moves_to_next_undecided_and_undo_returns(sample):
             ids = row_ids(app)
             await other_reviewer(sample, [ids[1]], "pending")  # already decided: skipped over
             await pilot.pause(1.2)  # the poll picks it up
-            await pilot.press("r")
-            await settle(pilot, app)
+            await recommend(pilot, app)
             assert state(sample, ids[0]).decision == "recommend" and state(sample, ids[0]).reviewer == "张老师"
             assert m.cursor == 2
             await pilot.press("x")
@@ -262,8 +270,7 @@ def test_detail_shows_findings_as_words_and_escape_returns(sample):
         async with app.run_test(size=SIZE) as pilot:
             m = app.screen.model
             m.move_to(row_ids(app).index(t["春晓"]))
-            await pilot.press("r")
-            await settle(pilot, app)
+            await recommend(pilot, app)
             m.move_to(row_ids(app).index(t["春晓"]))
             await pilot.press("enter")
             body = str(app.screen.query_one("#body", Static).render())
@@ -308,7 +315,7 @@ def test_recusal_hides_own_unit(sample):
     run(go())
 
 
-def test_read_only_hides_every_changing_key(sample):
+def test_read_only_refuses_every_changing_key_and_says_why(sample):
     reviewers.add(sample, "观察员", read_only=True)
 
     async def go():
@@ -316,18 +323,12 @@ def test_read_only_hides_every_changing_key(sample):
         async with app.run_test(size=SIZE) as pilot:
             sid = app.screen.model.current_id()
             shown = {b.binding.id for b in app.screen.active_bindings.values() if b.enabled}
-            assert not shown & {
-                "queue.recommend",
-                "queue.reject",
-                "queue.fix",
-                "queue.pending",
-                "queue.undo",
-                "queue.note",
-                "queue.mark",
-                "queue.mark_all",
-            }
-            await pilot.press("r", "x", "p", "n", "space", "u")
+            assert not shown & {"queue.mark", "queue.mark_all"}
+            for key in ("r", "x", "p", "n", "space", "u"):
+                await pilot.press(key)
             await pilot.pause(0.2)
+            told = [n.message for n in app._notifications if n.message == S.READ_ONLY_REFUSED]
+            assert len(told) == 5  # r x p n u each say why they do nothing
             assert isinstance(app.screen.view, object) and state(sample, sid).decision is None
             assert not app.screen.model.marked and "只读" in str(app.screen.query_one("SectionBar").render())
 
@@ -356,8 +357,7 @@ def test_two_reviewers_at_once(sample):
             sid = a.screen.model.current_id()
             # 乙 pauses its watch so its screen is stale when it decides
             b.screen.pending += 1
-            await pa.press("r")
-            await settle(pa, a)
+            await recommend(pa, a)
             await pb.pause(1.2)
             b.screen.pending -= 1
             assert b.screen.model.row(0)["decision"] is None  # stale on purpose
@@ -417,8 +417,7 @@ def test_sections_switch_and_overview_counts(sample):
     async def go():
         app = StationApp(sample, reviewer="张老师")
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("r")
-            await settle(pilot, app)
+            await recommend(pilot, app)
             await pilot.press("1")
             body = str(app.screen.query_one("#body", Static).render())
             assert "课后服务2024" in body and "推荐 1" in body and "dup.same_file" in body
@@ -437,7 +436,10 @@ def test_keymap_from_config(sample):
         app = StationApp(sample, reviewer="张老师")
         async with app.run_test(size=SIZE) as pilot:
             sid = app.screen.model.current_id()
-            await pilot.press("r")
+            await pilot.press("r")  # not bound any more
+            assert not isinstance(app.screen, ConfirmModal)
+            await pilot.press("y")  # the technical failures are asked about
+            assert isinstance(app.screen, ConfirmModal)
             await pilot.press("y")
             await settle(pilot, app)
             assert state(sample, sid).decision == "recommend"
@@ -493,8 +495,7 @@ def test_reviewer_is_asked_when_not_given(sample):
             await pilot.pause()
             assert app.reviewer.name == "王老师" and app.reviewer.unit == "实验小学"
             assert app.screen.model.total == 9  # 回避 applies to the chosen reviewer
-            await pilot.press("r")
-            await settle(pilot, app)
+            await recommend(pilot, app)
             sid = row_ids(app)[0]
             assert state(sample, sid).reviewer == "王老师"
 
@@ -511,7 +512,7 @@ def test_changes_seen_while_writing_are_read_when_the_write_is_back(sample):
             await other_reviewer(sample, [ids[5]], "reject")
             await pilot.pause(1.3)
             assert screen.model.row(5)["decision"] is None  # not read while our write is out
-            screen._written([ids[0]], review.Outcome())
+            screen.on_decision_written(DecisionWritten([ids[0]], review.Outcome(), "recommend", None))
             assert screen.model.row(5)["decision"] == "reject"
 
     run(go())
@@ -527,11 +528,12 @@ def test_a_quota_rule_refusal_opens_a_dialog_and_changes_nothing(sample):
         app = StationApp(sample, reviewer="张老师")
         async with app.run_test(size=SIZE) as pilot:
             app.screen.model.move_to(row_ids(app).index(t["春晓"]))
-            await pilot.press("r")
-            await settle(pilot, app)
-            assert isinstance(app.screen, ErrorModal) and "rule.violation" in app.screen.text
-            assert "推荐比例上限" in app.screen.text
+            await recommend(pilot, app)
+            assert isinstance(app.screen, RefusalModal) and app.screen.title_text == S.REFUSED_TITLE
+            assert any("推荐比例上限" in line for line in app.screen.details)
+            assert "--override" not in app.screen.text + "".join(app.screen.details)  # no CLI instruction
             await pilot.press("escape")
+            assert app.screen.model.current_id() == t["春晓"]  # the cursor stays on the refused work
             assert state(sample, t["春晓"]).decision is None
             assert app.screen.model.row(app.screen.model.cursor) is not None
             row = next(app.screen.model.row(i) for i in range(13) if app.screen.model.row(i)["id"] == t["春晓"])

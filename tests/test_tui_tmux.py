@@ -19,7 +19,7 @@ WIDTH, HEIGHT = 80, 24
 
 
 class Tmux:
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, tail: str = ""):
         self.socket = f"station-test-{uuid.uuid4().hex[:8]}"
         station = Path(sys.executable).parent / "station"
         self.tmux(
@@ -37,7 +37,7 @@ class Tmux:
             "LANG=C.UTF-8",
             "-e",
             "LC_ALL=C.UTF-8",
-            f"{station} --reviewer 终端测试员",
+            f"{station} --reviewer 终端测试员{tail}",
         )
         self.tmux("set-option", "-s", "escape-time", "10")
 
@@ -97,6 +97,8 @@ def test_station_in_tmux(sample):
         assert "编号" in lines[1] and "作品名称" in lines[1] and "决定" in lines[1]
         assert any("春晓" in line for line in lines)
         t.keys("j", "j", "r")
+        t.wait_for("技术检查有 5 项不通过")  # a failing work: asked first
+        t.keys("y")
         lines = t.wait_for("第 4/13 条")
         assert_full_width(lines)
         third = lines[4]
@@ -129,3 +131,30 @@ def test_station_in_tmux(sample):
     decided = {i: s for i, s in review.current(sample.db(), range(1, 14)).items() if s.decision}
     assert {s.decision for s in decided.values()} == {"recommend", "reject"}
     assert {s.reviewer for s in decided.values()} == {"终端测试员"}
+
+
+def test_ctrl_q_during_an_import_asks_stops_and_exits_cleanly(station, campaign, sample_master, tmp_path):
+    campaign("after-school-2024", "课后服务2024")
+    source = sample_master / "share" / "课后服务2024"
+    status = tmp_path / "exit-status"
+    t = Tmux(station.db_path, tail=f"; echo $? > {status}; sleep 30")  # Textual draws on stderr: not redirected
+    try:
+        t.wait_for("评审人：终端测试员")
+        t.keys("2", "Enter")
+        t.text(str(source))
+        t.keys("Enter", pause=0.05)
+        t.wait_for("导入  进行中")
+        t.keys("C-q")
+        lines = t.wait_for("导入正在进行。停止任务并退出吗？")
+        assert_full_width(lines)
+        t.keys("y", pause=0)
+        stopping = False
+        for _ in range(1200):  # 正在停止 shows until the job has stopped (it may stop within one poll)
+            stopping = stopping or any("正在停止导入" in line for line in t.screen())
+            if status.exists() and status.read_text().strip():
+                break
+            time.sleep(0.05)
+        assert status.read_text().strip() == "0"
+        assert not any("Aborted" in line or "Traceback" in line for line in t.screen())
+    finally:
+        t.close()

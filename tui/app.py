@@ -3,12 +3,17 @@ database so several reviewers on one station see each other's decisions."""
 
 from __future__ import annotations
 
+import sys
+import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable
 
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
 from tui import keymap
@@ -17,12 +22,17 @@ from tui.palette import StationCommands, StationPalette
 from tui.screens.jobs import JobsScreen
 from tui.screens.overview import OverviewScreen, QuotaScreen
 from tui.screens.queue import QueueScreen
-from tui.widgets.modals import ErrorModal, InputModal
+from tui.widgets.guard import Guarded
+from tui.widgets.modals import ConfirmModal, ErrorModal, InputModal, RefusalModal
 from workflows import campaigns, reviewers
 from workflows.errors import StationError
 from workflows.station import Station
 
 POLL_SECONDS = 1.0
+# More unexpected errors than this within ERROR_WINDOW seconds: something is broken for good, stop.
+ERROR_LIMIT = 5
+ERROR_WINDOW = 10.0
+THEMES = ("textual-dark", "textual-light")
 
 
 def configure() -> None:
@@ -34,14 +44,7 @@ def configure() -> None:
     ScrollBarRender.HORIZONTAL_BARS = [" "] * 8
 
 
-class WriteDone(Message):
-    def __init__(self, callback: Callable, value):
-        super().__init__()
-        self.callback = callback
-        self.value = value
-
-
-class StationApp(App):
+class StationApp(Guarded, App):
     TITLE = S.APP_TITLE
     # No box-drawing or block glyphs (ambiguous width over SSH): plain backgrounds instead of borders.
     CSS = """
@@ -92,7 +95,14 @@ class StationApp(App):
         self.start_section = section
         self.watch = watch
         self.undo_stack: list = []  # Outcomes of this session; touched only on the writer thread
-        self.jobs: list[dict] = []
+        # (submission id, rev before) -> rev after, for this session's own writes; writer thread only
+        self.own_revs: dict[tuple[int, int], int] = {}
+        self.jobs: list[dict] = []  # this session's job log, newest last; each entry has its own "id"
+        self.job = None  # the running job (tui.screens.jobs.Job): one at a time per station
+        self._quit_when_stopped = False
+        self._errors: list[float] = []  # times of unexpected errors
+        self.fatal_error: BaseException | None = None
+        self.fatal_text = ""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-writer")
         self._data_version = None
         self._campaign_names: dict[int, str] = {}
@@ -166,8 +176,97 @@ class StationApp(App):
             self.push_screen(StationPalette())
 
     def action_cycle_theme(self) -> None:
-        names = ["textual-dark", "textual-light", "textual-ansi"]
+        names = [n for n in THEMES if n in self.available_themes] or [self.theme]
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+
+    # --- quitting --------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; with a job running, ask first, cancel it, and exit once it has stopped."""
+        job = self.job
+        if job is None or job.finished:
+            self.exit()
+            return
+        if self._quit_when_stopped:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._quit_when_stopped = True
+                job.cancel()
+                self.push_screen(ErrorModal(S.QUIT_STOPPING.format(kind=S.JOB_KIND[job.kind]), S.QUIT_STOPPING_TITLE))
+
+        self.push_screen(ConfirmModal(S.QUIT_JOB_RUNNING.format(kind=S.JOB_KIND[job.kind])), answer)
+
+    def job_finished(self, job) -> None:
+        """Called by the jobs screen when JOB has stopped (done, failed or cancelled)."""
+        if self.job is job:
+            self.job = None
+        if self._quit_when_stopped:
+            self.exit()
+
+    # --- errors ----------------------------------------------------------------------------
+
+    def error_log(self) -> Path:
+        return self.station.root / "logs" / "tui-errors.log"
+
+    def _log_error(self, error: BaseException) -> Path | None:
+        path = self.error_log()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as f:
+                f.write(time.strftime("%Y-%m-%d %H:%M:%S ") + f"reviewer={self.reviewer.name}\n")
+                f.write("".join(traceback.format_exception(error)) + "\n")
+        except OSError:
+            return None
+        return path
+
+    def unexpected_error(self, error: BaseException) -> None:
+        """An error nobody handled in an action or handler: a dialog, and the app goes on."""
+        if isinstance(error, StationError):
+            self.show_error(error)
+            return
+        now = time.monotonic()
+        self._errors = [t for t in self._errors if now - t < ERROR_WINDOW] + [now]
+        if len(self._errors) > ERROR_LIMIT:
+            self._fatal(error)
+            return
+        path = self._log_error(error)
+        text = S.ERROR_UNEXPECTED.format(error=f"{type(error).__name__}: {error}")
+        if path:
+            text += S.ERROR_LOGGED.format(path=path)
+        self.push_screen(ErrorModal(text))
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's last resort (an error while building a screen or drawing): exit non-zero with a Chinese
+        # message instead of a traceback; the traceback goes to the error log.
+        self._fatal(error)
+
+    def _fatal(self, error: BaseException) -> None:
+        if self.fatal_error is not None:
+            return
+        self.fatal_error = error
+        self._return_code = 1
+        if self._exception is None:  # Pilot re-raises it in tests
+            self._exception = error
+            self._exception_event.set()
+        path = self._log_error(error)
+        text = S.FATAL.format(error=f"{type(error).__name__}: {error}")
+        if path:
+            text += S.ERROR_LOGGED.format(path=path)
+        self.fatal_text = text  # printed by run() once the terminal is restored, unwrapped
+        if self.job is not None:
+            self.job.cancel()
+        self._close_messages_no_wait()
+
+    def run(self, *args, **kwargs):
+        """Run the app; after a fatal error the process exits non-zero (the message is already on stderr)."""
+        result = super().run(*args, **kwargs)
+        if self.fatal_text:
+            print(self.fatal_text, file=sys.stderr)
+        if self.return_code:
+            sys.exit(self.return_code)
+        return result
 
     def campaign_name(self, campaign_id) -> str:
         if campaign_id not in self._campaign_names:
@@ -176,22 +275,54 @@ class StationApp(App):
 
     # --- writes and other people's changes -----------------------------------------------
 
-    def write(self, fn: Callable, done: Callable, failed: Callable) -> None:
-        """Run FN on the writer thread (in order); DONE(result) or FAILED(error) back on the UI thread."""
+    def write(
+        self,
+        target: Screen,
+        fn: Callable,
+        done: Callable[[object], Message],
+        failed: Callable[[Exception], Message],
+    ) -> None:
+        """Run FN on the writer thread (in order) and post TARGET the named message DONE(result) or FAILED(error)."""
 
         def job():
             try:
                 result = fn()
-            except Exception as e:  # every failure becomes a dialog, never a crash
-                self.post_message(WriteDone(failed, e))
+            except Exception as e:  # every failure becomes a message the screen shows, never a crash
+                target.post_message(failed(e))
             else:
-                self.post_message(WriteDone(done, result))
+                target.post_message(done(result))
 
         # After the next frame: the thread competes for the GIL, and the screen already shows the change.
         self.call_after_refresh(self._writer.submit, job)
 
-    def on_write_done(self, message: WriteDone) -> None:
-        message.callback(message.value)
+    def show_refusal(self, error: BaseException | str, on_override: Callable[[str | None], None] | None = None) -> None:
+        """A refused decision in plain Chinese; a hard quota rule can be overridden here with a reason."""
+        from workflows.errors import RuleViolation, Vetoed
+        from workflows.review import decide as review
+
+        if isinstance(error, str):
+            self.push_screen(RefusalModal(error, S.REFUSED_TITLE))
+            return
+        if isinstance(error, review.Conflict) or not isinstance(error, RuleViolation):
+            self.show_error(error)
+            return
+        overridable = (
+            on_override is not None
+            and not isinstance(error, Vetoed)
+            and not self.reviewer.read_only
+            and any(v.hard for v in error.violations)
+        )
+        from workflows.quotas.rules import RULE_ZH
+
+        names = {**RULE_ZH, **S.RULE_NAMES}
+        lines = [S.REFUSED_RULE.format(rule=names.get(v.rule, v.rule), message=v.message) for v in error.violations]
+
+        def chosen(answer) -> None:
+            if answer == "override" and on_override is not None:
+                self.push_screen(InputModal(S.OVERRIDE_TITLE, required=S.OVERRIDE_REQUIRED), on_override)
+
+        title = S.VETOED_TITLE if isinstance(error, Vetoed) else S.REFUSED_TITLE
+        self.push_screen(RefusalModal(S.REFUSED_RECOMMEND, title, lines or [error.message], overridable), chosen)
 
     def show_error(self, error: BaseException) -> None:
         from workflows.review import decide as review
@@ -209,7 +340,7 @@ class StationApp(App):
             ]
             self.push_screen(ErrorModal(error.message, S.CONFLICT_TITLE, details))
         elif isinstance(error, StationError):
-            self.push_screen(ErrorModal(f"{error.message}（{error.code}）"))
+            self.push_screen(ErrorModal(error.message, details=[S.ERROR_CODE.format(code=error.code)]))
         else:
             self.push_screen(ErrorModal(S.ERROR_UNEXPECTED.format(error=f"{type(error).__name__}: {error}")))
 

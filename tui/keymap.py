@@ -67,9 +67,10 @@ NAMES = {
 
 
 def display(key: str) -> str:
-    """An ASCII label for KEY: ctrl+q -> ^q, pagedown -> PgDn, f1 -> F1."""
+    """An ASCII label for KEY: ctrl+q -> Ctrl+Q, pagedown -> PgDn, f1 -> F1."""
     if key.startswith("ctrl+"):
-        return "^" + display(key[5:])
+        rest = display(key[5:])
+        return "Ctrl+" + (rest.upper() if len(rest) == 1 else rest)
     if key.startswith("shift+"):
         return "Shift+" + display(key[6:])
     if key in NAMES:

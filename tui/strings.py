@@ -94,11 +94,13 @@ KEYS = {
     "detail.up": "向上",
     "jobs.start": "开始",
     "jobs.cancel": "取消任务",
+    "jobs.back": "返回",
     "jobs.campaign": "选择活动",
     "modal.yes": "是",
     "modal.no": "否",
     "modal.ok": "确定",
     "modal.cancel": "取消",
+    "modal.override": "特批",
 }
 
 HELP_TITLE = "按键说明（{screen}）"
@@ -220,27 +222,42 @@ OVERVIEW_NONE = "无"
 
 # jobs
 JOB_KIND = {"import": "导入", "checks": "技术检查", "export": "导出"}
-JOB_IMPORT_HELP = "输入要导入的文件夹、压缩包或 ftp:// 地址（多个用空格分隔），回车开始。"
+JOB_IMPORT_HELP = "按回车输入要导入的文件夹、压缩包或 ftp:// 地址（多个用空格分隔），再按回车开始；导入后自动做快速检查。Esc 离开输入框。"
 JOB_CHECKS_HELP = "对所选征集活动的全部作品运行技术检查，按回车开始。"
-JOB_EXPORT_HELP = "导出所选征集活动的推荐作品为签名加密的成果包：依次填写接收单位、保存文件夹和口令，回车开始。"
-JOB_SOURCE_PLACEHOLDER = "例如 /srv/ftp/课后服务2024"
+JOB_EXPORT_HELP = "导出所选征集活动的推荐作品为签名加密的成果包：按回车依次填写接收单位、保存文件夹和口令，最后回车开始。Esc 离开输入框。"
+JOB_SOURCE_PLACEHOLDER = "回车后输入，例如 /srv/ftp/课后服务2024"
 JOB_RECIPIENT_PLACEHOLDER = "接收单位代码（已用 station keys trust 登记）"
 JOB_OUT_PLACEHOLDER = "成果包保存到的文件夹"
 JOB_PASSPHRASE_PLACEHOLDER = "本站密钥口令"
 JOB_EXPORT_MISSING = "请填写接收单位代码和保存文件夹"
 JOB_CAMPAIGN = "征集活动：{name}（F2 切换）"
+JOB_CHOOSE_CAMPAIGN = "征集活动：开始时选择（F2 现在选择）"
 JOB_NO_CAMPAIGN = "还没有征集活动"
 JOB_IDLE = "空闲"
-JOB_RUNNING = "{kind}进行中：{count}  {size}  剩余约 {eta}"
+JOB_PROGRESS_IMPORT = "导入进行中：第 {done}/{total} 个，{size_done}/{size_total}（{percent}%），剩余时间：{eta}"
+JOB_PROGRESS_CHECKS = "{kind}进行中：已处理 {files} 个文件（{percent}%），剩余时间：{eta}"
+JOB_PROGRESS_EXPORT = "导出进行中：文件 {done}/{total}，{size_done}/{size_total}（{percent}%），剩余时间：{eta}"
+JOB_QUICK = "快速检查"
 JOB_STARTED = "{kind}已开始"
 JOB_DONE = "{kind}完成：{summary}"
 JOB_CANCELLED = "{kind}已取消"
 JOB_FAILED = "{kind}失败"
-JOB_BUSY = "已有任务在运行，请等待或按 Esc 取消"
-JOB_UNAVAILABLE = "本版本尚未提供{kind}功能"
+JOB_STOPPING = "正在停止{kind}..."
+JOB_CANCEL_ASK = "停止正在进行的{kind}吗？"
+JOB_NOTHING_TO_CANCEL = "没有正在进行的任务"
+JOB_BUSY = "{kind}正在进行，同一时间只能运行一个任务（Ctrl+X 取消）"
 JOB_NO_SOURCE = "请输入导入来源"
-JOB_ETA_UNKNOWN = "未知"
-JOB_IMPORT_SUMMARY = "新作品 {submissions} 件，拒收 {rejected} 个，问题 {findings} 条，未变化 {unchanged} 项"
+JOB_ETA_UNKNOWN = "估算中"
+JOB_ETA_SECONDS = "不到 1 分钟"
+JOB_ETA_MINUTES = "约 {m} 分钟"
+JOB_ETA_HOURS = "约 {h} 小时 {m} 分钟"
+JOB_IMPORT_SUMMARY = (
+    "新作品 {submissions} 件（其中新版本 {versions} 件），拒收压缩包 {rejected} 个，未变化 {unchanged} 项"
+)
+JOB_QUICK_SUMMARY = "；快速检查：不通过 {fail} 项，警告 {warn} 项"
+JOB_QUICK_SKIPPED = "；快速检查未完成"
+JOB_CHECKS_SUMMARY = "作品 {n} 件，不通过 {fail} 项，警告 {warn} 项"
+JOB_EXPORT_SUMMARY = "{n} 件作品，文件 {files} 个，共 {size}，保存在 {path}"
 JOB_LINE = "{at}  {kind}  {state}"
 JOB_STATE = {"running": "进行中", "done": "完成", "cancelled": "已取消", "failed": "失败"}
 
@@ -319,3 +336,27 @@ CMD_HELP_TEXT = {
     "theme": "在配色之间切换",
     "undo": "撤销本次会话中最近的决定",
 }
+
+# errors and quitting
+ERROR_LOGGED = "\n详细信息已记入 {path}"
+FATAL = "评审工作站遇到内部错误，已退出：{error}。已保存的评审数据不受影响，请重新启动。"
+QUIT_JOB_RUNNING = "{kind}正在进行。停止任务并退出吗？"
+QUIT_STOPPING_TITLE = "正在退出"
+QUIT_STOPPING = "正在停止{kind}，停止后自动退出..."
+
+# refusals
+READ_ONLY_REFUSED = "只读模式：不能修改评审决定、备注或标记"
+REFUSED_TITLE = "不能推荐"
+VETOED_TITLE = "不能推荐：有否决项"
+REFUSED_RECOMMEND = "本次决定没有保存，光标仍在这件作品上。原因："
+REFUSED_RULE = "{rule}：{message}"
+RULE_NAMES = {"score.veto": "否决项"}
+REFUSED_ARCHIVE = "作品 {ids} 的压缩包已拒收，拒收的作品不计入名额，不能推荐。"
+ID_SEP = "、"
+REFUSAL_HINT_OVERRIDE = "o 由管理员特批（需写明理由）    回车或 Esc 关闭"
+OVERRIDE_TITLE = "特批理由（将记入审计日志）"
+OVERRIDE_REQUIRED = "特批必须写明理由"
+CONFIRM_FAILING_ONE = "作品 {id} 技术检查有 {n} 项不通过。仍要推荐吗？"
+CONFIRM_FAILING_MANY = "要推荐的 {total} 件作品中有 {n} 件技术检查不通过。仍要全部推荐吗？"
+ERROR_CODE = "错误代码：{code}"
+CHECK_REFUSED = "拒收"

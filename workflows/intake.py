@@ -41,6 +41,7 @@ def run(
     force: bool = False,
     check: bool = True,
     progress: Callable[[ingest.Progress], None] | None = None,
+    check_progress: checks.ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Intake:
     station.objects.clean_tmp()  # what a killed import left half-written
@@ -50,7 +51,7 @@ def run(
         return result
     ids = unchecked(station, sources, campaign, summary.ids)
     if ids:
-        done = checks.run(station, ids=ids, cancelled=cancelled)
+        done = checks.run(station, ids=ids, progress=check_progress, cancelled=cancelled)
         result.checks, result.checked = done.findings, done.ids
     return result
 

@@ -17,13 +17,46 @@ from tui.screens.detail import DetailScreen
 from tui.screens.score import ScoreScreen
 from tui.widgets import queue_model as q
 from tui.widgets.chrome import SectionBar, StationScreen, StatusLine
+from tui.widgets.messages import DecisionRefused, DecisionWritten, NoteRefused, NoteSaved, Undone, UndoRefused
 from tui.widgets.modals import ChoiceModal, ConfirmModal, InputModal
 from tui.widgets.queue_model import QueueModel
 from tui.widgets.queue_view import QueueView
 from workflows.review import decide as review
 
-CHANGES = {"decide", "undo", "note", "mark", "mark_all"}
+CHANGES = {"mark", "mark_all"}  # decide, undo and note stay enabled when read-only, to say why they do nothing
 SORT_ORDER = list(q.SORTS)
+
+
+def decide_on_writer(app, target, ids: list[int], value: str, reason: str | None, seen: dict[int, int], override=None):
+    """Record the decision on the app's writer thread, conditional on the revisions the reviewer SAW.
+
+    Our own earlier writes that are still on their way move the expected revision along (the reviewer saw them
+    as the overlay), so deciding twice quickly on one work is not a conflict with oneself; anybody else's
+    change in between is (`review.Conflict`). TARGET gets `DecisionWritten` or `DecisionRefused`.
+    """
+
+    def write():
+        own = app.own_revs  # touched only on the writer thread
+        expected = {}
+        for i, rev in seen.items():
+            while (i, rev) in own:
+                rev = own[(i, rev)]
+            expected[i] = rev
+        outcome = review.decide(
+            app.station, ids, value, reason, app.reviewer.name, expected=expected, override=override
+        )
+        for c in outcome.changes:
+            own[(c.id, c.old.rev)] = c.new.rev
+        if outcome.changes:
+            app.undo_stack.append(outcome)
+        return outcome
+
+    app.write(
+        target,
+        write,
+        lambda outcome: DecisionWritten(ids, outcome, value, reason),
+        lambda error: DecisionRefused(ids, error, value, reason),
+    )
 
 
 def B(keys: str, action: str, binding_id: str, show: bool = False, **kw) -> Binding:
@@ -167,20 +200,42 @@ class QueueScreen(StationScreen):
 
     # --- deciding ------------------------------------------------------------------------
 
-    def action_decide(self, value: str) -> None:
+    def action_decide(self, value: str, override: str | None = None) -> None:
+        if self.app.reviewer.read_only:
+            self.notify(S.READ_ONLY_REFUSED, severity="warning", markup=False)
+            return
         targets = self._targets()
         if not targets:
             self.notify(S.NOTHING_SELECTED)
             return
+        bulk = len(targets) > 1 or bool(self.model.marked)
+        rows = self.model.rows_for(targets)
+        if value == "recommend":
+            refused = [i for i in targets if rows.get(i, {}).get("status") == "rejected"]
+            if refused:  # a refused archive never counts, so it can never be recommended
+                self.app.show_refusal(S.REFUSED_ARCHIVE.format(ids=S.ID_SEP.join(map(str, refused))))
+                return
 
         def with_reason(reason: str | None) -> None:
             if value == "fix" and reason is None:
                 return
-            if len(targets) > 1 or self.model.marked:
+            failing = [i for i in targets if rows.get(i, {}).get("fails")] if value == "recommend" else []
+            if failing:
+                question = (
+                    S.CONFIRM_FAILING_ONE.format(id=failing[0], n=rows[failing[0]]["fails"])
+                    if not bulk
+                    else S.CONFIRM_FAILING_MANY.format(total=len(targets), n=len(failing))
+                )
+                self.app.push_screen(
+                    ConfirmModal(question), lambda yes: yes and self._decide(targets, value, reason, override)
+                )
+            elif bulk:
                 question = S.CONFIRM_BULK.format(n=len(targets), decision=S.DECISION[value])
-                self.app.push_screen(ConfirmModal(question), lambda yes: yes and self._decide(targets, value, reason))
+                self.app.push_screen(
+                    ConfirmModal(question), lambda yes: yes and self._decide(targets, value, reason, override)
+                )
             else:
-                self._decide(targets, value, reason)
+                self._decide(targets, value, reason, override)
 
         if value == "fix":
             current = self.model.current() if not self.model.marked else None
@@ -196,8 +251,8 @@ class QueueScreen(StationScreen):
         sid = self.model.current_id()
         return [] if sid is None else [sid]
 
-    def _decide(self, ids: list[int], value: str, reason: str | None) -> None:
-        expected = self._revs(ids)
+    def _decide(self, ids: list[int], value: str, reason: str | None, override: str | None = None) -> None:
+        seen = self.model.seen_revs(ids)
         for i in ids:
             self.model.overlay[i] = {"decision": value, "reason": reason}
         bulk = len(ids) > 1 or bool(self.model.marked)
@@ -212,32 +267,23 @@ class QueueScreen(StationScreen):
             else:
                 self.view.move(nxt)
         self.update_status()
-        app = self.app
         self.pending += 1
+        decide_on_writer(
+            self.app,
+            self,
+            ids,
+            value,
+            reason,
+            seen,
+            override,
+        )
 
-        def write():
-            outcome = review.decide(app.station, ids, value, reason, app.reviewer.name, expected=expected)
-            if outcome.changes:
-                app.undo_stack.append(outcome)
-            return outcome
-
-        app.write(write, lambda outcome: self._written(ids, outcome), lambda error: self._write_failed(ids, error))
-
-    def _revs(self, ids: list[int]) -> dict[int, int]:
-        """The revs the user is looking at: from the page cache where loaded, else from the database."""
-        known = {}
-        for page in self.model.pages.values():
-            for r in page:
-                known[r["id"]] = r["rev"]
-        missing = [i for i in ids if i not in known]
-        if missing:
-            known.update({i: s.rev for i, s in review.current(self.app.station.db(), missing).items()})
-        return {i: known[i] for i in ids}
-
-    def _written(self, ids: list[int], outcome: review.Outcome) -> None:
+    def on_decision_written(self, message: DecisionWritten) -> None:
         stale = self._write_back()
+        ids, outcome = message.ids, message.outcome
         for i in ids:
             self.model.overlay.pop(i, None)
+        self.model.saw({c.id: c.new.rev for c in outcome.changes})
         if len(ids) > 1 and outcome.changes:
             self.notify(
                 S.DECIDED_MANY.format(n=len(outcome.changes), decision=S.DECISION[outcome.changes[0].new.decision]),
@@ -245,6 +291,19 @@ class QueueScreen(StationScreen):
             )
         if stale or not self._patch(outcome):  # patched rows look as the overlay showed them
             self.reload()
+
+    def on_decision_refused(self, message: DecisionRefused) -> None:
+        """Nothing was written: the cursor goes back to the (first) refused work, and the dialog says why."""
+        self._write_back()
+        for i in message.ids:
+            self.model.overlay.pop(i, None)
+        self.reload(keep=message.ids[0] if len(message.ids) == 1 else None)
+
+        def again(override: str | None) -> None:
+            if override:
+                self._decide(message.ids, message.value, message.reason, override)
+
+        self.app.show_refusal(message.error, on_override=again)
 
     def _patch(self, outcome: review.Outcome) -> bool:
         return self.model.patch(
@@ -254,49 +313,53 @@ class QueueScreen(StationScreen):
             }
         )
 
-    def _write_failed(self, ids: list[int], error: Exception) -> None:
-        self._write_back()
-        for i in ids:
-            self.model.overlay.pop(i, None)
-        self.reload()
-        self.app.show_error(error)
-
     def action_undo(self) -> None:
+        if self.app.reviewer.read_only:
+            self.notify(S.READ_ONLY_REFUSED, severity="warning", markup=False)
+            return
         app = self.app
         self.pending += 1
 
         def write():
             if not app.undo_stack:
                 return None
-            return review.undo(app.station, app.undo_stack.pop(), app.reviewer.name)
+            undone = review.undo(app.station, app.undo_stack.pop(), app.reviewer.name)
+            for c in undone.changes:
+                app.own_revs[(c.id, c.old.rev)] = c.new.rev
+            return undone
 
-        def done(undone: review.Outcome | None) -> None:
-            stale = self._write_back()
-            if undone is None:
-                self.notify(S.NOTHING_TO_UNDO)
-                self.reload()
-                return
-            ids = [c.id for c in undone.changes]
-            self.notify(S.UNDONE.format(id=ids[-1]) if len(ids) == 1 else S.UNDONE_MANY.format(n=len(ids)), timeout=2)
-            cached = self.model.cached_index(ids[-1]) if not stale and self._patch(undone) else None
-            if cached is None:
-                self.reload(keep=ids[-1])
-            else:
-                self.view.move(cached)
-                self.redraw()
+        app.write(self, write, Undone, UndoRefused)
 
-        def failed(error: Exception) -> None:
-            self._write_back()
+    def on_undone(self, message: Undone) -> None:
+        stale = self._write_back()
+        undone = message.outcome
+        if undone is None:
+            self.notify(S.NOTHING_TO_UNDO)
             self.reload()
-            app.show_error(error)
+            return
+        ids = [c.id for c in undone.changes]
+        self.model.saw({c.id: c.new.rev for c in undone.changes})
+        self.notify(S.UNDONE.format(id=ids[-1]) if len(ids) == 1 else S.UNDONE_MANY.format(n=len(ids)), timeout=2)
+        cached = self.model.cached_index(ids[-1]) if not stale and self._patch(undone) else None
+        if cached is None:
+            self.reload(keep=ids[-1])
+        else:
+            self.view.move(cached)
+            self.redraw()
 
-        app.write(write, done, failed)
+    def on_undo_refused(self, message: UndoRefused) -> None:
+        self._write_back()
+        self.reload()
+        self.app.show_error(message.error)
 
     # --- notes and marks -----------------------------------------------------------------
 
     def action_note(self) -> None:
         sid = self.model.current_id()
         if sid is None:
+            return
+        if self.app.reviewer.read_only:
+            self.notify(S.READ_ONLY_REFUSED, severity="warning", markup=False)
             return
         old = review.note(self.app.station.db(), sid)
         app = self.app
@@ -306,17 +369,23 @@ class QueueScreen(StationScreen):
                 return
             self.pending += 1
             app.write(
+                self,
                 lambda: review.set_note(app.station, sid, text, app.reviewer.name),
-                lambda _: self._note_saved(text),
-                lambda e: self._write_failed([], e),
+                lambda _: NoteSaved(sid, text),
+                lambda e: NoteRefused(sid, e),
             )
 
         app.push_screen(InputModal(S.NOTE_TITLE.format(id=sid), old["text"] if old else ""), save)
 
-    def _note_saved(self, text: str) -> None:
+    def on_note_saved(self, message: NoteSaved) -> None:
         self._write_back()
-        self.notify(S.NOTE_SAVED if text.strip() else S.NOTE_REMOVED, timeout=2)
+        self.notify(S.NOTE_SAVED if message.text.strip() else S.NOTE_REMOVED, timeout=2)
         self.reload()
+
+    def on_note_refused(self, message: NoteRefused) -> None:
+        self._write_back()
+        self.reload()
+        self.app.show_error(message.error)
 
     def action_mark(self) -> None:
         sid = self.model.current_id()
@@ -332,6 +401,9 @@ class QueueScreen(StationScreen):
             self.model.marked -= visible
             self.notify(S.UNMARKED_ALL, timeout=2)
         else:
+            # what the reviewer decides on is the state at marking time: later changes by others are conflicts
+            unseen = [i for i in visible if i not in self.model.seen]
+            self.model.saw({i: st.rev for i, st in review.current(self.app.station.db(), unseen).items()})
             self.model.marked |= visible
             self.notify(S.MARKED_ALL.format(n=len(visible)), timeout=2)
         self.redraw()

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Static
 from tui import strings as S
 from tui.widgets.cells import fit, message, plain
 from tui.widgets.chrome import SectionBar, StationScreen
+from tui.widgets.messages import ScoreRefused, ScoreSaved
 from workflows import campaigns, reviewers, submissions
 from workflows.errors import StationError
 from workflows.scoring import scores as scoring
@@ -230,9 +231,12 @@ class ScoreScreen(StationScreen):
         had = list((data["sheet"] or {}).get("veto", []))
         station, sid = self.app.station, self.submission_id
         self.saving = True
-        self.app.write(lambda: save(station, sid, who.name, rub, values, veto, had, comment), self._saved, self._failed)
+        self.app.write(
+            self, lambda: save(station, sid, who.name, rub, values, veto, had, comment), ScoreSaved, ScoreRefused
+        )
 
-    def _saved(self, sheet: dict) -> None:
+    def on_score_saved(self, message_: ScoreSaved) -> None:
+        sheet = message_.sheet
         self.saving = False
         text = (
             S.SCORE_SAVED_TOTAL.format(id=self.submission_id, total=scoring.fmt(sheet["total"]))
@@ -242,6 +246,6 @@ class ScoreScreen(StationScreen):
         self.notify(message(text), markup=False)
         self.run_worker(self._load, thread=True, exit_on_error=False)
 
-    def _failed(self, error: BaseException) -> None:
+    def on_score_refused(self, message_: ScoreRefused) -> None:
         self.saving = False
-        self.app.show_error(error)
+        self.app.show_error(message_.error)

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui import strings as S
 from tui.widgets.cells import plain
+from tui.widgets.guard import Guarded
 from tui.widgets.modals import HelpModal
 
 
@@ -43,7 +44,7 @@ class SectionBar(Static):
         self.update(line)
 
 
-class StationScreen(Screen):
+class StationScreen(Guarded, Screen):
     """A screen with a name for the help dialog; `?`/F1 lists its keys."""
 
     SECTION = ""

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from tui import strings as S
 from tui.widgets.cells import fit, message, plain
+from tui.widgets.guard import Guarded
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -24,7 +25,7 @@ MODAL_CSS = """
 """
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(Guarded, ModalScreen[bool]):
     DEFAULT_CSS = MODAL_CSS.format(name="ConfirmModal")
     BINDINGS = [
         Binding("y", "answer(True)", S.KEYS["modal.yes"], id="modal.yes"),
@@ -44,7 +45,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class InputModal(ModalScreen[str | None]):
+class InputModal(Guarded, ModalScreen[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="InputModal") + "InputModal #error { color: $error; height: auto; }"
     BINDINGS = [Binding("escape", "cancel", S.KEYS["modal.cancel"], id="modal.cancel")]
 
@@ -73,7 +74,7 @@ class InputModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ErrorModal(ModalScreen[None]):
+class ErrorModal(Guarded, ModalScreen[None]):
     DEFAULT_CSS = MODAL_CSS.format(name="ErrorModal") + "ErrorModal > Vertical { border: ascii $error; }"
     BINDINGS = [Binding("escape,enter", "close", S.KEYS["modal.ok"], id="modal.ok")]
 
@@ -95,21 +96,50 @@ class ErrorModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ChoiceModal(ModalScreen):
+class RefusalModal(ErrorModal):
+    """A refused decision in plain words; when an administrator may override it, `o` asks for the reason."""
+
+    BINDINGS = [
+        Binding("escape,enter", "close", S.KEYS["modal.ok"], id="modal.ok"),
+        Binding("o", "override", S.KEYS["modal.override"], id="modal.override"),
+    ]
+
+    def __init__(self, text: str, title: str, details: list[str] = (), overridable: bool = False):
+        super().__init__(text, title, details)
+        self.overridable = overridable
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.title_text), classes="title")
+            yield Static(plain(message(self.text)))
+            for line in self.details:
+                yield Static(plain(message(line)))
+            yield Static(S.REFUSAL_HINT_OVERRIDE if self.overridable else S.ERROR_HINT, classes="hint", markup=False)
+
+    def action_override(self) -> None:
+        if self.overridable:
+            self.dismiss("override")
+
+
+class ChoiceModal(Guarded, ModalScreen):
     """Pick one of OPTIONS [(label, value)]; dismisses with the value or None."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ChoiceModal") + "ChoiceModal OptionList { height: auto; max-height: 16; }"
     BINDINGS = [Binding("escape", "cancel", S.KEYS["modal.cancel"], id="modal.cancel")]
 
-    def __init__(self, title: str, options: list[tuple[str, object]]):
+    def __init__(self, title: str, options: list[tuple[str, object]], current: int | None = None):
         super().__init__()
         self.title_text = title
         self.options = options
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.title_text), classes="title")
-            yield OptionList(*[Option(plain(label)) for label, _ in self.options])
+            options = OptionList(*[Option(plain(label)) for label, _ in self.options])
+            if self.current is not None:
+                options.highlighted = self.current
+            yield options
             yield Static(S.CHOOSE_HINT, classes="hint", markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -120,7 +150,7 @@ class ChoiceModal(ModalScreen):
         self.dismiss(None)
 
 
-class HelpModal(ModalScreen[None]):
+class HelpModal(Guarded, ModalScreen[None]):
     DEFAULT_CSS = MODAL_CSS.format(name="HelpModal") + "HelpModal VerticalScroll { height: auto; max-height: 16; }"
     BINDINGS = [Binding("escape,question_mark,f1,enter", "close", S.KEYS["modal.ok"], id="modal.ok")]
 

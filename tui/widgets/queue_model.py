@@ -21,6 +21,9 @@ class QueueModel:
         self.pages: dict[int, list[dict]] = {}
         self.overlay: dict[int, dict] = {}  # submission id -> fields not yet committed
         self.marked: set[int] = set()
+        # submission id -> the revision the reviewer last saw (painted, marked, or written by this session):
+        # decisions are conditional on it, never on a row read again but not yet on screen.
+        self.seen: dict[int, int] = {}
 
     # --- reading -------------------------------------------------------------------------
 
@@ -80,6 +83,30 @@ class QueueModel:
                 if r["id"] == submission_id:
                     return number * PAGE + offset
         return None
+
+    def saw(self, revs: dict[int, int]) -> None:
+        self.seen.update(revs)
+
+    def seen_revs(self, ids: list[int]) -> dict[int, int]:
+        """The revisions the reviewer saw for IDS (a row never shown counts as seen in its cached state)."""
+        out = {}
+        for i in ids:
+            if i in self.seen:
+                out[i] = self.seen[i]
+            else:
+                index = self.cached_index(i)
+                row = self.pages[index // PAGE][index % PAGE] if index is not None else None
+                if row is not None:
+                    out[i] = row["rev"]
+        missing = [i for i in ids if i not in out]
+        if missing:
+            out.update({r["id"]: r["rev"] for r in self.rows_for(missing).values()})
+        return out
+
+    def rows_for(self, ids: list[int]) -> dict[int, dict]:
+        """The queue rows of IDS (status, checks, decision), whatever the filter shows."""
+        f = q.Filter(quick=frozenset({"marked"}), marked=frozenset(ids))
+        return {r["id"]: r for r in q.page(self._db(), f, 0, max(1, len(ids)))}
 
     def all_ids(self) -> list[int]:
         return q.ids(self._db(), self._query_filter())

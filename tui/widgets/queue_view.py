@@ -25,6 +25,7 @@ DECISION_STYLE = {
 }
 CHECK_STYLE = {
     "fail": Style(color="red"),
+    "refused": Style(color="red", bold=True),
     "warn": Style(color="yellow"),
     "pass": Style(color="green"),
     "none": Style(dim=True),
@@ -47,6 +48,8 @@ ANONYMOUS_HIDDEN = {"school", "teacher"}
 
 
 def check_summary(r: dict) -> tuple[str, str]:
+    if r.get("status") == "rejected":  # a refused archive: never counted, never recommendable
+        return S.CHECK_REFUSED, "refused"
     if r["fails"]:
         return S.CHECK_FAIL.format(n=r["fails"]), "fail"
     if r["warns"]:
@@ -135,6 +138,7 @@ class QueueView(Widget, can_focus=True):
         r = self.model.row(index)
         if r is None:
             return Strip.blank(width)
+        self.model.seen[r["id"]] = r["rev"]  # what the reviewer sees is what a decision is conditional on
         cursor = index == self.model.cursor
         marked = r["id"] in self.model.marked
         content = (
@@ -149,6 +153,7 @@ class QueueView(Widget, can_focus=True):
             r["fails"],
             r["warns"],
             r["checked"],
+            r.get("status"),
         )
         key = (content, cursor, marked)
         strip = self._strips.get(key)

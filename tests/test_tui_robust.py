@@ -1,0 +1,234 @@
+"""No crash, no lost update, no silent refusal: issue 14 items 1, 3, 4 and 15 through the real app."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+
+from sample_station import sample, sample_master  # noqa: F401
+from test_tui import recommend, row_ids, settle, state
+
+from store import queries
+from tui import strings as S
+from tui.app import StationApp
+from tui.screens.queue import QueueScreen
+from tui.widgets.modals import ConfirmModal, ErrorModal, RefusalModal
+from workflows.review import decide as review
+
+SIZE = (100, 30)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# --- item 1: no action ends the app with a traceback ----------------------------------------------
+
+
+def test_switching_colours_three_times_from_the_palette_never_crashes(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            seen = []
+            for _ in range(3):
+                await pilot.press("ctrl+p")
+                await pilot.press(*S.CMD_THEME)
+                await pilot.pause(0.6)
+                await pilot.press("enter")
+                await pilot.pause(0.2)
+                seen.append(app.theme)
+            assert app.is_running and isinstance(app.screen, QueueScreen)
+            assert seen == ["textual-light", "textual-dark", "textual-light"]
+
+    run(go())
+
+
+def test_an_unexpected_error_in_an_action_becomes_a_dialog(sample, monkeypatch):
+    def broken(self):
+        raise RuntimeError("磁盘坏了")
+
+    monkeypatch.setattr(QueueScreen, "action_open", broken)
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorModal) and "RuntimeError: 磁盘坏了" in app.screen.text
+            assert str(app.error_log()) in app.screen.text
+            await pilot.press("escape")
+            await pilot.press("j")  # the queue still answers keys
+            assert app.is_running and app.screen.model.cursor == 1
+        assert "RuntimeError: 磁盘坏了" in app.error_log().read_text("utf-8")
+
+    run(go())
+
+
+def test_an_error_in_a_dialog_callback_becomes_a_dialog(sample, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(QueueScreen, "set_filter", broken)
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t", "enter")  # the filter menu's first entry calls set_filter in its callback
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorModal) and "KeyError" in app.screen.text
+            assert app.is_running
+
+    run(go())
+
+
+def test_a_fatal_error_exits_non_zero_with_a_chinese_message(sample):
+    """A screen that cannot even be built: the process ends with exit code 1 and one Chinese line, no traceback."""
+    script = textwrap.dedent(
+        f"""
+        from tui.screens.queue import QueueScreen
+        from tui.app import StationApp
+        from workflows.station import Station
+
+        def compose(self):
+            raise RuntimeError("broken screen")
+
+        QueueScreen.compose = compose
+        StationApp(Station.open({str(sample.db_path)!r}), reviewer="张老师", watch=False).run(headless=True)
+        """
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=dict(os.environ, LANG="C.UTF-8")
+    )
+    assert p.returncode == 1
+    assert "评审工作站遇到内部错误，已退出：RuntimeError: broken screen" in p.stderr
+    assert "Traceback" not in p.stderr and "locals" not in p.stderr
+
+
+# --- item 3: decisions are conditional on what the reviewer saw -----------------------------------
+
+
+def test_a_change_read_but_not_yet_painted_is_a_conflict_not_an_overwrite(sample):
+    """The poll has just read another reviewer's decision, the screen has not shown it yet: a key pressed in
+    that moment must be refused (it was meant for the state on screen), not silently overwrite it."""
+
+    async def go():
+        app = StationApp(sample, reviewer="甲", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            await pilot.pause()
+            sid = screen.model.current_id()
+            review.decide(sample, [sid], "pending", None, "乙")
+            screen.model.reload()  # what the poll does; the repaint comes later
+            screen.action_decide("reject")
+            await settle(pilot, app)
+            assert isinstance(app.screen, ErrorModal) and app.screen.title_text == S.CONFLICT_TITLE
+            assert state(sample, sid).decision == "pending" and state(sample, sid).reviewer == "乙"
+            await pilot.press("escape")
+            await pilot.press("x")  # now the reviewer has seen 乙's decision: deciding again is deliberate
+            await settle(pilot, app)
+            assert state(sample, sid).decision == "reject"
+
+    run(go())
+
+
+def test_every_decision_from_the_tui_passes_the_revision_it_showed(sample, monkeypatch):
+    calls = []
+    real = review.decide
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("expected"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(review, "decide", spy)
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            ids = row_ids(app)
+            await pilot.press("x")  # single
+            await settle(pilot, app)
+            await pilot.press("x")  # twice in a row on our own fresh write: not a conflict with ourselves
+            await settle(pilot, app)
+            await pilot.press("space", "space", "p", "y")  # bulk
+            await settle(pilot, app)
+            await pilot.press("a", "x", "y")  # everything, marked without being painted
+            await settle(pilot, app)
+            assert not isinstance(app.screen, ErrorModal)
+            assert len(calls) == 4 and all(c is not None for c in calls)
+            assert set(calls[-1]) == set(ids)
+            assert {state(sample, i).decision for i in ids} == {"reject"}
+
+    run(go())
+
+
+# --- item 4 and 15: refused archives, failing works, refusals --------------------------------------
+
+
+def rejected_id(station) -> int:
+    return next(s["id"] for s in queries.submissions(station.db()) if s["status"] == "rejected")
+
+
+def test_queue_marks_refused_archives_and_never_recommends_them(sample):
+    rid = rejected_id(sample)
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            screen = app.screen
+            index = row_ids(app).index(rid)
+            screen.model.move_to(index)
+            screen.redraw()
+            await pilot.pause()
+            line = screen.view.render_line(index - screen.view.top + 1).text
+            assert S.CHECK_REFUSED in line
+            await pilot.press("r")
+            await pilot.pause()
+            assert isinstance(app.screen, RefusalModal) and str(rid) in app.screen.text
+            await pilot.press("escape")
+            assert screen.model.current_id() == rid and state(sample, rid).decision is None
+            await pilot.press("x")  # 不推荐 is allowed
+            await settle(pilot, app)
+            assert state(sample, rid).decision == "reject"
+
+    run(go())
+
+
+def test_recommending_a_work_failing_checks_asks_first(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            sid = app.screen.model.current_id()
+            fails = app.screen.model.current()["fails"]
+            assert fails
+            await pilot.press("r")
+            assert isinstance(app.screen, ConfirmModal)
+            assert app.screen.question == S.CONFIRM_FAILING_ONE.format(id=sid, n=fails)
+            await pilot.press("n")
+            await settle(pilot, app)
+            assert state(sample, sid).decision is None and app.screen.model.current_id() == sid
+            await recommend(pilot, app)
+            assert state(sample, sid).decision == "recommend"
+
+    run(go())
+
+
+def test_a_hard_rule_refusal_offers_the_override_in_the_tui(sample):
+    from workflows.quotas import rules as quotas
+
+    quotas.set_rule(sample, "精品课", "share_cap", "34%")
+    t = {s["title"]: s["id"] for s in queries.submissions(sample.db())}
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            app.screen.model.move_to(row_ids(app).index(t["春晓"]))
+            await recommend(pilot, app)
+            assert isinstance(app.screen, RefusalModal) and app.screen.overridable
+            await pilot.press("o")
+            await pilot.press(*"县局特批")
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert state(sample, t["春晓"]).decision == "recommend"
+
+    run(go())
