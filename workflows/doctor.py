@@ -258,6 +258,8 @@ def station_items(station: Station) -> list[Item]:
             else Item("audit", "ok", "审计日志", "数据库中还没有审计日志表（首次打开时建立）")
         )
         items += keys(station)
+        if "campaigns" in tables:
+            items.append(deadlines_item(station, conn, "campaign_deadlines" in tables))
         items.append(
             trusted(conn)
             if "trusted_keys" in tables
@@ -349,6 +351,39 @@ def audit_chain(conn: sqlite3.Connection) -> Item:
         f"审计日志被改动：第 {verdict.broken_at} 条起哈希链断开（{verdict.reason}）",
         "不要再写入此工作站；保留现场并报告上级，用备份核对（station audit verify 可复查）",
     )
+
+
+def deadlines_item(station: Station, conn: sqlite3.Connection, has_edits: bool, today=None) -> Item:
+    """Deadlines of any campaign falling within the next 7 days (a warn), read without migrating."""
+    import json
+
+    from workflows import deadlines
+
+    conn.row_factory = sqlite3.Row
+    try:
+        camps = [dict(r) for r in conn.execute("SELECT * FROM campaigns ORDER BY id")]
+        edits = (
+            {r["campaign_id"]: json.loads(r["data"]) for r in conn.execute("SELECT * FROM campaign_deadlines")}
+            if has_edits
+            else {}
+        )
+    finally:
+        conn.row_factory = None
+    near = [
+        f"{c['name']}：{d['name']}（{d['at']}，{deadlines.days_text(d['days_left'])}）"
+        for c in camps
+        for d in deadlines.resolve(station, c, edits.get(c["id"], {}), today)
+        if 0 <= d["days_left"] <= deadlines.WARN_DAYS
+    ]
+    if near:
+        return Item(
+            "deadlines",
+            "warn",
+            "时间节点",
+            f"{len(near)} 个时间节点在 {deadlines.WARN_DAYS} 天内到期：" + "；".join(near),
+            "按期完成上报：station submit --campaign 活动 --out 文件夹；日期有变用 station campaign dates 活动 --set 名称 --at 日期",
+        )
+    return Item("deadlines", "ok", "时间节点", f"没有 {deadlines.WARN_DAYS} 天内到期的时间节点")
 
 
 def keys(station: Station) -> list[Item]:

@@ -14,7 +14,7 @@ from tui.cli.kit import errors as _errors
 from tui.cli.kit import json_option
 from tui.cli.kit import station as _station
 from workflows import campaigns as campaigns_wf
-from workflows import submissions
+from workflows import deadlines, submissions
 from workflows.errors import EXIT_OK, EXIT_REJECTED
 from workflows.ingest import awards as awards_wf
 from workflows.ingest import importer as ingest
@@ -67,12 +67,45 @@ def campaign_add(ctx, name, profile_id, year, as_json):
 @click.pass_context
 @_errors
 def campaign_list(ctx, as_json):
-    rows = campaigns_wf.all_campaigns(_station(ctx))
+    station = _station(ctx)
+    rows = [dict(r, deadlines=deadlines.for_campaign(station, r)) for r in campaigns_wf.all_campaigns(station)]
     _emit(
         rows,
         as_json,
         lambda rs: [click.echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs],
     )
+
+
+@campaign.command("dates")
+@click.argument("name", required=False)
+@click.option("--set", "set_name", help="The deadline to set (its name; a new name adds one).")
+@click.option("--at", help="Date: YYYY-MM-DD[ HH:MM] or MM-DD[ HH:MM] (the campaign's year).")
+@click.option("--start", help="First day, for a period (报名 5月20日至9月6日).")
+@click.option("--submission/--no-submission", default=None, help="Whether it is the county's upward deadline.")
+@click.option("--clause", help="Where the date comes from.")
+@click.option("--remove", "remove_name", help="Drop a deadline.")
+@json_option
+@click.pass_context
+@_errors
+def campaign_dates(ctx, name, set_name, at, start, submission, clause, remove_name, as_json):
+    """时间节点: show a campaign's deadlines with days left, or set one (--set NAME --at DATE)."""
+    station = _station(ctx)
+    if set_name or remove_name:
+        rows = deadlines.set_date(
+            station, name, set_name or remove_name, at, start, submission, clause, remove=bool(remove_name)
+        )
+    else:
+        rows = deadlines.for_campaign(station, campaigns_wf.get(station, name))
+    _emit(rows, as_json, _dates_human)
+
+
+def _dates_human(rows: list[dict]) -> None:
+    if not rows:
+        click.echo("没有时间节点")
+    for d in rows:
+        when = f"{d['start']} 至 {d['at']}" if d["start"] else d["at"]
+        mark = "【上报截止】" if d["submission"] else ""
+        click.echo(f"{when}  {d['name']}{mark}  {deadlines.days_text(d['days_left'])}")
 
 
 # --- profiles ----------------------------------------------------------------------------

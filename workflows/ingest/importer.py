@@ -19,7 +19,7 @@ from typing import Callable
 import store
 from store import audit
 from store.objects import TooLarge
-from workflows import campaigns
+from workflows import campaigns, deadlines
 from workflows.errors import StationError
 from workflows.ingest import archives, awards, duplicates, forms, layout
 from workflows.ingest.archives import ArchiveError, Problem
@@ -109,6 +109,7 @@ class Importer:
             self._report(self.progress)
         duplicates.refresh(self.db)
         awards.refresh(self.db)
+        self.summary.findings += deadlines.mark_late(self.station, self.summary.ids)
         if self.summary.ids:
             marks = ",".join("?" * len(self.summary.ids))
             self.summary.findings += self.db.execute(
