@@ -158,6 +158,19 @@ def _meta(work: dict, *keys: str) -> str:
     return ""
 
 
+def form_pairs(ctx: Ctx, work: dict) -> dict[str, str]:
+    """Every label/value of the work's 申报表/登记表 (Word or Excel), for fields the importer does not keep."""
+    from workflows.ingest import forms
+
+    for f in work["files"]:
+        if f.get("role") == "申报表" and f.get("kind") in ("docx", "xlsx"):
+            try:
+                return forms.pairs(ctx.station.objects.path(f["sha256"]), f["kind"])
+            except forms.FormError:
+                continue
+    return {}
+
+
 def role_names(work: dict) -> dict[str, list[str]]:
     """授课教师 (the first author), 教学指导, 技术指导, 团队成员: names by role."""
     out: dict[str, list[str]] = {"授课教师": [], "教学指导": [], "技术指导": [], "团队成员": []}
@@ -250,20 +263,27 @@ def after_school(ctx: Ctx) -> None:
     body = []
     for n, w in enumerate(ctx.works, 1):
         roles = role_names(w)
+        form = form_pairs(ctx, w)
+        videos = sum(1 for f in w["files"] if f.get("kind") == "video")
+        declared = form.get("视频数量", "")
+        if declared and declared != str(videos):
+            ctx.todo.append(
+                f"#{w['id']}《{w['title']}》申报表填写视频数量 {declared}，资源包中有 {videos} 个视频：请核对"
+            )
         body.append(
             [
                 n,
                 w["title"],
                 (roles["授课教师"] or [""])[0],
                 w.get("school") or "",
-                _meta(w, "职称/职务", "职称", "职务"),
+                form.get("职称/职务") or form.get("职称") or form.get("职务") or "",
                 w.get("contact") or "",
                 "、".join(roles["团队成员"] + roles["教学指导"] + roles["技术指导"]),
-                w.get("original") or _meta(w, "original"),
-                _meta(w, "原创单位"),
+                w.get("original") or "",
+                form.get("原创单位", ""),
                 w.get("project") or "",
                 w.get("grade") or "",
-                sum(1 for f in w["files"] if f.get("kind") == "video"),
+                videos,
             ]
         )
     name = "课后服务优秀课程资源汇总表.xlsx"
@@ -523,6 +543,8 @@ def ce(ctx: Ctx) -> None:
                 if seconds:
                     s = round(seconds)
                     value = f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+            if not value and label == "资源时长":
+                ctx.todo.append(f"#{w['id']}《{w['title']}》的资源时长未测量：请先运行 station check，或在平台手工填写")
             if not value and label == "资源类型":
                 value = "A02" if ctx.profile.media == "audio" else "A01"
             values.append(str(value))
