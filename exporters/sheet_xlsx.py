@@ -31,7 +31,14 @@ def put(ws, row: int, column: int, value):
     return cell
 
 
-def write(path: Path, title: str, header: list[str], body: list[list], footer: list[str] = (), sheet: str = "汇总表"):
+def write(
+    path: Path,
+    title: str,
+    header: list[str],
+    body: list[list],
+    footer: tuple[str, ...] | list[str] = (),
+    sheet: str = "汇总表",
+):
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]

@@ -107,14 +107,14 @@ def set_date(
             raise StationError("deadline.unknown", f"征集活动“{camp['name']}”没有名为“{name}”的时间节点")
         spec = None
     else:
-        old = current.get(name)
-        if at is None and old is None:
+        old = current.get(name) or {}
+        if at is None and not old:
             raise StationError("deadline.usage", f"新的时间节点“{name}”须给出日期 --at")
         spec = {"at": at or old["at"]}
-        if start or (old and old["start"]):
+        if start or old.get("start"):
             spec["start"] = start or old["start"]
-        spec["submission"] = submission if submission is not None else bool(old and old["submission"])
-        spec["clause"] = clause if clause is not None else (old["clause"] if old else "管理员设定")
+        spec["submission"] = submission if submission is not None else bool(old.get("submission"))
+        spec["clause"] = clause if clause is not None else old.get("clause", "管理员设定")
         for key in ("at", "start"):
             if spec.get(key):
                 try:
