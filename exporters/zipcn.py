@@ -104,10 +104,31 @@ def write_tree(path: Path, root: Path, top: str | None = None) -> int:
     return count
 
 
+def write_entries(path: Path, entries: list[tuple[Path, str]]) -> int:
+    """Write the ZIP at PATH (atomically) holding each SOURCE file under its NAME (posix path), with an entry for
+    every folder on the way, in order. Returns the number of file entries."""
+
+    def produce(tmp: Path) -> None:
+        seen: set[str] = set()
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+            for src, name in sorted(entries, key=lambda e: e[1]):
+                parts = name.split("/")
+                for i in range(1, len(parts)):
+                    folder = "/".join(parts[:i])
+                    if folder not in seen:
+                        seen.add(folder)
+                        zf.writestr(entry(folder, is_dir=True), b"")
+                add_file(zf, src, name)
+
+    write_atomic(Path(path), produce)
+    return len(entries)
+
+
 def add_file(zf: zipfile.ZipFile, src: Path, name: str) -> None:
     st = src.stat()
     info = entry(name, date_time=_dos_time(st.st_mtime))
-    info.compress_type = zipfile.ZIP_STORED if src.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+    suffix = name.rsplit("/", 1)[-1].rpartition(".")[2].lower()  # by the entry's name: a stored object has no suffix
+    info.compress_type = zipfile.ZIP_STORED if f".{suffix}" in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
     info.file_size = st.st_size
     with open(src, "rb") as fin, zf.open(info, "w", force_zip64=st.st_size > 0x7FFF0000) as fout:
         shutil.copyfileobj(fin, fout, CHUNK)

@@ -162,6 +162,7 @@ def test_zip_names_read_back_in_unar_bsdtar_and_python_with_gbk(tmp_path, video)
         assert not info.flag_bits & 0x800  # CP936, as Chinese Windows writes
         assert info.filename.encode("cp437").decode("cp936") == want
         assert b"\x75\x70" in info.extra  # the Unicode Path field is there
+        assert info.compress_type == zipfile.ZIP_STORED  # a video is stored, not deflated again
     with zipfile.ZipFile(out, metadata_encoding="gbk") as z:
         assert want in z.namelist()
         assert z.read(want) == video.read_bytes()

@@ -325,21 +325,23 @@ def infotech(ctx: Ctx) -> None:
             )
             continue
         by_teacher.setdefault(f"{safe(stage)}+{safe(school)}+{safe(teacher)}", []).append(w)
-    with tempfile.TemporaryDirectory(prefix=".stage-", dir=ctx.root) as tmp:
-        for top, works in by_teacher.items():
-            folder = Path(tmp) / top
-            taken: set[str] = set()
-            for w in works:
-                copy_files(ctx, w, folder / safe(w["project"]) / _unique(safe(w["title"]), taken))
-                if not any(f.get("role") == "申报表" and f.get("kind") == "pdf" for f in w["files"]):
-                    ctx.todo.append(
-                        f"#{w['id']}《{w['title']}》没有签字扫描的 PDF 作品登记表：请作者签字扫描后放入作品文件夹"
-                    )
-            archive = base / f"{top}.zip"
-            zipcn.write_tree(archive, folder)
-            ctx.reimport.append(archive)
-            ctx.expected += len(works)
-            ctx.written.append(ctx.rel(archive))
+    for top, works in by_teacher.items():
+        entries: list[tuple[Path, str]] = []
+        taken: set[str] = set()
+        for w in works:
+            folder = f"{top}/{safe(w['project'])}/{_unique(safe(w['title']), taken)}"
+            for f in w["files"]:  # streamed from the content store into the ZIP: no staging copy
+                name = "/".join([folder] + [safe(p) for p in Path(f["path"]).parts])
+                entries.append((ctx.station.objects.path(f["sha256"]), name))
+            if not any(f.get("role") == "申报表" and f.get("kind") == "pdf" for f in w["files"]):
+                ctx.todo.append(
+                    f"#{w['id']}《{w['title']}》没有签字扫描的 PDF 作品登记表：请作者签字扫描后放入作品文件夹"
+                )
+        archive = base / f"{top}.zip"
+        zipcn.write_entries(archive, entries)
+        ctx.reimport.append(archive)
+        ctx.expected += len(works)
+        ctx.written.append(ctx.rel(archive))
     name = "教师教育信息化交流活动汇总表.xlsx"
     summary.write(ctx.station, str(ctx.camp["id"]), ctx.root / name, f"{ctx.camp['name']} 教师教育信息化交流活动汇总表")
     ctx.written.append(name)
