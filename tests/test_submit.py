@@ -221,6 +221,9 @@ def test_infotech_one_zip_per_teacher_named_after_its_folder(tmp_path, video):
         ["bsdtar", "-tf", str(out / "上传FTP" / "初中+城关中学+李强.zip")], capture_output=True, text=True, env=ENV
     ).stdout.splitlines()
     assert "初中+城关中学+李强/精品课后服务资源/趣味物理/演示视频.mp4" in bsd
+    with zipfile.ZipFile(out / "上传FTP" / "初中+城关中学+李强.zip", metadata_encoding="gbk") as z:
+        info = z.getinfo("初中+城关中学+李强/精品课后服务资源/趣味物理/演示视频.mp4")
+        assert info.compress_type == zipfile.ZIP_STORED and z.read(info) == other.read_bytes()
     todo = (out / "待办.txt").read_text("utf-8-sig")
     assert "城域网 FTP" in todo and "2026-05-20 至 2026-09-06" in todo
     text = to_pdf_text([out / "教师教育信息化交流活动汇总表.xlsx"], tmp_path)
