@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 STATION := $(VENV)/bin/station
 DEBS := ffmpeg unar libarchive13 tmux age openssh-client mmdebstrap libreoffice-writer-nogui antiword
 BENCH_DEBS := mediaconch
-TEST_DEBS := libreoffice-calc-nogui   # tests/test_summary.py opens the 汇总表 in LibreOffice
+# tests/test_summary.py and test_submit.py open the 汇总表 and forms in LibreOffice; test_submit.py reads the
+# ZIPs back with bsdtar and the converted PDFs with pdftotext
+TEST_DEBS := libreoffice-calc-nogui libreoffice-writer-nogui libarchive-tools poppler-utils
 DEMO_DIR ?= demo-station
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8

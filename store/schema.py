@@ -315,6 +315,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE awards ADD COLUMN activity TEXT;
     """,
+    # 8: deadlines: the admin's edits over the profile's [deadlines] (JSON name -> spec, or null = removed)
+    """
+    CREATE TABLE campaign_deadlines (
+        campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+        data TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 VERSION = len(MIGRATIONS)

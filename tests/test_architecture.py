@@ -25,7 +25,7 @@ ORDER: list[tuple[str, ...]] = [
     ("workflows.errors", "workflows.station", "workflows.configure", "workflows.progress"),
     ("workflows.rules",),
     ("workflows.profiles",),
-    ("workflows.campaigns", "workflows.reviewers", "workflows.submissions", "workflows.keys"),
+    ("workflows.campaigns", "workflows.reviewers", "workflows.submissions", "workflows.keys", "workflows.deadlines"),
     ("workflows.ingest",),
     ("workflows.checks",),
     ("workflows.quotas",),

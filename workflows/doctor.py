@@ -259,6 +259,8 @@ def station_items(station: Station) -> list[Item]:
         )
         items.append(leftovers(station))
         items += keys(station)
+        if "campaigns" in tables:
+            items.append(deadlines_item(station, conn, "campaign_deadlines" in tables))
         items.append(
             trusted(conn)
             if "trusted_keys" in tables
@@ -400,6 +402,39 @@ def _pid_alive(pid: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def deadlines_item(station: Station, conn: sqlite3.Connection, has_edits: bool, today=None) -> Item:
+    """Deadlines of any campaign falling within the next 7 days (a warn), read without migrating."""
+    import json
+
+    from workflows import deadlines
+
+    conn.row_factory = sqlite3.Row
+    try:
+        camps = [dict(r) for r in conn.execute("SELECT * FROM campaigns ORDER BY id")]
+        edits = (
+            {r["campaign_id"]: json.loads(r["data"]) for r in conn.execute("SELECT * FROM campaign_deadlines")}
+            if has_edits
+            else {}
+        )
+    finally:
+        conn.row_factory = None
+    near = [
+        f"{c['name']}：{d['name']}（{d['at']}，{deadlines.days_text(d['days_left'])}）"
+        for c in camps
+        for d in deadlines.resolve(station, c, edits.get(c["id"], {}), today)
+        if 0 <= d["days_left"] <= deadlines.WARN_DAYS
+    ]
+    if near:
+        return Item(
+            "deadlines",
+            "warn",
+            "时间节点",
+            f"{len(near)} 个时间节点在 {deadlines.WARN_DAYS} 天内到期：" + "；".join(near),
+            "按期完成上报：station submit --campaign 活动 --out 文件夹；日期有变用 station campaign dates 活动 --set 名称 --at 日期",
+        )
+    return Item("deadlines", "ok", "时间节点", f"没有 {deadlines.WARN_DAYS} 天内到期的时间节点")
 
 
 def keys(station: Station) -> list[Item]:

@@ -11,7 +11,7 @@ from store.labels import FINDING_ZH
 from tui.cli import kit
 from tui.cli.kit import command, echo, group
 from workflows import campaigns as campaigns_wf
-from workflows import intake, submissions
+from workflows import deadlines, intake, submissions
 from workflows.errors import EXIT_OK, EXIT_REJECTED
 from workflows.profiles import load as profiles
 
@@ -37,9 +37,46 @@ def campaign_add(run, name, profile_id, year):
 
 @command(campaign, "list", examples=["station campaign list", "station campaign list --json"])
 def campaign_list(run):
-    """列出本站的征集活动。"""
-    rows = campaigns_wf.all_campaigns(run.station)
+    """列出本站的征集活动（含各时间节点和剩余天数）。"""
+    rows = [dict(r, deadlines=deadlines.for_campaign(run.station, r)) for r in campaigns_wf.all_campaigns(run.station)]
     run.emit(rows, lambda rs: [echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs])
+
+
+@command(
+    campaign,
+    "dates",
+    examples=[
+        "station campaign dates 课后服务2024",
+        "station campaign dates 课后服务2024 --set 县级推荐截止 --at 2024-07-31",
+        "station campaign dates 信息化2024 --remove 报名",
+    ],
+)
+@click.argument("name", required=False, metavar="活动")
+@click.option("--set", "set_name", help="要设置的时间节点名称（新名称即新增一个）。")
+@click.option("--at", help="日期：YYYY-MM-DD[ HH:MM] 或 MM-DD[ HH:MM]（活动所在年度）。")
+@click.option("--start", help="起始日，用于时间段（如报名 5月20日至9月6日）。")
+@click.option("--submission/--no-submission", default=None, help="是否为县级上报截止时间。")
+@click.option("--clause", help="日期出自通知的哪一条。")
+@click.option("--remove", "remove_name", help="删除一个时间节点。")
+def campaign_dates(run, name, set_name, at, start, submission, clause, remove_name):
+    """时间节点：显示活动的各时间节点和剩余天数，或设置一个（--set 名称 --at 日期）。"""
+    station = run.station
+    if set_name or remove_name:
+        rows = deadlines.set_date(
+            station, name, set_name or remove_name, at, start, submission, clause, remove=bool(remove_name)
+        )
+    else:
+        rows = deadlines.for_campaign(station, campaigns_wf.get(station, name))
+    run.emit(rows, _dates_human)
+
+
+def _dates_human(rows: list[dict]) -> None:
+    if not rows:
+        echo("没有时间节点")
+    for d in rows:
+        when = f"{d['start']} 至 {d['at']}" if d["start"] else d["at"]
+        mark = "【上报截止】" if d["submission"] else ""
+        echo(f"{when}  {d['name']}{mark}  {deadlines.days_text(d['days_left'])}")
 
 
 # --- profiles ----------------------------------------------------------------------------

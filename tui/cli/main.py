@@ -25,6 +25,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tui.cli.quotas", ("quota", "rules")),
     ("tui.cli.scoring", ("score", "scores", "assign", "rubric")),
     ("tui.cli.recommend", ("recommend", "summary")),
+    ("tui.cli.submit", ("submit",)),
 )
 
 

@@ -21,7 +21,7 @@ from typing import Callable
 import store
 from store import audit, versions
 from store.objects import TooLarge
-from workflows import campaigns
+from workflows import campaigns, deadlines
 from workflows.errors import StationError
 from workflows.ingest import archives, awards, duplicates, forms, layout
 from workflows.ingest.archives import ArchiveError, Problem
@@ -116,6 +116,7 @@ class Importer:
             self._report(self.progress)
         duplicates.refresh(self.db, self.station.config_dir)
         awards.refresh(self.db, self.station.config_dir)
+        self.summary.findings += deadlines.mark_late(self.station, self.summary.ids)
         if self.summary.ids:
             marks = ",".join("?" * len(self.summary.ids))
             self.summary.findings += self.db.execute(

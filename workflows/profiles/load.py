@@ -14,7 +14,7 @@ from pathlib import Path
 
 from workflows.errors import StationError
 from workflows.profiles import roles
-from workflows.profiles.schema import RULE_KEYS, check_rubric
+from workflows.profiles.schema import RULE_KEYS, check_deadlines, check_rubric
 
 TOP_KEYS = {
     "id",
@@ -30,6 +30,7 @@ TOP_KEYS = {
     "target",
     "recommend",
     "rubric",
+    "deadlines",
 }
 TARGET_KEYS = {
     "width": int,
@@ -176,6 +177,7 @@ def _check_rules(path: Path, text: str, data: dict) -> None:
         if want is None or not (isinstance(value, want) or (want is float and isinstance(value, int))):
             raise _fail(path, text, f"recommend.{key}", "未知的键" if want is None else f"类型应为 {want.__name__}")
     check_rubric(data.get("rubric"), lambda key, why, needles: _fail(path, text, key, why, needles))
+    check_deadlines(data.get("deadlines"), lambda key, why, needles: _fail(path, text, key, why, needles))
     for key, value in data.get("target", {}).items():
         if key not in TARGET_KEYS or not isinstance(value, TARGET_KEYS[key]):
             raise _fail(

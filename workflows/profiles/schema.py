@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 RULE_KEYS = {"one_per_node": bool, "one_per_teacher": bool, "coverage": list, "share_cap": float, "min_total": int}
 METHODS = ("mean", "trimmed", "median")
 GRADES = ("A", "B", "C", "D", "E")
+_DATE = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?$")
+DEADLINE_KEYS = {"at": str, "start": str, "submission": bool, "clause": str}
 
 
 def check_rubric(data, fail) -> None:
@@ -68,3 +73,38 @@ def check_rubric(data, fail) -> None:
 
 def is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def parse_deadline(text: str, year: int) -> datetime:
+    """'MM-DD', 'MM-DD HH:MM', 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' -> a local datetime (end of day when no time)."""
+    m = _DATE.match(str(text).strip())
+    if not m:
+        raise ValueError(f"日期“{text}”格式应为 MM-DD、MM-DD HH:MM 或 YYYY-MM-DD HH:MM")
+    y, mo, d, hh, mm = m.groups()
+    try:
+        if hh is None:
+            return datetime(int(y or year), int(mo), int(d), 23, 59)
+        return datetime(int(y or year), int(mo), int(d), int(hh), int(mm))
+    except ValueError as e:
+        raise ValueError(f"日期“{text}”无效：{e}") from None
+
+
+def check_deadlines(data, fail) -> None:
+    """Validate a profile's [deadlines] table; FAIL(key, why, needles) builds the error to raise."""
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise fail("deadlines", "应为一个表 [deadlines]", ())
+    for name, spec in data.items():
+        needle = (r"\s*\[deadlines", r"\s*[\"']?" + re.escape(name))
+        if not isinstance(spec, dict) or "at" not in spec:
+            raise fail(f"deadlines.{name}", '应为 { at = "MM-DD HH:MM", clause = "…" }', needle)
+        for key, value in spec.items():
+            if key not in DEADLINE_KEYS or not isinstance(value, DEADLINE_KEYS[key]):
+                raise fail(f"deadlines.{name}.{key}", "未知的键" if key not in DEADLINE_KEYS else "类型有误", needle)
+        for key in ("at", "start"):
+            if key in spec:
+                try:
+                    parse_deadline(spec[key], 2000)
+                except ValueError as e:
+                    raise fail(f"deadlines.{name}.{key}", str(e), needle) from None
