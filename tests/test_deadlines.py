@@ -53,7 +53,7 @@ def test_campaign_list_json_has_deadlines_with_days_left(cli):
     (d,) = after["deadlines"]
     assert d["name"] == "县级完成申报材料提交上传和报送"
     assert d["at"] == "2024-07-31 23:59"
-    assert d["days_left"] == (date(2024, 7, 31) - date.today()).days
+    assert d["days_left"] == (date(2024, 7, 31) - deadlines.today()).days
     assert d["submission"] is True and "7月31日" in d["clause"]
     (w,) = infotech["deadlines"]
     assert (w["start"], w["at"]) == ("2024-05-20", "2024-09-06 23:59")
@@ -97,11 +97,11 @@ def test_a_bad_deadlines_table_names_file_line_and_key(station):
 
 def test_doctor_warns_within_seven_days(station):
     camp = campaigns.add(station, "课后", "after-school-2024")
-    soon = (date.today() + timedelta(days=3)).isoformat()
+    soon = (deadlines.today() + timedelta(days=3)).isoformat()
     deadlines.set_date(station, "课后", "县级完成申报材料提交上传和报送", soon)
     item = next(i for i in doctor.run(station) if i.id == "deadlines")
     assert item.level == "warn" and "还剩 3 天" in item.detail and "课后" in item.detail
-    later = (date.today() + timedelta(days=10)).isoformat()
+    later = (deadlines.today() + timedelta(days=10)).isoformat()
     deadlines.set_date(station, "课后", "县级完成申报材料提交上传和报送", later)
     item = next(i for i in doctor.run(station) if i.id == "deadlines")
     assert item.level == "ok"
@@ -113,7 +113,7 @@ def test_doctor_warns_within_seven_days(station):
 @pytest.mark.req("000-38")
 def test_works_imported_after_the_submission_deadline_get_a_late_warn(station, video, tmp_path):
     past = campaigns.add(station, "往年", "after-school-2024", year=2020)
-    future = campaigns.add(station, "明年", "after-school-2024", year=date.today().year + 1)
+    future = campaigns.add(station, "明年", "after-school-2024", year=deadlines.today().year + 1)
     for camp, school in ((past, "城关小学"), (future, "实验小学")):
         src = tree(tmp_path / camp["name"], {f"{school}课后服务课程资源/折纸/视频.mp4": video})
         importer.run(station, [str(src / f"{school}课后服务课程资源")], camp["name"])
