@@ -642,6 +642,7 @@ def _quota_book(path: Path, value, min_value=None) -> Path:
     return path
 
 
+@pytest.mark.req("001-14", "002-05")
 @pytest.mark.parametrize(
     "value, min_value, cell",
     [
@@ -659,6 +660,7 @@ def test_hostile_quota_cells_are_refused_naming_the_cell(tmp_path, value, min_va
     assert e.value.code == "quota.unreadable" and cell in e.value.message
 
 
+@pytest.mark.req("001-14", "002-05")
 def test_hostile_quota_cell_through_the_cli(cli, tmp_path):
     assert cli("campaign", "add", "精品课", "--profile", "jpk-subject", "--year", 2024)[0] == 0
     code, out, err = cli("quota", "import", _quota_book(tmp_path / "q.xlsx", 1e20))
@@ -668,6 +670,7 @@ def test_hostile_quota_cell_through_the_cli(cli, tmp_path):
     assert status["entries"] == []  # nothing of the refused table was stored
 
 
+@pytest.mark.req("001-14", "002-05")
 def test_quota_table_claiming_the_whole_sheet_reads_only_the_used_range(cli, tmp_path):
     path = _quota_book(tmp_path / "q.xlsx", 3)
     data = patch_member(path.read_bytes(), SHEET, lambda b: b.replace(b'ref="A1:C3"', b'ref="A1:XFD1048576"'))
@@ -762,6 +765,7 @@ class _Sinks:
         self.files[name] = sink.getvalue()
 
 
+@pytest.mark.req("004-20")
 @pytest.mark.skipif(not RAR.is_dir(), reason="../shared/fixtures/rar is absent")
 def test_rar5_file_references_are_corrupt_not_empty_files():
     from workflows.ingest import archives
