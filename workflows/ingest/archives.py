@@ -133,7 +133,7 @@ def os_why(e: OSError) -> str:
         errno.ELOOP: "是符号链接",
         errno.ENOENT: "文件已不存在",
         errno.ENXIO: "是管道或设备文件",
-    }.get(e.errno, e.strerror or type(e).__name__)
+    }.get(e.errno or 0, e.strerror or type(e).__name__)
 
 
 def display_name(name: str) -> str:
@@ -226,7 +226,7 @@ def walk(root: Path):
             yield parts, None, os_why(e)
             continue
         try:
-            listed = []
+            listed: list[tuple[str, os.stat_result | None, str | None]] = []
             for name in names:
                 try:
                     listed.append((name, os.stat(name, dir_fd=fd, follow_symlinks=False), None))
