@@ -133,7 +133,7 @@ def os_why(e: OSError) -> str:
         errno.ELOOP: "是符号链接",
         errno.ENOENT: "文件已不存在",
         errno.ENXIO: "是管道或设备文件",
-    }.get(e.errno, e.strerror or type(e).__name__)
+    }.get(e.errno or 0, e.strerror or type(e).__name__)
 
 
 def display_name(name: str) -> str:
@@ -219,26 +219,26 @@ def walk(root: Path):
                 nfd = os.open(name, flags, dir_fd=fd)
                 os.close(fd)
                 fd = nfd
-            names = sorted(os.listdir(fd))
+            names = os.listdir(fd)  # directory order, as os.walk gives it (works keep their order)
         except OSError as e:
             if fd is not None:
                 os.close(fd)
             yield parts, None, os_why(e)
             continue
         try:
-            subdirs = []
+            listed: list[tuple[str, os.stat_result | None, str | None]] = []
             for name in names:
                 try:
-                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                    listed.append((name, os.stat(name, dir_fd=fd, follow_symlinks=False), None))
                 except OSError as e:
-                    yield parts + (name,), None, os_why(e)
-                    continue
-                yield parts + (name,), st, None
-                if stat.S_ISDIR(st.st_mode):
-                    subdirs.append(parts + (name,))
-            pending.extend(reversed(subdirs))
+                    listed.append((name, None, os_why(e)))
         finally:
             os.close(fd)
+        subdirs = [n for n, st, _ in listed if st is not None and stat.S_ISDIR(st.st_mode)]
+        folders = set(subdirs)
+        for name, st, error in sorted(listed, key=lambda x: x[0] not in folders):  # stable: keeps readdir order
+            yield parts + (name,), st, error  # folders first, then the rest, like os.walk's dirnames + filenames
+        pending.extend(parts + (n,) for n in reversed(subdirs))
 
 
 def open_at(root: Path, parts: tuple[str, ...]) -> int:

@@ -223,9 +223,9 @@ class Importer:
         if is_dir:
             unreadable = [e for e in entries if e.error]
             if any(not e.raw for e in unreadable):
-                why = next(e.error for e in unreadable if not e.raw)
+                why = next(e.error or "" for e in unreadable if not e.raw)
                 return self._reject(origin, pkg, key, signature, [_unreadable("文件夹", why)])
-            notes += [_unreadable(e.name, e.error) for e in unreadable]
+            notes += [_unreadable(e.name, e.error or "") for e in unreadable]
             notes += _long_paths(pkg, entries)
             entries = [e for e in entries if not e.error]
         problems = archives.judge(entries, self.station.limits, packed=None if is_dir else st.st_size)

@@ -166,7 +166,7 @@ def parse(grid: list[list]) -> Table:
     if first is None:
         raise _refuse("找不到数据行（应有名称和数字）")
     # header rows: the rows with two or more distinct cells just above the data (titles span the table)
-    header_rows = []
+    header_rows: list[int] = []
     for r in range(first - 1, -1, -1):
         distinct = {v for v in grid[r] if v is not None}
         if len(distinct) < 2 or len(header_rows) == 3:
@@ -261,7 +261,7 @@ def parse(grid: list[list]) -> Table:
         dims = sorted(set(label_dims.values()) | set(col_dims.values()))
     if not entries:
         raise _refuse("没有读到任何名额")
-    seen = {}
+    seen: dict[tuple, str] = {}
     for e in entries:
         if e.key() in seen:
             raise _refuse(f"{e.cell} 与 {seen[e.key()]} 是同一类别的名额，重复了")
