@@ -570,3 +570,20 @@ def test_signed_pdf_only_counts_the_folder_teacher_and_says_so(station, campaign
     sub = run(station, share, "authors.*")["扎染"]
     ok = found(sub)[("authors.limit", "pass")]
     assert ok["measured"] == "1 人（吴敏）" and "请人工核对" in ok["message"]
+
+
+@pytest.mark.req("004-10")
+@pytest.mark.parametrize("extra, status", [(100 * 2**20 - 4096, "pass"), (100 * 2**20 + 1, "warn")])
+def test_research_case_total_size_advisory(station, campaign, tmp_path, video, extra, status):
+    campaign(HEBEI)
+    work = "初中+第三中学+孙丽/教师研修案例/校本研修应用案例"
+    share = tree(
+        tmp_path / "share",
+        {f"{work}/案例信息表.pdf": PDF, f"{work}/相关材料.zip": b"PK\x05\x06" + b"\x00" * 18},
+    )
+    with open(share / work / "案例介绍.docx", "wb") as f:
+        f.truncate(extra)  # sparse: no 100 MB written to disk
+    sub = run(station, share, "package.size")["校本研修应用案例"]
+    assert statuses(sub, "package.size") == [status]
+    if status == "warn":
+        assert "建议" in found(sub)[("package.size", "warn")]["message"]

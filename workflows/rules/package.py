@@ -77,6 +77,22 @@ def formats(w, p):
     return results
 
 
+@rule("package.size", params={"max_bytes": int}, **WORK)
+def package_size(w, p):
+    """The work's files together within MAX_BYTES."""
+    limit = p.get("max_bytes")
+    if not limit:
+        return None
+    total = sum(f.size for f in w.files)
+    shown = f"{total / 2**20:.1f} MB（{total} 字节）"
+    return Result(
+        "pass" if total <= limit else "fail",
+        shown,
+        f"≤ {limit / 2**20:g} MB",
+        f"作品文件合计 {shown}，" + ("符合" if total <= limit else "超过") + f" {limit / 2**20:g} MB",
+    )
+
+
 @rule("package.naming", **WORK)
 def naming(w, p):
     if w.submission["layout"]:
