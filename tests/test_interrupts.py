@@ -36,6 +36,8 @@ POINTS = int(os.environ.get("INTERRUPT_POINTS", "10"))
 SEED = int(os.environ.get("INTERRUPT_SEED", "20261201"))
 STATION = str(Path(sys.executable).parent / "station")
 VOLATILE = {"bundle_id", "path", "tagmanifest_sha256", "at", "created"}
+# each point is two CLI runs: the suite's per-test timeout scales with the number of points
+LONG = pytest.mark.timeout(max(300, POINTS * 40))
 
 
 def run(db: Path, *args, env: dict | None = None, kill_after: float | None = None, passfile: Path | None = None):
@@ -196,6 +198,7 @@ def fresh(base: Path, dest: Path) -> Path:
     return dest
 
 
+@LONG
 def test_kill_import_then_rerun_equals_a_clean_run(tmp_path, share, empty_station):
     clean = fresh(empty_station, tmp_path / "clean")
     writes, duration = calibrate(clean / "station.db", tmp_path, "import", share)
@@ -244,6 +247,7 @@ def _bundle_appeared(out: Path):
     return lambda: any(p.suffix == ".bundle" for p in out.iterdir()) if out.exists() else False
 
 
+@LONG
 def test_kill_export_then_rerun_equals_a_clean_run(tmp_path, stations):
     base = stations / "county"
     pw = stations / "county.pass"
@@ -290,6 +294,7 @@ def test_kill_export_then_rerun_equals_a_clean_run(tmp_path, stations):
         assert_same(got, twice if finished else once, f"export killed at {kind} {point}")
 
 
+@LONG
 def test_kill_receive_then_rerun_equals_a_clean_run(tmp_path, stations):
     county = fresh(stations / "county", tmp_path / "county")
     code, out, err = run(
