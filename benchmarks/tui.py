@@ -205,8 +205,9 @@ async def station_settle(app, pilot) -> None:
         await pilot.pause(0.005)
 
 
-def launch(argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0) -> float:
-    """Seconds from just before exec of ARGV in a new 80x24 pseudo-terminal to output that matches READY."""
+def launch(argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0) -> tuple[float, float]:
+    """Seconds from just before exec of ARGV in a new 80x24 pseudo-terminal to output that matches READY,
+    and the CPU seconds the process used from start to exit (less sensitive to a busy machine)."""
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: a terminal of 80x24, then the program
@@ -239,16 +240,17 @@ def launch(argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0)
                     break
             except OSError:
                 break
-        if os.waitpid(pid, os.WNOHANG)[0]:
+        done, _, usage = os.wait4(pid, os.WNOHANG)
+        if done:
             pid = 0
             break
     if pid:
         os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _, _, usage = os.wait4(pid, 0)
     os.close(fd)
     if elapsed is None:
         raise RuntimeError(f"{argv[-1][:40]!r} showed nothing matching {ready.pattern!r}; last output: {seen[-300:]!r}")
-    return elapsed
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 def measure_launches(db_path: Path, launches: int) -> dict:
@@ -259,12 +261,14 @@ def measure_launches(db_path: Path, launches: int) -> dict:
     station = [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli.main"]
     station += ["--reviewer", "基准"]
     minimal = [sys.executable, "-c", MINIMAL_APP]
-    times: dict[str, list[float]] = {"minimal": [], "station": []}
+    times: dict[str, list[float]] = {"minimal": [], "station": [], "minimal_cpu": [], "station_cpu": []}
     launch(minimal, env, re.compile("按键次数"))  # warm the file cache for both, unmeasured
     launch(station, env, re.compile(r"（\d+）"))
     for _ in range(launches):
-        times["minimal"].append(launch(minimal, env, re.compile("按键次数")))
-        times["station"].append(launch(station, env, re.compile(r"（\d+）")))
+        for name, argv, ready in (("minimal", minimal, "按键次数"), ("station", station, r"（\d+）")):
+            wall, cpu = launch(argv, env, re.compile(ready))
+            times[name].append(wall)
+            times[name + "_cpu"].append(cpu)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -303,6 +307,9 @@ def main(argv=None) -> int:
             "minimal_ms": round(launched["minimal"] * 1000, 1),
             "station_ms": round(launched["station"] * 1000, 1),
             "ratio": round(launched["station"] / launched["minimal"], 2),
+            "minimal_cpu_ms": round(launched["minimal_cpu"] * 1000, 1),
+            "station_cpu_ms": round(launched["station_cpu"] * 1000, 1),
+            "cpu_ratio": round(launched["station_cpu"] / launched["minimal_cpu"], 2),
         },
     }
     launch_ratio = report["launch"]["ratio"]
@@ -314,6 +321,11 @@ def main(argv=None) -> int:
             f"launch in a pty, 80x24, exec to first frame with the queue (median of {args.launches}): "
             f"minimal app {launched['minimal'] * 1000:.0f} ms, station {launched['station'] * 1000:.0f} ms, "
             f"ratio {launch_ratio:.2f}x"
+        )
+        print(
+            f"  CPU of each whole run (start, first frame, ctrl+q, exit): minimal app "
+            f"{launched['minimal_cpu'] * 1000:.0f} ms, station {launched['station_cpu'] * 1000:.0f} ms, "
+            f"ratio {report['launch']['cpu_ratio']:.2f}x"
         )
         print(f"in-process, headless 80x24, medians of {args.presses} keys:")
         print(f"{'':<22}{'minimal app':>14}{'station':>12}{'ratio':>9}")

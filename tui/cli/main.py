@@ -101,10 +101,9 @@ def _open_tui(ctx: click.Context) -> None:
     from workflows.station import Station
 
     try:
-        opened = Station.open(ctx.obj["db"])
+        StationApp(Station.open(ctx.obj["db"]), reviewer=ctx.obj["reviewer"]).run()  # no name: the app asks
     except kit.StationError as e:
         kit.fail(e, False)
-    StationApp(opened, reviewer=ctx.obj["reviewer"]).run()  # no name: the app asks, the OS user filled in
 
 
 def build(eager: bool = False) -> click.Group:
