@@ -7,6 +7,7 @@ header, column widths fitted to CJK text in display cells, and a 名额使用 sh
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -28,7 +29,7 @@ def check_result(findings: list[dict]) -> str:
     return f"{failed} 项不通过" if failed else "通过"
 
 
-def columns(rows: list[dict]) -> list[tuple[str, callable]]:
+def columns(rows: list[dict]) -> list[tuple[str, Any]]:
     """The issue's column spec; 课程节点编号 and 得分/排名 only where some work has them."""
     cols = [
         ("序号", None),

@@ -32,7 +32,9 @@ def submissions(
         return []
     marks = ",".join("?" * len(rows))
     sub_ids = [r["id"] for r in rows]
-    authors, files, findings = {}, {}, {}
+    authors: dict[int, list] = {}
+    files: dict[int, list] = {}
+    findings: dict[int, list] = {}
     for a in db.query(f"SELECT * FROM authors WHERE submission_id IN ({marks}) ORDER BY submission_id, ord", sub_ids):
         authors.setdefault(a["submission_id"], []).append(a)
     file_paths = {}

@@ -265,7 +265,7 @@ def open_index(outer: Outer, identity: age.Identity) -> Inner:
         src = io.BufferedReader(hr, BLOCK)
         out = io.BytesIO()
         try:
-            age.decrypt(src, _Capped(out, MAX_INDEX), [identity])
+            age.decrypt(src, _Capped(out, MAX_INDEX), [identity])  # type: ignore[arg-type]  # a file-like writer
         except age.NoMatch:
             raise Rejected(
                 [Problem("bundle.not_for_us", "本站密钥无法解开索引对象：此包不是发给本站的", INDEX)]

@@ -82,7 +82,7 @@ def encrypt_task(t: EncTask) -> tuple[str, int, list[tuple[str, int]]]:
         for dest in t.dests:
             with open(dest, "wb", buffering=0) as raw:
                 out = HashingWriter(raw)
-                enc = age.Encryptor(out, recipients)
+                enc = age.Encryptor(out, recipients)  # type: ignore[arg-type]  # a file-like writer
                 remaining = t.part_size
                 while remaining > 0:
                     data = f.read(min(BLOCK, remaining))
@@ -136,7 +136,7 @@ def decrypt_task(t: DecTask) -> DecResult:
                 src = io.BufferedReader(hr, BLOCK)
                 before = out.size
                 try:
-                    age.decrypt(src, _Ticking(out), [identity])
+                    age.decrypt(src, _Ticking(out), [identity])  # type: ignore[arg-type]  # a file-like writer
                     error = None
                 except age.AgeError as e:
                     error = age_error_zh(e)
@@ -193,22 +193,23 @@ def run_tasks(fn, tasks: list, workers: int, total: int, progress: Progress | No
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(counter, stop)
     ) as pool:
         # largest first, so one big video does not start last and run alone
-        order = sorted(range(len(tasks)), key=lambda i: -_task_size(tasks[i]))
+        order: list[int] = sorted(range(len(tasks)), key=lambda i: -_task_size(tasks[i]))
         by_index = {i: pool.submit(fn, tasks[i]) for i in order}
         futures = [by_index[i] for i in range(len(tasks))]
         try:
             pending = set(futures)
             while pending:
-                done, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_EXCEPTION)
+                finished, pending = cf.wait(pending, timeout=0.25, return_when=cf.FIRST_EXCEPTION)
                 report(counter.value, total, len(futures) - len(pending), len(tasks))
-                for f in done:
-                    if f.exception() is not None:
-                        raise f.exception()
+                for fut in finished:
+                    error = fut.exception()
+                    if error is not None:
+                        raise error
             return [f.result() for f in futures]
         except BaseException:
             stop.value = 1
-            for f in futures:
-                f.cancel()
+            for fut in futures:
+                fut.cancel()
             raise
 
 

@@ -337,4 +337,4 @@ def _audit_segment(db, folder: Path, since: int, ident: keys.Identity) -> int:
     data = json.dumps(checkpoint, ensure_ascii=False, sort_keys=True).encode()
     (folder / "checkpoint.json").write_bytes(data)
     (folder / "checkpoint.json.sig").write_text(sshsig.sign(ident.signing, bundle.CHECKPOINT_NS, data), "ascii")
-    return checkpoint["upto"]
+    return int(checkpoint["upto"] or 0)

@@ -48,7 +48,7 @@ class Checked:
             "bundle_id": o.get("External-Identifier") if o else None,
             "sender": o.get("Bundle-Sender") if o else None,
             "sender_name": self.sender["name"] if self.sender else None,
-            "seq": int(o.get("Bundle-Seq")) if o and (o.get("Bundle-Seq") or "").isdigit() else None,
+            "seq": int(o.get("Bundle-Seq") or 0) if o and (o.get("Bundle-Seq") or "").isdigit() else None,
             "objects": len(o.manifest) if o else 0,
             "problems": [p.as_dict() for p in self.problems],
             "warnings": [p.as_dict() for p in self.warnings],
@@ -106,7 +106,7 @@ def _check(station: Station, path: Path, override: str | None) -> Checked:
 
 def _sequence(station: Station, outer: bundle.Outer) -> list[Problem]:
     sender, bundle_id = outer.get("Bundle-Sender"), outer.get("External-Identifier")
-    seq, prev, digest = int(outer.get("Bundle-Seq")), outer.get("Bundle-Prev"), outer.tagmanifest_sha256
+    seq, prev, digest = int(outer.get("Bundle-Seq") or 0), outer.get("Bundle-Prev"), outer.tagmanifest_sha256
     rows = list(station.db().query("SELECT * FROM received_bundles WHERE sender = ? ORDER BY id", [sender]))
     same = [r for r in rows if r["bundle_id"] == bundle_id]
     if same:
@@ -166,6 +166,7 @@ def receive(
         )
     ident = keys.unlock(station, passphrase)
     outer = c.outer
+    assert outer is not None and c.signer is not None  # a bundle without problems has both
     inner = bundle.open_index(outer, ident.enc)
     problems = bundle.check_inner(outer, inner, c.signer)
     if problems:
@@ -293,19 +294,23 @@ def _check_audit(
     with open(log, encoding="utf-8") as f:
         for line in f:
             try:
-                e = json.loads(line)
+                entry = json.loads(line)
             except json.JSONDecodeError:
                 raise Rejected([Problem("bundle.audit", f"发送方审计日志第 {count + 1} 行无法读取")]) from None
             count += 1
             if first_prev is None:
-                first_prev = prev = e["prev_hash"]
+                first_prev = prev = entry["prev_hash"]
             if (
-                e["prev_hash"] != prev
-                or audit._digest(e["prev_hash"], e["at"], e["actor"], e["action"], e["subject"], e["detail"])
-                != e["hash"]
+                entry["prev_hash"] != prev
+                or audit._digest(
+                    entry["prev_hash"], entry["at"], entry["actor"], entry["action"], entry["subject"], entry["detail"]
+                )
+                != entry["hash"]
             ):
-                raise Rejected([Problem("bundle.audit", f"发送方审计日志第 {e['id']} 条的哈希链断裂（日志被改动）")])
-            prev = e["hash"]
+                raise Rejected(
+                    [Problem("bundle.audit", f"发送方审计日志第 {entry['id']} 条的哈希链断裂（日志被改动）")]
+                )
+            prev = entry["hash"]
     if count != checkpoint.get("entries") or (count and prev != checkpoint.get("head")):
         raise Rejected([Problem("bundle.audit", "发送方审计日志与其签名检查点不符")])
     if count and first_prev != expected_prev:
@@ -318,6 +323,7 @@ def _check_audit(
 
 def _check_forwarded(station: Station, c: Checked, inner: bundle.Inner, files: dict) -> list[dict]:
     """Inner bags the sender forwarded from its own senders: signed by them and addressed to the sender."""
+    assert c.sender is not None  # a verified bundle has a known sender
     found, problems = bundle.check_forwarded(
         inner.manifest, lambda p: files[p][0].read_bytes(), c.sender["age_fingerprint"]
     )
@@ -344,7 +350,7 @@ def _campaign(station: Station, db, inner: bundle.Inner, ref: str | None) -> dic
     row = next(db.query("SELECT * FROM campaigns WHERE name = ?", [name]), None)
     if row:
         return row
-    profile_id = bagit.info_get(inner.info, "Bundle-Campaign-Profile")
+    profile_id = bagit.info_get(inner.info, "Bundle-Campaign-Profile") or ""
     try:
         profile = profiles.load(profile_id, station.config_dir)
     except StationError:
@@ -380,8 +386,9 @@ def _commit(
     override: str | None,
 ) -> dict:
     outer = c.outer
+    assert outer is not None and c.sender is not None  # a verified bundle
     sender, sender_name = c.sender["code"], c.sender["name"]
-    bundle_id, seq = outer.get("External-Identifier"), int(outer.get("Bundle-Seq"))
+    bundle_id, seq = outer.get("External-Identifier"), int(outer.get("Bundle-Seq") or 0)
     decisions: dict[int, list[dict]] = {}
     for d in records["decisions"]:
         decisions.setdefault(d["submission_id"], []).append(d)

@@ -52,7 +52,7 @@ def title_key(title: str) -> str:
 
 def _header(row) -> dict[str, int] | None:
     cells = [re.sub(r"\s", "", str(c)) if c is not None else "" for c in row]
-    found = {}
+    found: dict[str, int] = {}
     for key, names in COLUMNS.items():
         for i, cell in enumerate(cells):
             if cell in names and key not in found and i not in found.values():
@@ -187,12 +187,12 @@ def judge(award: dict, spec: dict | None, year: int | None) -> tuple[str, str]:
 
 def refresh(db: sqlite_utils.Database, config_dir=None) -> int:
     """Recompute every dup.awarded finding, scoped as each campaign's profile scopes it; returns how many."""
-    awards = {}
+    awards: dict[str, list] = {}
     for a in db.query("SELECT * FROM awards ORDER BY id"):
         awards.setdefault(a["title_key"], []).append(a)
     now = audit.now()
     count = 0
-    loaded: dict[str, object] = {}
+    loaded: dict[str, profiles.Profile | None] = {}
     with store.write(db):
         db.execute("DELETE FROM findings WHERE rule = ?", [RULE])
         if not awards:

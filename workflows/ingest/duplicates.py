@@ -34,7 +34,7 @@ def refresh(db: sqlite_utils.Database, config_dir=None) -> int:
     groups: dict[tuple[int, str], list[dict]] = {}
     for r in rows:
         groups.setdefault((r["campaign_id"], r["sha256"]), []).append(r)
-    loaded: dict[str, object] = {}
+    loaded: dict[str, profiles.Profile | None] = {}
     now = audit.now()
     count = 0
     with store.write(db):

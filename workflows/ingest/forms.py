@@ -150,7 +150,7 @@ def _strip_hint(text: str) -> str:
 
 def _from_rows(rows) -> Form:
     form = Form()
-    table: dict[int, str] | None = None  # column index -> header key, while inside an author table
+    table: dict[int, str | None] | None = None  # column index -> header key, while inside an author table
     block: str | None = None  # the label of the block continuation rows belong to
     block_text = ""
     group = ""

@@ -16,7 +16,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Any, Callable
 
 import store
 from store import audit, versions
@@ -362,7 +362,7 @@ class Importer:
         work_key: str | None = None,
     ) -> None:
         source_key = work_key or (pkg_key + "/" + "/".join(work.path[1:]) if len(work.path) > 1 else pkg_key)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for rel, (sha, size, head) in sorted(files.items()):
             kind = roles.detect_kind(rel, head)
             role = roles.detect_role(rel, kind) if status == "imported" else None
@@ -439,7 +439,7 @@ class Importer:
             )
         s = self.summary
         s.submissions += 1
-        s.versions += 1 if saved.supersedes else 0
+        s.versions += 1 if saved.supersedes is not None else 0
         s.files += len(rows)
         s.bytes += sum(r["size"] for r in rows)
         s.findings += len(findings)
@@ -503,7 +503,7 @@ class Importer:
                         message=f"{label}不一致：申报表填写“{a}”，文件夹名称为“{b}”，两者均已保留，请核对",
                     )
                 )
-        values = {
+        values: dict[str, Any] = {
             k: form_values.get(k) or folder.get(k)
             for k in ("title", "project", "stage", "subject", "grade", "school", "contact", "node_code", "original")
         }

@@ -7,11 +7,12 @@ import json
 import re
 import unicodedata
 from pathlib import PurePosixPath
+from typing import Any
 from xml.etree import ElementTree
 
 from workflows.rules.base import Result, rule
 
-WORK = dict(scope="work", needs=())
+WORK: dict[str, Any] = dict(scope="work", needs=())
 SILENT = "通知未规定，仅作提示"
 
 
