@@ -232,3 +232,42 @@ def test_a_hard_rule_refusal_offers_the_override_in_the_tui(sample):
             assert state(sample, t["春晓"]).decision == "recommend"
 
     run(go())
+
+
+# --- items 13 and 19: who and in which mode, help by task, ? always in the footer ---------------------
+
+
+def test_header_at_80_columns_always_shows_who_and_the_mode(sample):
+    from workflows import reviewers
+
+    reviewers.add(sample, "观察员", unit="实验小学", read_only=True)
+
+    async def go():
+        app = StationApp(sample, reviewer="观察员", anonymous=True, watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            bar = str(app.screen.query_one("SectionBar").render())
+            assert "观察员" in bar and "只读" in bar and "匿名" in bar and "回避" in bar
+            await pilot.press("r")
+            assert S.READ_ONLY_REFUSED in [n.message for n in app._notifications]
+
+    run(go())
+
+
+def test_help_groups_keys_by_task_and_question_mark_stays_in_the_footer(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            footer = app.screen.query_one("Footer")
+            shown = [b.binding.id for b in app.screen.active_bindings.values() if b.binding.show]
+            assert "app.help" in shown and "app.quit" in shown
+            assert footer.size.width == 80
+            await pilot.press("question_mark")
+            help_ = app.screen
+            tasks = [task for task, _ in help_.groups]
+            assert tasks[:3] == ["移动", "评审决定", "筛选与搜索"] and "全局" in tasks
+            assert ("Ctrl+Q", "退出") in help_.keys
+            assert len(help_.keys) >= 30  # every key, not the first 16
+
+    run(go())

@@ -9,8 +9,12 @@ from store import labels
 APP_TITLE = "评审工作站"
 REVIEWER = "评审人：{name}"
 READ_ONLY = "（只读）"
+READ_ONLY_SHORT = "(只读)"
 ANONYMOUS = "（匿名评审）"
+ANONYMOUS_SHORT = "(匿名)"
 RECUSED = "回避单位：{unit}"
+RECUSED_TAG = "（回避单位：{unit}）"
+RECUSED_SHORT = "(回避)"
 
 SECTIONS = {
     "overview": "1 总览",
@@ -104,7 +108,38 @@ KEYS = {
 }
 
 HELP_TITLE = "按键说明（{screen}）"
-HELP_CLOSE = "按 Esc 或 ? 关闭"
+HELP_CLOSE = "上下键或 PgUp/PgDn 滚动，Esc 或 ? 关闭"
+KEY_GROUP_SCREEN = "本屏幕"
+KEY_GROUP_ORDER = ["移动", "评审决定", "筛选与搜索", "本屏幕", "切换页面", "全局"]
+KEY_GROUPS = {
+    **{k: "移动" for k in ("queue.down", "queue.up", "queue.top", "queue.bottom", "queue.page_down", "queue.page_up")},
+    **{k: "移动" for k in ("detail.down", "detail.up", "detail.next", "detail.previous")},
+    **{
+        k: "评审决定"
+        for k in (
+            "queue.recommend",
+            "queue.reject",
+            "queue.fix",
+            "queue.pending",
+            "queue.undo",
+            "queue.note",
+            "queue.mark",
+            "queue.mark_all",
+            "queue.score",
+            "detail.recommend",
+            "detail.reject",
+            "detail.fix",
+            "detail.pending",
+            "detail.score",
+        )
+    },
+    **{
+        k: "筛选与搜索"
+        for k in ("queue.search", "queue.undecided", "queue.failed", "queue.filter", "queue.sort", "queue.clear")
+    },
+    **{k: "切换页面" for k in ("app.overview", "app.import", "app.checks", "app.queue", "app.quota", "app.export")},
+    **{k: "全局" for k in ("app.quit", "app.help", "app.palette")},
+}
 HELP_NO_KEYS = "本屏幕没有按键"
 
 # modals

@@ -89,7 +89,7 @@ class QueueScreen(StationScreen):
         B("slash", "search", "queue.search", show=True),
         B("v", "quick('undecided')", "queue.undecided"),
         B("b", "quick('failed')", "queue.failed"),
-        B("t", "filter_menu", "queue.filter", show=True),
+        B("t", "filter_menu", "queue.filter"),
         B("o", "sort", "queue.sort"),
         B("c", "clear", "queue.clear"),
         B("s", "score", "queue.score"),
