@@ -274,7 +274,7 @@ def test_detail_shows_findings_as_words_and_escape_returns(sample):
             m.move_to(row_ids(app).index(t["春晓"]))
             await pilot.press("enter")
             body = str(app.screen.query_one("#body", Static).render())
-            assert "作品" in body and "春晓" in body and "[不通过] dup.awarded" in body
+            assert "作品" in body and "春晓" in body and "[不通过] 往年获奖作品" in body
             assert "评审决定：推荐" in body and "张老师" in body and "评审决定" in body
             assert "申报表" in body and "课程视频" in body or "春晓.mp4" in body
             await pilot.press("escape")
@@ -420,7 +420,12 @@ def test_sections_switch_and_overview_counts(sample):
             await recommend(pilot, app)
             await pilot.press("1")
             body = str(app.screen.query_one("#body", Static).render())
-            assert "课后服务2024" in body and "推荐 1" in body and "dup.same_file" in body
+            assert (
+                "课后服务2024" in body
+                and "推荐 1" in body
+                and "一稿多投（相同文件）" in body
+                and "dup.same_file" not in body
+            )
             await pilot.press("5")
             assert app.current_mode == "quota"
             await pilot.press("4")

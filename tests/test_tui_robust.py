@@ -271,3 +271,71 @@ def test_help_groups_keys_by_task_and_question_mark_stays_in_the_footer(sample):
             assert len(help_.keys) >= 30  # every key, not the first 16
 
     run(go())
+
+
+# --- items 6, 12 and 14: the detail view is built for deciding, and anonymous everywhere ------------------
+
+
+def test_detail_puts_the_verdict_first_and_decides_and_steps_like_a_pager(sample):
+    t = {s["title"]: s["id"] for s in queries.submissions(sample.db())}
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.screen.model.move_to(row_ids(app).index(t["春晓"]))
+            await pilot.press("enter")
+            detail = app.screen
+            body = str(detail.query_one("#body").render())
+            assert body.index("检查结论") < body.index("基本信息")  # findings before metadata
+            assert "[不通过] 往年获奖作品" in body and "[不通过] 时长（微课视频.mp4）" in body
+            assert "dup.awarded" not in body and "media.duration" not in body  # no English rule ids
+            assert "实测 00:00:08，要求 10-15 分钟" in body
+            assert all(len(line) <= 78 for line in body.splitlines())
+            await pilot.press("x")  # decide from the detail view, as in the queue
+            await settle(pilot, app)
+            assert state(sample, t["春晓"]).decision == "reject"
+            assert app.screen is detail and "评审决定：不推荐" in str(detail.query_one("#body").render())
+            await pilot.press("K")  # the previous work, without leaving the detail view
+            assert detail.submission_id == t["分数的初步认识"]
+            assert "分数的初步认识" in str(detail.query_one("#body").render())
+            await pilot.press("escape")
+            assert app.screen.model.current_id() == t["分数的初步认识"]
+
+    run(go())
+
+
+def test_detail_scrolls_without_animation(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("G", "enter")
+            scroll = app.screen.query_one("#scroll")
+            await pilot.press("pagedown")
+            assert scroll.scroll_y == scroll.scroll_target_y > 0  # already there: no frames in between
+            await pilot.press("end")
+            assert scroll.scroll_y == scroll.max_scroll_y
+            await pilot.press("home")
+            assert scroll.scroll_y == 0
+
+    run(go())
+
+
+def test_anonymous_reviewer_never_sees_a_school_in_findings_or_history(sample):
+    from workflows import reviewers
+
+    reviewers.add(sample, "匿名专家", unit="实验小学", anonymous=True)
+    t = {s["title"]: s["id"] for s in queries.submissions(sample.db()) if s["school"] == "中牟县新华路小学"}
+
+    async def go():
+        app = StationApp(sample, reviewer="匿名专家", watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            sid = t["趣味科学小实验"]
+            app.screen.model.move_to(row_ids(app).index(sid))
+            await pilot.press("enter")
+            body = str(app.screen.query_one("#body").render())
+            assert "一稿多投" in body and S.REDACTED in body
+            assert "实验小学" not in body and "新华路小学" not in body and "中牟县" not in body
+            bar = str(app.screen.query_one("SectionBar").render())
+            assert "匿名评审" in bar and "回避单位：实验小学" in bar
+
+    run(go())
