@@ -41,7 +41,7 @@ def build(station, submission_id: int, anonymous: bool, width: int = 78) -> Text
         return text
 
     def para(text: str, indent: int = 2, hang: int = 4, style: str = "") -> None:
-        for n, piece in enumerate(wrap(text, width - indent, hang - indent)):
+        for piece in wrap(text, width - indent, hang - indent):
             out.append(" " * indent + piece + "\n", style=style)
 
     def heading(title: str) -> None:
@@ -175,7 +175,7 @@ class DetailScreen(StationScreen):
         Binding("pageup", "page(-1)", S.KEYS["detail.page_up"], show=False, id="detail.page_up"),
         Binding("home,g", "edge(0)", S.KEYS["detail.top"], show=False, id="detail.top"),
         Binding("end,G", "edge(1)", S.KEYS["detail.bottom"], show=False, id="detail.bottom"),
-        Binding("s", "score", S.KEYS["detail.score"], id="detail.score"),
+        Binding("s", "score", S.KEYS["detail.score"], show=False, id="detail.score"),
     ]
 
     def __init__(self, submission_id: int):
@@ -193,7 +193,8 @@ class DetailScreen(StationScreen):
         self.query_one("#scroll").focus()
 
     def refresh_body(self) -> None:
-        width = (self.size.width or self.app.size.width) - 2
+        # the body's padding (2) and the scroll bar (2): lines are wrapped here, never again by the Static
+        width = (self.size.width or self.app.size.width) - 4
         body = build(self.app.station, self.submission_id, self.app.reviewer.anonymous, width)
         self.query_one("#body", Static).update(body)
 

@@ -138,7 +138,7 @@ class OverviewScreen(StationScreen):
         for title, lines, empty in self.sections():
             body.append(title + "\n", style="bold underline")
             for line in ([lines] if isinstance(lines, str) else lines) or [empty]:
-                for piece in wrap(line, max(20, self.size.width - 4), 4):  # continuation lines hang
+                for piece in wrap(line, max(20, self.size.width - 6), 4):  # continuation lines hang
                     body.append("  " + piece + "\n")
             body.append("\n")
         body.rstrip()
