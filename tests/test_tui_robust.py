@@ -339,3 +339,29 @@ def test_anonymous_reviewer_never_sees_a_school_in_findings_or_history(sample):
             assert "匿名评审" in bar and "回避单位：实验小学" in bar
 
     run(go())
+
+
+# --- item 11: no ambiguous-width glyph reaches the screen, finding texts included --------------------------
+
+
+def test_rendered_findings_and_overview_have_no_ambiguous_width_glyphs(sample):
+    import unicodedata
+
+    def ambiguous(text: str) -> set[str]:
+        return {c for c in text if unicodedata.east_asian_width(c) == "A"}
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(100, 40)) as pilot:
+            seen = set()
+            for index in range(app.screen.model.total):
+                app.screen.model.move_to(index)
+                await pilot.press("enter")
+                body = str(app.screen.query_one("#body").render())
+                seen |= ambiguous(body)
+                await pilot.press("escape")
+            await pilot.press("1")
+            seen |= ambiguous(str(app.screen.query_one("#body").render()))
+            assert seen == set()
+
+    run(go())

@@ -110,7 +110,7 @@ def test_station_in_tmux(sample):
         assert_full_width(lines)
         assert "物理实验的数字化探究" in lines[2] and "搜索「王芳」" in lines[-2]
         t.keys("Enter")
-        lines = t.wait_for("基本信息")
+        lines = t.wait_for("检查结论")  # the detail view opens on the verdict
         assert_full_width(lines)
         t.keys("Escape")
         t.keys("?")
