@@ -275,7 +275,7 @@ def test_detail_shows_findings_as_words_and_escape_returns(sample):
             await pilot.press("enter")
             body = str(app.screen.query_one("#body", Static).render())
             # 精品课 notices do not exclude awarded works: the award is a hint (通知未规定)
-            assert "作品" in body and "春晓" in body and "[警告] dup.awarded" in body
+            assert "作品" in body and "春晓" in body and "[警告] 往年获奖作品" in body
             assert "评审决定：推荐" in body and "张老师" in body and "评审决定" in body
             assert "申报表" in body and "课程视频" in body or "春晓.mp4" in body
             await pilot.press("escape")
@@ -421,7 +421,12 @@ def test_sections_switch_and_overview_counts(sample):
             await recommend(pilot, app)
             await pilot.press("1")
             body = str(app.screen.query_one("#body", Static).render())
-            assert "课后服务2024" in body and "推荐 1" in body and "dup.same_file" in body
+            assert (
+                "课后服务2024" in body
+                and "推荐 1" in body
+                and "一稿多投（相同文件）" in body
+                and "dup.same_file" not in body
+            )
             await pilot.press("5")
             assert app.current_mode == "quota"
             await pilot.press("4")

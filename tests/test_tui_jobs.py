@@ -195,3 +195,30 @@ def test_progress_is_in_works_and_bytes_never_floats_or_past_100_percent():
     assert eta_text(60, 0.01) == S.JOB_ETA_UNKNOWN  # too little done to say
     assert eta_text(600, 0.1) == S.JOB_ETA_HOURS.format(h=1, m=31)
     assert eta_text(30, 0.5) == S.JOB_ETA_SECONDS
+
+
+def test_with_two_campaigns_the_job_asks_and_remembers_the_choice(station, campaign):
+    from textual.widgets import OptionList
+
+    from tui.widgets.modals import ChoiceModal
+
+    campaign("after-school-2024", "课后服务2024")
+    campaign("after-school-2024", "课后服务2025")
+
+    async def go():
+        app = StationApp(station, reviewer="张老师")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            jobs = app.screen
+            assert jobs.campaign is None and S.JOB_CHOOSE_CAMPAIGN in str(jobs.query_one("#campaign", Static).render())
+            await pilot.press("enter", *"/nonexistent", "enter")
+            assert isinstance(app.screen, ChoiceModal)  # asked, not the most recent one taken silently
+            await pilot.press("down", "enter")
+            await wait_job(pilot, jobs)
+            assert jobs.campaign == "课后服务2025"
+            await pilot.press("escape")  # the error dialog
+            await pilot.press("f2")
+            assert isinstance(app.screen, ChoiceModal)
+            assert app.screen.query_one(OptionList).highlighted == 1  # the current choice is highlighted
+
+    asyncio.run(go())

@@ -232,3 +232,136 @@ def test_a_hard_rule_refusal_offers_the_override_in_the_tui(sample):
             assert state(sample, t["春晓"]).decision == "recommend"
 
     run(go())
+
+
+# --- items 13 and 19: who and in which mode, help by task, ? always in the footer ---------------------
+
+
+def test_header_at_80_columns_always_shows_who_and_the_mode(sample):
+    from workflows import reviewers
+
+    reviewers.add(sample, "观察员", unit="实验小学", read_only=True)
+
+    async def go():
+        app = StationApp(sample, reviewer="观察员", anonymous=True, watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            bar = str(app.screen.query_one("SectionBar").render())
+            assert "观察员" in bar and "只读" in bar and "匿名" in bar and "回避" in bar
+            await pilot.press("r")
+            assert S.READ_ONLY_REFUSED in [n.message for n in app._notifications]
+
+    run(go())
+
+
+def test_help_groups_keys_by_task_and_question_mark_stays_in_the_footer(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            footer = app.screen.query_one("Footer")
+            shown = [b.binding.id for b in app.screen.active_bindings.values() if b.binding.show]
+            assert "app.help" in shown and "app.quit" in shown
+            assert footer.size.width == 80
+            await pilot.press("question_mark")
+            help_ = app.screen
+            tasks = [task for task, _ in help_.groups]
+            assert tasks[:3] == ["移动", "评审决定", "筛选与搜索"] and "全局" in tasks
+            assert ("Ctrl+Q", "退出") in help_.keys
+            assert len(help_.keys) >= 30  # every key, not the first 16
+
+    run(go())
+
+
+# --- items 6, 12 and 14: the detail view is built for deciding, and anonymous everywhere ------------------
+
+
+def test_detail_puts_the_verdict_first_and_decides_and_steps_like_a_pager(sample):
+    t = {s["title"]: s["id"] for s in queries.submissions(sample.db())}
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.screen.model.move_to(row_ids(app).index(t["春晓"]))
+            await pilot.press("enter")
+            detail = app.screen
+            body = str(detail.query_one("#body").render())
+            assert body.index("检查结论") < body.index("基本信息")  # findings before metadata
+            assert "[不通过] 往年获奖作品" in body and "[不通过] 时长（微课视频.mp4）" in body
+            assert "dup.awarded" not in body and "media.duration" not in body  # no English rule ids
+            assert "实测 00:00:08，要求 10-15 分钟" in body
+            assert all(len(line) <= 78 for line in body.splitlines())
+            await pilot.press("x")  # decide from the detail view, as in the queue
+            await settle(pilot, app)
+            assert state(sample, t["春晓"]).decision == "reject"
+            assert app.screen is detail and "评审决定：不推荐" in str(detail.query_one("#body").render())
+            await pilot.press("K")  # the previous work, without leaving the detail view
+            assert detail.submission_id == t["分数的初步认识"]
+            assert "分数的初步认识" in str(detail.query_one("#body").render())
+            await pilot.press("escape")
+            assert app.screen.model.current_id() == t["分数的初步认识"]
+
+    run(go())
+
+
+def test_detail_scrolls_without_animation(sample):
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("G", "enter")
+            scroll = app.screen.query_one("#scroll")
+            await pilot.press("pagedown")
+            assert scroll.scroll_y == scroll.scroll_target_y > 0  # already there: no frames in between
+            await pilot.press("end")
+            assert scroll.scroll_y == scroll.max_scroll_y
+            await pilot.press("home")
+            assert scroll.scroll_y == 0
+
+    run(go())
+
+
+def test_anonymous_reviewer_never_sees_a_school_in_findings_or_history(sample):
+    from workflows import reviewers
+
+    reviewers.add(sample, "匿名专家", unit="实验小学", anonymous=True)
+    t = {s["title"]: s["id"] for s in queries.submissions(sample.db()) if s["school"] == "中牟县新华路小学"}
+
+    async def go():
+        app = StationApp(sample, reviewer="匿名专家", watch=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            sid = t["趣味科学小实验"]
+            app.screen.model.move_to(row_ids(app).index(sid))
+            await pilot.press("enter")
+            body = str(app.screen.query_one("#body").render())
+            assert "一稿多投" in body and S.REDACTED in body
+            assert "实验小学" not in body and "新华路小学" not in body and "中牟县" not in body
+            bar = str(app.screen.query_one("SectionBar").render())
+            assert "匿名评审" in bar and "回避单位：实验小学" in bar
+
+    run(go())
+
+
+# --- item 11: no ambiguous-width glyph reaches the screen, finding texts included --------------------------
+
+
+def test_rendered_findings_and_overview_have_no_ambiguous_width_glyphs(sample):
+    import unicodedata
+
+    def ambiguous(text: str) -> set[str]:
+        return {c for c in text if unicodedata.east_asian_width(c) == "A"}
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(100, 40)) as pilot:
+            seen = set()
+            for index in range(app.screen.model.total):
+                app.screen.model.move_to(index)
+                await pilot.press("enter")
+                body = str(app.screen.query_one("#body").render())
+                seen |= ambiguous(body)
+                await pilot.press("escape")
+            await pilot.press("1")
+            seen |= ambiguous(str(app.screen.query_one("#body").render()))
+            assert seen == set()
+
+    run(go())

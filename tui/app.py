@@ -66,7 +66,7 @@ class StationApp(Guarded, App):
     }
     BINDINGS = [
         Binding("ctrl+q", "quit", S.KEYS["app.quit"], id="app.quit", priority=True),
-        Binding("ctrl+p", "command_palette", S.KEYS["app.palette"], id="app.palette", priority=True),
+        Binding("ctrl+p", "command_palette", S.KEYS["app.palette"], show=False, id="app.palette", priority=True),
         Binding("question_mark,f1", "help", S.KEYS["app.help"], id="app.help"),
         Binding("1", "section('overview')", S.KEYS["app.overview"], show=False, id="app.overview"),
         Binding("2", "section('import')", S.KEYS["app.import"], show=False, id="app.import"),

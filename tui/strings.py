@@ -9,8 +9,12 @@ from store import labels
 APP_TITLE = "评审工作站"
 REVIEWER = "评审人：{name}"
 READ_ONLY = "（只读）"
+READ_ONLY_SHORT = "(只读)"
 ANONYMOUS = "（匿名评审）"
+ANONYMOUS_SHORT = "(匿名)"
 RECUSED = "回避单位：{unit}"
+RECUSED_TAG = "（回避单位：{unit}）"
+RECUSED_SHORT = "(回避)"
 
 SECTIONS = {
     "overview": "1 总览",
@@ -92,6 +96,16 @@ KEYS = {
     "detail.back": "返回",
     "detail.down": "向下",
     "detail.up": "向上",
+    "detail.page_down": "下一页",
+    "detail.page_up": "上一页",
+    "detail.top": "开头",
+    "detail.bottom": "末尾",
+    "detail.next": "下一件",
+    "detail.previous": "上一件",
+    "detail.recommend": "推荐",
+    "detail.reject": "不推荐",
+    "detail.fix": "需修改",
+    "detail.pending": "待定",
     "jobs.start": "开始",
     "jobs.cancel": "取消任务",
     "jobs.back": "返回",
@@ -104,7 +118,50 @@ KEYS = {
 }
 
 HELP_TITLE = "按键说明（{screen}）"
-HELP_CLOSE = "按 Esc 或 ? 关闭"
+HELP_CLOSE = "上下键或 PgUp/PgDn 滚动，Esc 或 ? 关闭"
+KEY_GROUP_SCREEN = "本屏幕"
+KEY_GROUP_ORDER = ["移动", "评审决定", "筛选与搜索", "本屏幕", "切换页面", "全局"]
+KEY_GROUPS = {
+    **{k: "移动" for k in ("queue.down", "queue.up", "queue.top", "queue.bottom", "queue.page_down", "queue.page_up")},
+    **{
+        k: "移动"
+        for k in (
+            "detail.down",
+            "detail.up",
+            "detail.page_down",
+            "detail.page_up",
+            "detail.top",
+            "detail.bottom",
+            "detail.next",
+            "detail.previous",
+        )
+    },
+    **{
+        k: "评审决定"
+        for k in (
+            "queue.recommend",
+            "queue.reject",
+            "queue.fix",
+            "queue.pending",
+            "queue.undo",
+            "queue.note",
+            "queue.mark",
+            "queue.mark_all",
+            "queue.score",
+            "detail.recommend",
+            "detail.reject",
+            "detail.fix",
+            "detail.pending",
+            "detail.score",
+        )
+    },
+    **{
+        k: "筛选与搜索"
+        for k in ("queue.search", "queue.undecided", "queue.failed", "queue.filter", "queue.sort", "queue.clear")
+    },
+    **{k: "切换页面" for k in ("app.overview", "app.import", "app.checks", "app.queue", "app.quota", "app.export")},
+    **{k: "全局" for k in ("app.quit", "app.help", "app.palette")},
+}
 HELP_NO_KEYS = "本屏幕没有按键"
 
 # modals
@@ -201,6 +258,66 @@ HISTORY_ACTIONS = {
     "decision.undone": "撤销决定",
     "note.set": "修改备注",
     "submission.imported": "导入",
+    "submission.received": "从上报包接收",
+    "submission.rejected": "拒收",
+    "submission.unknown": "未登记的作品",
+    "score.set": "评分",
+    "rule.override": "管理员特批",
+    "quota.exception": "名额特批",
+    "quota.exception_removed": "取消名额特批",
+}
+HISTORY_OTHER = "其他操作"
+DETAIL_VERDICT = "检查结论"
+DETAIL_VERDICT_LINE = "不通过 {fail} 项，警告 {warn} 项，通过 {pass_} 项"
+DETAIL_PASSED = "通过 {n} 项：{names}"
+DETAIL_FINDING_HEAD = "[{status}] {rule}"
+DETAIL_FINDING_FILE = "（{file}）"
+DETAIL_MEASURED_EXPECTED = "实测 {measured}，要求 {expected}"
+DETAIL_FIX_FOR = "建议修复（{file}）："
+DETAIL_FIX_WORK = "建议修复："
+DETAIL_NEXT_HINT = "J 下一件  K 上一件  r x f p 决定  Esc 返回"
+RULE_ZH = {
+    "media.duration": "时长",
+    "archive.corrupt": "压缩包损坏",
+    "archive.encrypted": "压缩包加密",
+    "archive.too_large": "压缩包过大",
+    "archive.unsafe": "压缩包不安全",
+    "layout.unrecognised": "目录结构无法识别",
+    "meta.mismatch": "申报信息不一致",
+    "meta.unreadable": "申报表无法读取",
+    "audio.bitdepth": "音频位深",
+    "audio.bitrate": "音频码率",
+    "audio.channels": "声道",
+    "audio.clipping": "音频削波",
+    "audio.codec": "音频编码",
+    "audio.loudness": "响度",
+    "audio.noise": "底噪",
+    "audio.samplerate": "采样率",
+    "audio.silence": "静音",
+    "authors.limit": "作者人数",
+    "av.duration": "声画长度",
+    "av.offset": "声画同步",
+    "dup.awarded": "往年获奖作品",
+    "dup.same_file": "一稿多投（相同文件）",
+    "file.container": "封装格式",
+    "file.integrity": "文件完整性",
+    "file.size": "文件大小",
+    "file.streams": "音视频轨",
+    "meta.format": "申报信息格式",
+    "meta.required": "申报信息必填项",
+    "package.components": "材料齐全",
+    "package.formats": "材料格式",
+    "package.naming": "文件夹命名",
+    "title.brackets": "作品名称书名号",
+    "video.aspect": "画面比例",
+    "video.black": "黑场",
+    "video.bitrate": "视频码率",
+    "video.codec": "视频编码",
+    "video.fps": "帧率",
+    "video.freeze": "画面静止",
+    "video.resolution": "分辨率",
+    "video.scan": "扫描方式",
+    "video.titlecard": "片头信息",
 }
 HISTORY_CHANGE = "{old} -> {new}"
 

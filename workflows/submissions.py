@@ -45,3 +45,15 @@ def findings(station: Station, submission_id: int) -> list[dict]:
             [submission_id],
         )
     )
+
+
+def personal_names(station: Station) -> list[str]:
+    """Every school, teacher and unit name in the station, longest first: what an anonymous reviewer must not
+    see in any text (a finding about another work names that work's school too)."""
+    names: set[str] = set()
+    db = station.db()
+    for (school,) in db.execute("SELECT DISTINCT school FROM submissions WHERE COALESCE(school, '') != ''"):
+        names.add(school)
+    for name, unit in db.execute("SELECT DISTINCT name, unit FROM authors"):
+        names.update(v for v in (name, unit) if v)
+    return sorted((n for n in names if len(n) >= 2), key=len, reverse=True)

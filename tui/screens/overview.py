@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui import strings as S
-from tui.widgets.cells import message
+from tui.widgets.cells import wrap
 from tui.widgets.chrome import SectionBar, StationScreen
 from tui.widgets.quota_view import quota_statuses, quota_summary, quota_text
 from workflows import doctor, overview
@@ -19,7 +20,10 @@ def campaign_lines(station) -> list[str]:
 
 
 def finding_lines(station) -> list[str]:
-    return [S.OVERVIEW_FINDING_LINE.format(**f) for f in overview.finding_counts(station.db())]
+    return [
+        S.OVERVIEW_FINDING_LINE.format(**{**f, "rule": S.RULE_ZH.get(f["rule"], f["rule"])})
+        for f in overview.finding_counts(station.db())
+    ]
 
 
 def doctor_lines(station) -> list[str]:
@@ -47,6 +51,24 @@ class OverviewScreen(StationScreen):
     SECTION = "overview"
     NAME = S.SECTIONS["overview"][2:]
     DEFAULT_CSS = "OverviewScreen #body { padding: 0 1; }"
+    # One repaint per key: Textual's own scroll keys animate (a dozen frames that smear over SSH).
+    BINDINGS = [
+        Binding("pagedown,space", "page(1)", S.KEYS["detail.page_down"], show=False, id="detail.page_down"),
+        Binding("pageup", "page(-1)", S.KEYS["detail.page_up"], show=False, id="detail.page_up"),
+        Binding("home", "edge(0)", S.KEYS["detail.top"], show=False, id="detail.top"),
+        Binding("end", "edge(1)", S.KEYS["detail.bottom"], show=False, id="detail.bottom"),
+    ]
+
+    def action_page(self, direction: int) -> None:
+        scroll = self.query_one("#scroll", VerticalScroll)
+        scroll.scroll_relative(y=direction * max(1, scroll.size.height - 1), animate=False)
+
+    def action_edge(self, end: int) -> None:
+        scroll = self.query_one("#scroll", VerticalScroll)
+        if end:
+            scroll.scroll_end(animate=False)
+        else:
+            scroll.scroll_home(animate=False)
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
@@ -116,7 +138,8 @@ class OverviewScreen(StationScreen):
         for title, lines, empty in self.sections():
             body.append(title + "\n", style="bold underline")
             for line in ([lines] if isinstance(lines, str) else lines) or [empty]:
-                body.append("  " + message(line) + "\n")
+                for piece in wrap(line, max(20, self.size.width - 6), 4):  # continuation lines hang
+                    body.append("  " + piece + "\n")
             body.append("\n")
         body.rstrip()
         self.query_one("#body", Static).update(body)

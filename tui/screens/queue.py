@@ -89,7 +89,7 @@ class QueueScreen(StationScreen):
         B("slash", "search", "queue.search", show=True),
         B("v", "quick('undecided')", "queue.undecided"),
         B("b", "quick('failed')", "queue.failed"),
-        B("t", "filter_menu", "queue.filter", show=True),
+        B("t", "filter_menu", "queue.filter"),
         B("o", "sort", "queue.sort"),
         B("c", "clear", "queue.clear"),
         B("s", "score", "queue.score"),
@@ -291,6 +291,14 @@ class QueueScreen(StationScreen):
             )
         if stale or not self._patch(outcome):  # patched rows look as the overlay showed them
             self.reload()
+        self._refresh_details()
+
+    def _refresh_details(self) -> None:
+        """A decision made from a detail view shows there as soon as it is written."""
+        for screen in self.app.screen_stack:
+            refresh = getattr(screen, "refresh_body", None)
+            if refresh is not None and screen.is_mounted:
+                refresh()
 
     def on_decision_refused(self, message: DecisionRefused) -> None:
         """Nothing was written: the cursor goes back to the (first) refused work, and the dialog says why."""
@@ -298,6 +306,7 @@ class QueueScreen(StationScreen):
         for i in message.ids:
             self.model.overlay.pop(i, None)
         self.reload(keep=message.ids[0] if len(message.ids) == 1 else None)
+        self._refresh_details()
 
         def again(override: str | None) -> None:
             if override:

@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 # East-Asian ambiguous-width characters that show up in messages, and 1-cell or fullwidth stand-ins.
-_UNAMBIGUOUS = str.maketrans({"“": "「", "”": "」", "‘": "'", "’": "'", "—": "-", "…": "...", "·": ".", "×": "x"})
+_UNAMBIGUOUS = str.maketrans(
+    {
+        "“": "「",
+        "”": "」",
+        "‘": "'",
+        "’": "'",
+        "—": "-",
+        "…": "...",
+        "·": ".",
+        "×": "x",
+        "≥": ">=",
+        "≤": "<=",
+        "±": "+/-",
+        "•": "*",
+        "▔": "-",
+        "▁": "_",
+        "→": "->",
+        "①": "(1)",
+        "②": "(2)",
+        "③": "(3)",
+    }
+)
 
 
 def message(text: str) -> str:
@@ -26,3 +49,36 @@ def fit(text: str, width: int, right: bool = False) -> str:
     if right and cell_len(text) < width:
         return " " * (width - cell_len(text)) + text
     return set_cell_size(text, width)
+
+
+# Pieces a wrapped line must not split: a number with its unit (8.27 Mbps, 10-15 分钟, 00:00:08), an ASCII word.
+_TOKEN = re.compile(
+    r"[0-9][0-9.:x%+-]*(?:\s?(?:[A-Za-z/%]+|分钟|小时|秒|帧/秒|人|项|件|个|声道|字))?|[A-Za-z][A-Za-z0-9.+/_-]*|\s+|.",
+    re.S,
+)
+
+
+def wrap(text: str, width: int, indent: int = 0) -> list[str]:
+    """TEXT in lines of at most WIDTH cells; continuation lines get INDENT spaces (a hanging indent)."""
+    lines, line, used = [], "", 0
+    limit = max(4, width)
+    for token in _TOKEN.findall(message(text).replace("\n", " ")):
+        size = cell_len(token)
+        if used + size > limit and line.strip():
+            lines.append(line.rstrip())
+            line, used = " " * indent, indent
+            if token.isspace():
+                continue
+            limit = max(4, width)
+        while size > limit - used:  # a piece longer than a whole line: cut it
+            room = max(1, limit - used)
+            head = set_cell_size(token, room).rstrip() or token[:1]
+            lines.append(line + head)
+            token = token[len(head) :]
+            size = cell_len(token)
+            line, used = " " * indent, indent
+        line += token
+        used += size
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]

@@ -29,19 +29,44 @@ class SectionBar(Static):
         self.draw()
 
     def draw(self) -> None:
-        app = self.app
-        line = Text(S.APP_TITLE + " ", style="bold")
-        for key, label in S.SECTIONS.items():
-            line.append(f" {label} ", style="reverse bold" if key == self.section else "")
-        who = S.REVIEWER.format(name=app.reviewer.name)
-        if app.reviewer.read_only:
-            who += S.READ_ONLY
-        right = plain(who)
-        gap = self.size.width - cell_len(line.plain) - cell_len(right.plain)
-        if gap >= 1:
-            line.append(" " * gap)
-            line.append_text(right)
+        """Sections on the left, who and in which mode on the right: the right side is never dropped.
+
+        When the line is too narrow the app title goes first, then the section labels shrink to their numbers
+        around the current one, then the mode tags take their short forms.
+        """
+        who = self.app.reviewer
+        tags = []
+        if who.read_only:
+            tags.append((S.READ_ONLY, S.READ_ONLY_SHORT))
+        if who.anonymous:
+            tags.append((S.ANONYMOUS, S.ANONYMOUS_SHORT))
+        if who.unit:
+            tags.append((S.RECUSED_TAG.format(unit=who.unit), S.RECUSED_SHORT))
+        long_right = S.REVIEWER.format(name=who.name) + "".join(t for t, _ in tags)
+        short_right = who.name + "".join(t for _, t in tags)
+        width = self.size.width
+        for title, compact, right in (
+            (True, False, long_right),
+            (False, False, long_right),
+            (False, True, long_right),
+            (False, True, short_right),
+        ):
+            line = self._sections(title, compact)
+            if cell_len(line.plain) + cell_len(right) + 1 <= width:
+                break
+        gap = max(1, width - cell_len(line.plain) - cell_len(right))
+        line.append(" " * gap)
+        line.append_text(plain(right, "bold" if tags else ""))
+        line.truncate(max(width, 1))
         self.update(line)
+
+    def _sections(self, title: bool, compact: bool) -> Text:
+        line = Text(S.APP_TITLE + " " if title else "", style="bold")
+        for key, label in S.SECTIONS.items():
+            current = key == self.section
+            text = label if current or not compact else label.split()[0]
+            line.append(f" {text} " if not compact else f"{text} ", style="reverse bold" if current else "")
+        return line
 
 
 class StationScreen(Guarded, Screen):
@@ -51,6 +76,7 @@ class StationScreen(Guarded, Screen):
     NAME = ""
 
     def action_show_keys(self) -> None:
+        """Every key that works here, grouped by task (S.KEY_GROUPS), in binding order within a group."""
         groups: dict[str, tuple[list[str], str]] = {}
         for active in self.active_bindings.values():
             b = active.binding
@@ -60,7 +86,11 @@ class StationScreen(Guarded, Screen):
             display = self.app.get_key_display(b)
             if display not in keys:
                 keys.append(display)
-        self.app.push_screen(HelpModal(self.NAME, [("/".join(k), d) for k, d in groups.values()]))
+        by_task: dict[str, list[tuple[str, str]]] = {task: [] for task in S.KEY_GROUP_ORDER}
+        for binding_id, (keys, description) in groups.items():
+            task = S.KEY_GROUPS.get(binding_id, S.KEY_GROUP_SCREEN)
+            by_task.setdefault(task, []).append(("/".join(keys), description))
+        self.app.push_screen(HelpModal(self.NAME, [(task, rows) for task, rows in by_task.items() if rows]))
 
 
 class StatusLine(Widget):

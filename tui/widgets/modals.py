@@ -151,25 +151,36 @@ class ChoiceModal(Guarded, ModalScreen):
 
 
 class HelpModal(Guarded, ModalScreen[None]):
+    """Keys grouped by task; the list scrolls (arrows, PgUp/PgDn) and says so."""
+
     DEFAULT_CSS = MODAL_CSS.format(name="HelpModal") + "HelpModal VerticalScroll { height: auto; max-height: 16; }"
     BINDINGS = [Binding("escape,question_mark,f1,enter", "close", S.KEYS["modal.ok"], id="modal.ok")]
 
-    def __init__(self, screen_name: str, keys: list[tuple[str, str]]):
+    def __init__(self, screen_name: str, groups: list[tuple[str, list[tuple[str, str]]]]):
         super().__init__()
         self.screen_name = screen_name
-        self.keys = keys
+        self.groups = groups
+
+    @property
+    def keys(self) -> list[tuple[str, str]]:
+        return [row for _, rows in self.groups for row in rows]
 
     def compose(self) -> ComposeResult:
         body = Text()
-        for key, description in self.keys:
-            body.append(fit(key, 16), style="bold")
-            body.append(description + "\n")
+        for task, rows in self.groups:
+            body.append(task + "\n", style="bold underline")
+            for key, description in rows:
+                body.append("  " + fit(key, 16), style="bold")
+                body.append(description + "\n")
+        body.rstrip()
         with Vertical():
             yield Static(plain(S.HELP_TITLE.format(screen=self.screen_name)), classes="title")
-            body.rstrip()
             with VerticalScroll():
-                yield Static(body if self.keys else plain(S.HELP_NO_KEYS), id="keys")
+                yield Static(body if self.groups else plain(S.HELP_NO_KEYS), id="keys")
             yield Static(S.HELP_CLOSE, classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
