@@ -69,11 +69,15 @@ def campaign_add(ctx, name, profile_id, year, as_json):
 def campaign_list(ctx, as_json):
     station = _station(ctx)
     rows = [dict(r, deadlines=deadlines.for_campaign(station, r)) for r in campaigns_wf.all_campaigns(station)]
-    _emit(
-        rows,
-        as_json,
-        lambda rs: [click.echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs],
-    )
+    _emit(rows, as_json, lambda rs: [click.echo(_campaign_line(r)) for r in rs])
+
+
+def _campaign_line(r: dict) -> str:
+    line = f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}"
+    upcoming = next((d for d in r["deadlines"] if d["days_left"] >= 0), None)
+    if upcoming:
+        line += f"  下一时间节点：{upcoming['name']} {upcoming['at']}（{deadlines.days_text(upcoming['days_left'])}）"
+    return line
 
 
 @campaign.command("dates")
