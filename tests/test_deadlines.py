@@ -129,3 +129,14 @@ def test_works_imported_after_the_submission_deadline_get_a_late_warn(station, v
     assert rows["往年"]["status"] == "warn" and "2020-07-31 23:59" in rows["往年"]["message"]
     # importing again (a new version) does not stack a second warn on the same work
     assert deadlines.mark_late(station, [r["id"] for r in station.db().query("SELECT id FROM submissions")]) == 0
+
+
+def test_a_campaign_without_year_works_towards_the_next_occurrence(station):
+    camp = campaigns.add(station, "课后", "after-school-2024")
+    (d,) = deadlines.for_campaign(station, camp)
+    at = datetime.strptime(d["at"], "%Y-%m-%d %H:%M")
+    assert (at.month, at.day) == (7, 31) and d["days_left"] >= 0
+    assert at - datetime.now() < timedelta(days=366)
+    window = campaigns.add(station, "报名", "infotech-exchange")
+    (w,) = deadlines.for_campaign(station, window)
+    assert w["start"][:4] == w["at"][:4] and w["start"][5:] == "05-20"

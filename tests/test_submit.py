@@ -22,8 +22,11 @@ from docx import Document
 
 from exporters import zipcn
 from workflows import campaigns
+from workflows.checks import run as check_run
 from workflows.errors import StationError
+from workflows.ingest import importer
 from workflows.recommend import submit as submit_wf
+from workflows.review import decide
 from workflows.station import Station
 
 ENV = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
@@ -86,25 +89,17 @@ def station_cmd(db: Path, *args) -> subprocess.CompletedProcess:
 
 
 def prepare(tmp_path: Path, profile: str, share: dict, year: int | None = None, check: bool = False) -> Path:
-    """A station with one campaign, the SHARE imported (media checks only with CHECK) and every work recommended."""
-    db = tmp_path / "station" / "station.db"
-    args = ["campaign", "add", "活动", "--profile", profile] + (["--year", year] if year else [])
-    assert station_cmd(db, *args).returncode == 0
+    """A station with one campaign, the SHARE imported (media checks only with CHECK) and every work recommended
+    (set up in-process for speed; `station submit` itself always runs as a real command)."""
+    station = Station.open(tmp_path / "station" / "station.db")
+    campaigns.add(station, "活动", profile, year)
     src = tree(tmp_path / "share", share)
-    for child in sorted(src.iterdir()):
-        p = station_cmd(db, "import", child, "--campaign", "活动", *([] if check else ["--no-check"]))
-        assert p.returncode in (0, 1), p.stderr
-    ids = [str(r["id"]) for r in campaigns_rows(db)]
-    p = station_cmd(db, "decide", *ids, "recommend", "--reviewer", "管理员")
-    assert p.returncode == 0, p.stderr
-    return db
-
-
-def campaigns_rows(db: Path) -> list[dict]:
-    import json
-
-    p = station_cmd(db, "list", "--json")
-    return json.loads(p.stdout)
+    importer.run(station, [str(child) for child in sorted(src.iterdir())], "活动")
+    if check:
+        check_run.run(station, campaign="活动", jobs=1)
+    ids = [r["id"] for r in station.db().query("SELECT id FROM submissions WHERE status = 'imported'")]
+    decide.decide(station, ids, "recommend", reviewer="管理员")
+    return station.db_path
 
 
 def to_pdf_text(files: list[Path], tmp: Path) -> dict[str, str]:
@@ -308,7 +303,7 @@ def test_refuses_a_non_empty_folder_and_an_empty_campaign(tmp_path, video):
     (out / "旧文件.txt").write_text("x")
     p = station_cmd(db, "submit", "--out", out)
     assert p.returncode == 2 and "submit.exists" in p.stderr
-    assert station_cmd(db, "campaign", "add", "空", "--profile", "ce-video").returncode == 0
+    campaigns.add(Station.open(db), "空", "ce-video")
     p = station_cmd(db, "submit", "--campaign", "空", "--out", tmp_path / "新")
     assert p.returncode == 2 and "submit.empty" in p.stderr
     assert not (tmp_path / "新").exists()

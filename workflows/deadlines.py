@@ -1,7 +1,8 @@
 """A campaign's deadlines: its notice's dates from the profile's [deadlines] table, with the admin's edits.
 
-Profile dates carry no year ("07-31", "09-18 18:00"): they fall in the campaign's year (`campaign add --year`),
-else the year the campaign was created. A date without a time means the end of that day ("7月31日前完成" is
+Profile dates carry no year ("07-31", "09-18 18:00"): they fall in the campaign's year (`campaign add --year`);
+a campaign without a year takes the next occurrence on or after the day it was created (a campaign created in
+December for a July deadline is working towards next July, not late from the start). A date without a time means the end of that day ("7月31日前完成" is
 read as "by the end of 31 July"). `submission = true` marks the county's own upward deadline: a work imported
 after it gets a `deadline.late` warn.
 """
@@ -41,7 +42,29 @@ def today() -> date:
 
 
 def _year(camp: dict) -> int:
-    return int(camp.get("year") or str(camp.get("created_at") or today().isoformat())[:4])
+    return int(camp.get("year") or _created(camp).year)
+
+
+def _created(camp: dict) -> datetime:
+    stamp = camp.get("created_at")
+    return _local(stamp) if stamp else now()
+
+
+def _place(spec: dict, camp: dict) -> tuple[datetime, datetime | None]:
+    """The deadline's end (and start) as datetimes, in the campaign's year or the next occurrence after creation."""
+    if camp.get("year"):
+        at = parse(spec["at"], int(camp["year"]))
+    else:
+        created = _created(camp)
+        at = parse(spec["at"], created.year)
+        if at < created.replace(hour=0, minute=0, second=0, microsecond=0):
+            at = parse(spec["at"], created.year + 1)  # a date with its own year is unchanged
+    start = None
+    if spec.get("start"):
+        start = parse(spec["start"], at.year).replace(hour=0, minute=0)
+        if start > at:
+            start = parse(spec["start"], at.year - 1).replace(hour=0, minute=0)
+    return at, start
 
 
 def _edits(station: Station, campaign_id: int) -> dict:
@@ -69,11 +92,9 @@ def resolve(station: Station, camp: dict, edits: dict, today: date | None = None
         else:
             table[name] = spec
             source[name] = "admin"
-    year = _year(camp)
     out = []
     for name, spec in table.items():
-        at = parse(spec["at"], year)
-        start = parse(spec["start"], year).replace(hour=0, minute=0) if spec.get("start") else None
+        at, start = _place(spec, camp)
         out.append(
             {
                 "name": name,
@@ -197,6 +218,12 @@ def mark_late(station: Station, ids: list[int]) -> int:
                     ],
                 )
     return len(late)
+
+
+def _local(stamp: str) -> datetime:
+    """An ISO timestamp (UTC in the database) as a naive local time, comparable with the notice's dates."""
+    t = datetime.fromisoformat(stamp)
+    return t.astimezone().replace(tzinfo=None) if t.tzinfo else t
 
 
 def days_text(days_left: int) -> str:

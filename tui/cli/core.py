@@ -37,9 +37,17 @@ def campaign_add(run, name, profile_id, year):
 
 @command(campaign, "list", examples=["station campaign list", "station campaign list --json"])
 def campaign_list(run):
-    """列出本站的征集活动（含各时间节点和剩余天数）。"""
+    """列出本站的征集活动（含下一个时间节点和剩余天数；--json 列出全部时间节点）。"""
     rows = [dict(r, deadlines=deadlines.for_campaign(run.station, r)) for r in campaigns_wf.all_campaigns(run.station)]
-    run.emit(rows, lambda rs: [echo(f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}") for r in rs])
+    run.emit(rows, lambda rs: [echo(_campaign_line(r)) for r in rs])
+
+
+def _campaign_line(r: dict) -> str:
+    line = f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}"
+    upcoming = next((d for d in r["deadlines"] if d["days_left"] >= 0), None)
+    if upcoming:
+        line += f"  下一时间节点：{upcoming['name']} {upcoming['at']}（{deadlines.days_text(upcoming['days_left'])}）"
+    return line
 
 
 @command(
