@@ -49,6 +49,7 @@ def ce_station(station, campaign, video):
         资源时长="1:00",
         创建时间="2024-02-30",
         主讲人="朱新，张建华",
+        关键词="新媒体，人工智能",
         所属分类="航空知识",
         版权方="",
     )
@@ -69,6 +70,7 @@ def ce_station(station, campaign, video):
     return station
 
 
+@pytest.mark.req("003-13", "003-14", "003-16", "003-19", "003-21", "003-22")
 def test_complete_metadata_sheet_passes(ce_station):
     found = _findings(ce_station, "走近航空发动机")
     assert ("meta.required", "pass") in found
@@ -77,6 +79,7 @@ def test_complete_metadata_sheet_passes(ce_station):
     assert ("package.formats", "pass") in found
 
 
+@pytest.mark.req("003-15", "003-17", "003-18", "003-19", "003-20", "003-21", "003-22", "003-23")
 def test_each_metadata_format_problem_is_named(ce_station):
     found = _findings(ce_station, "格式不对")
     fails = [f["message"] for (rule, status), f in found.items() if rule == "meta.format" and status == "fail"]
@@ -86,7 +89,7 @@ def test_each_metadata_format_problem_is_named(ce_station):
         if f["rule"] == "meta.format" and f["status"] == "fail"
     )
     assert fails
-    for label in ("资源类型", "资源时长", "创建时间", "主讲人", "所属分类"):
+    for label in ("资源类型", "资源时长", "创建时间", "主讲人", "关键词", "所属分类"):
         assert f"“{label}”" in messages, label
     assert "A01、A02、A03" in messages and "yyyy-mm-dd" in messages and "hh:mm:ss" in messages
     assert found[("meta.required", "fail")]["measured"] == "未填写：版权方"
@@ -94,12 +97,14 @@ def test_each_metadata_format_problem_is_named(ce_station):
     assert found[("package.formats", "fail")]["file"] == "封面.png"
 
 
+@pytest.mark.req("003-17")
 def test_declared_duration_is_compared_with_the_measured_one(ce_station, station):
     rows = ce_station_findings(ce_station, "走近航空发动机")
     duration = next(f for f in rows if f["rule"] == "meta.format" and "资源时长" in f["measured"])
     assert duration["status"] == "pass"  # the 1 s clip, declared as 00:00:01
 
 
+@pytest.mark.req("003-13", "003-14", "003-16", "003-21")
 def test_missing_sheet_and_cover_fail(ce_station):
     found = _findings(ce_station, "没有元数据")
     assert found[("meta.required", "fail")]["measured"] == "未找到元数据表"
