@@ -243,7 +243,7 @@ def read_header(src: BinaryIO) -> tuple[list[Stanza], bytes, bytes]:
     if first != VERSION_LINE:
         raise HeaderError("not an age v1 file")
     covered = first + b"\n"
-    stanzas = []
+    stanzas: list = []
     line = _readline(src)
     while True:
         if line.startswith(b"---"):
@@ -395,7 +395,7 @@ class Encryptor:
         stanzas = (
             [_x25519_stanza(file_key, r) for r in recipients]
             if recipients
-            else [_scrypt_stanza(file_key, passphrase, log_n)]
+            else [_scrypt_stanza(file_key, passphrase or b"", log_n)]
         )
         nonce = os.urandom(16)
         self._out = out

@@ -20,6 +20,21 @@ def pytest_configure(config):
     os.environ.setdefault("LANG", "C.UTF-8")
 
 
+def needs_shared(path: Path) -> pytest.MarkDecorator:
+    """Mark a test that reads PATH under ../shared/fixtures: skipped when it is absent, but failed when CI is set,
+    so that a CI machine without the fixtures cannot pass by silently skipping the real-archive and age tests."""
+    return pytest.mark.shared_fixture(str(path))
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers("shared_fixture"):
+        path = Path(mark.args[0])
+        if not path.exists():
+            if os.environ.get("CI"):
+                pytest.fail(f"{path} is missing and CI is set: the shared fixtures must be present", pytrace=False)
+            pytest.skip(f"{path} is absent")
+
+
 @pytest.fixture
 def station(tmp_path) -> Station:
     return Station.open(tmp_path / "station" / "station.db")

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import py7zr
 import pytest
-from conftest import FIXTURES, write_zip
+from conftest import FIXTURES, needs_shared, write_zip
 
 from workflows.ingest import archives
 from workflows.station import Limits
 
 RAR = FIXTURES / "rar"
-needs_rar = pytest.mark.skipif(not RAR.is_dir(), reason="../shared/fixtures/rar is absent")
+needs_rar = needs_shared(RAR)
 
 
 class Collect:

@@ -2,8 +2,10 @@
 
 import ftplib
 import logging
+import os
 import random
 import socket
+import stat
 import sys
 import threading
 import time
@@ -15,6 +17,7 @@ import pytest
 logging.basicConfig(level=logging.WARNING)  # before pyftpdlib, or it logs every transfer
 
 from pyftpdlib.authorizers import DummyAuthorizer  # noqa: E402
+from pyftpdlib.filesystems import AbstractedFS  # noqa: E402
 from pyftpdlib.handlers import DTPHandler, FTPHandler  # noqa: E402
 from pyftpdlib.ioloop import IOLoop  # noqa: E402
 from pyftpdlib.servers import FTPServer  # noqa: E402
@@ -48,6 +51,25 @@ def tree(tmp_path):
     return root
 
 
+class DosListingFS(AbstractedFS):
+    """LIST in the MS-DOS/IIS style of Windows FTP servers: `01-15-24  10:30AM  <DIR>  课程资源`."""
+
+    def format_list(self, basedir, listing, ignore_err=True):
+        for name in listing:
+            st = self.lstat(os.path.join(basedir, name))
+            when = time.strftime("%m-%d-%y  %I:%M%p", time.localtime(st.st_mtime))
+            size = "<DIR>" if stat.S_ISDIR(st.st_mode) else str(st.st_size)
+            yield f"{when} {size:>20} {name}\r\n".encode(self.cmd_channel.encoding, self.cmd_channel.unicode_errors)
+
+
+class GarbageListingFS(AbstractedFS):
+    """A LIST reply in a format nobody parses."""
+
+    def format_list(self, basedir, listing, ignore_err=True):
+        for name in listing:
+            yield f"?? {name} ??\r\n".encode(self.cmd_channel.encoding, self.cmd_channel.unicode_errors)
+
+
 @pytest.fixture
 def serve():
     """serve(root, encoding=..., mlsd=...) -> (port, sent, commands).
@@ -56,7 +78,7 @@ def serve():
     """
     running = []
 
-    def start(root, encoding="utf8", mlsd=True):
+    def start(root, encoding="utf8", mlsd=True, listing="unix"):
         sent, commands = [], []
 
         class CountingDTP(DTPHandler):
@@ -71,6 +93,7 @@ def serve():
             dtp_handler = CountingDTP
             auth_failed_timeout = 0.05
             proto_cmds = FTPHandler.proto_cmds if mlsd else NO_MLSD
+            abstracted_fs = {"unix": AbstractedFS, "dos": DosListingFS, "garbage": GarbageListingFS}[listing]
 
             def pre_process_command(self, line, cmd, arg):
                 commands.append("PASS" if cmd == "PASS" else line)
@@ -278,3 +301,19 @@ def test_station_imports_from_ftp_with_chinese_names(tree, serve, station, campa
     assert again.submissions == 0 and len(sent) == transferred  # the spool is current: nothing fetched again
     station.db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert PASSWORD.encode() not in station.db_path.read_bytes()
+
+
+def test_windows_server_listing_in_dos_style_is_mirrored(tree, serve, tmp_path):
+    """A server without MLSD that lists like IIS (`01-15-24  10:30AM  <DIR>  name`) still gives every file."""
+    port, _, commands = serve(tree, mlsd=False, listing="dos")
+    root = pull(url(port, "/"), tmp_path / "spool")
+    assert not any(c.startswith("MLSD") for c in commands)
+    assert snapshot(root) == snapshot(tree)
+
+
+def test_a_listing_nobody_understands_is_an_error_not_an_empty_share(tree, serve, tmp_path):
+    port, _, _ = serve(tree, mlsd=False, listing="garbage")
+    with pytest.raises(FtpError) as e:
+        pull(url(port, "/"), tmp_path / "spool")
+    assert e.value.code == "ftp.listing"
+    assert "无法识别" in e.value.message

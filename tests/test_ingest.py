@@ -9,7 +9,7 @@ import docx
 import openpyxl
 import py7zr
 import pytest
-from conftest import FIXTURES, snapshot, tree, write_zip
+from conftest import FIXTURES, needs_shared, snapshot, tree, write_zip
 
 from store import audit, queries
 from workflows.errors import StationError
@@ -251,7 +251,7 @@ def test_encrypted_and_corrupt_archives(station, campaign, tmp_path):
     assert rules(found["坏.zip"]) == ["archive.corrupt"]
 
 
-@pytest.mark.skipif(not (FIXTURES / "rar").is_dir(), reason="../shared/fixtures/rar is absent")
+@needs_shared(FIXTURES / "rar")
 def test_real_rar_archives_import(station, campaign, tmp_path):
     campaign("jpk-subject")
     share = tmp_path / "share"
@@ -414,7 +414,7 @@ def test_symlink_in_a_share_folder_is_reported_not_followed(station, campaign, t
     assert not any(p.is_file() and p.read_bytes() == secret.read_bytes() for p in station.objects.root.rglob("*"))
 
 
-@pytest.mark.skipif(not (FIXTURES / "rar").is_dir(), reason="../shared/fixtures/rar is absent")
+@needs_shared(FIXTURES / "rar")
 def test_multivolume_rar_is_one_package(station, campaign, tmp_path):
     campaign("jpk-subject")
     share = tmp_path / "share"

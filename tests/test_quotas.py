@@ -174,6 +174,7 @@ def jpk(station, campaign, tmp_path):
     return camp, dict(zip(["春晓", "静夜思", "咏鹅", "光合作用", "细胞", "函数"], ids))
 
 
+@pytest.mark.req("001-14", "002-05")
 def test_cap_refuses_the_next_recommendation_naming_rule_and_works(station, jpk):
     _, t = jpk
     review.decide(station, [t["春晓"], t["静夜思"]], "recommend", reviewer="张老师")
@@ -185,6 +186,7 @@ def test_cap_refuses_the_next_recommendation_naming_rule_and_works(station, jpk)
     assert review.current(station.db(), [t["咏鹅"]])[t["咏鹅"]].decision is None  # nothing written
 
 
+@pytest.mark.req("001-13", "002-04")
 def test_node_and_teacher_rules(station, jpk):
     _, t = jpk
     review.decide(station, [t["光合作用"]], "recommend", reviewer="张老师")
@@ -226,8 +228,12 @@ def test_minimums_coverage_share_cap_and_min_total(station, jpk, cli):
     quotas.set_rule(station, "精品课", "share_cap", "34%")  # of 3 小学 works: 1
     quotas.set_rule(station, "精品课", "min_total", "4")
     review.decide(station, [t["春晓"]], "recommend", reviewer="张老师")
-    rules = {v["rule"]: v for v in quotas.status(station, "精品课")["violations"]}
-    assert "初中 学段还没有推荐作品" in rules["coverage"]["message"] or "高中" in rules["coverage"]["message"]
+    violations = quotas.status(station, "精品课")["violations"]
+    rules = {v["rule"]: v for v in violations}
+    covered = quotas.rules(station, camp["id"])["coverage"]
+    missing = sorted(v["key"]["stage"] for v in violations if v["rule"] == "coverage")
+    assert missing == sorted(s for s in covered if s != "小学") and missing  # 春晓 covers 小学 only
+    assert all("学段还没有推荐作品" in v["message"] for v in violations if v["rule"] == "coverage")
     assert "还差 3 件" in rules["min_total"]["message"]
     with pytest.raises(StationError) as e:  # the table allows 2, the share cap only 1
         review.decide(station, [t["静夜思"]], "recommend", reviewer="张老师")
@@ -279,4 +285,21 @@ def test_export_refuses_while_a_hard_violation_is_open(station, jpk, tmp_path):
     with pytest.raises(StationError) as e:
         export.export(station, "精品课", "4101", tmp_path / "out", COUNTY_PASS)
     assert e.value.code == "export.rules" and "名额已超" in e.value.message and "1" in e.value.message
-    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.bundle"))
+    assert list((tmp_path / "out").glob("*.bundle")) == []  # refused before anything is written
+
+
+@pytest.mark.req("004-38")
+def test_infotech_one_work_per_teacher_counted_by_first_author(station, campaign):
+    """004 四（二）：“每位教师（以第一作者为准）限报1件作品” — the shipped infotech profile enforces it."""
+    camp = campaign("infotech-exchange", "信息化交流")
+    assert quotas.rules(station, camp["id"])["one_per_teacher"] is True
+    a, b, c = _works(
+        station,
+        camp["id"],
+        [("案例一", "小学", None, "陈静"), ("案例二", "小学", None, "陈静"), ("案例三", "初中", None, "王强")],
+    )
+    review.decide(station, [a, c], "recommend", reviewer="张老师")
+    with pytest.raises(StationError) as e:
+        review.decide(station, [b], "recommend", reviewer="张老师")
+    assert e.value.code == "rule.violation" and "教师 陈静" in e.value.message
+    assert review.current(station.db(), [b])[b].decision is None

@@ -41,6 +41,7 @@ def jpk(station, campaign):
     return camp, ids
 
 
+@pytest.mark.req("001-15")
 def test_seeded_rubric_has_the_jpk_dimensions_veto_and_grades(station, jpk):
     camp, _ = jpk
     rub = scoring.rubric(station, camp["id"])
@@ -202,6 +203,7 @@ def test_a_profile_without_rubric_refuses_scoring(station, campaign):
     assert e.value.code == "rubric.none"
 
 
+@pytest.mark.req("002-09")
 def test_cli_score_scores_and_rubric(station, jpk, cli):
     camp, (a, b, _) = jpk
     reviewers.add(station, "王专家", unit="实验小学", actor="管理员")
@@ -238,3 +240,31 @@ def test_cli_score_scores_and_rubric(station, jpk, cli):
     assert code == 1 and out["error"]["code"] == "score.vetoed" and out["violations"][0]["ids"] == [b]
     code, out, _ = cli("rubric", "method", "median")
     assert code == 0 and "中位数" in out
+
+
+def test_the_veto_holds_on_the_first_decision_of_a_process_that_imports_only_review(station, jpk):
+    """Regression: the veto guard was appended to review.RULES when workflows.scoring was first imported, so the first
+    decision in a process that had not imported scoring recommended a vetoed work."""
+    import subprocess
+    import sys
+    import textwrap
+
+    _, (a, _, _) = jpk
+    scoring.score(station, a, "甲", sheet(95), veto=["侵权"])
+    program = textwrap.dedent(
+        f"""
+        import sys
+        from workflows.review import decide as review
+        from workflows.station import Station
+        try:
+            review.decide(Station.open({str(station.db_path)!r}, create=False), [{a}], "recommend", reviewer="管理员")
+        except Exception as e:
+            print(type(e).__name__, getattr(e, "code", ""))
+        else:
+            print("recommended")
+        """
+    )
+    p = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["Vetoed", "score.vetoed"]
+    assert review.current(station.db(), [a])[a].decision is None

@@ -99,7 +99,7 @@ class Identity:
 
     @classmethod
     def parse(cls, text: str) -> "Identity":
-        fields = {}
+        fields: dict[str, str] = {}
         for line in text.splitlines():
             m = re.match(r"^# ([a-z0-9-]+): (.*)$", line.strip())
             if m:

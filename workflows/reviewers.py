@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -20,7 +21,7 @@ class Reviewer:
     anonymous: bool = False
     registered: bool = False
 
-    def recused(self, school: str | None, units: list[str | None] = ()) -> bool:
+    def recused(self, school: str | None, units: Sequence[str | None] = ()) -> bool:
         """True when the work comes from the reviewer's own unit."""
         return bool(self.unit) and any(related(self.unit, u) for u in [school, *units])
 

@@ -23,6 +23,10 @@ _LIST_LINE = re.compile(
     r"^(?P<kind>[-dl])\S*\s+\d+\s+\S+\s+(?:\S+\s+)?(?P<size>\d+)\s+"
     r"\S+\s+\d{1,2}\s+(?:\d{1,2}:\d{2}|\d{4})\s(?P<name>.+)$"
 )
+# MS-DOS / IIS style: "01-15-24  10:30AM       <DIR>          课程资源" or "... 1234 name".
+_DOS_LINE = re.compile(
+    r"^\d{1,2}-\d{1,2}-\d{2,4}\s+\d{1,2}:\d{2}\s*(?:[AaPp][Mm])?\s+(?:(?P<dir><DIR>)|(?P<size>\d+))\s+(?P<name>.+)$"
+)
 
 
 class FtpError(Exception):
@@ -162,11 +166,7 @@ class _Session:
             return
         lines: list[str] = []
         self.ftp.retrlines("LIST", lines.append)
-        for line in lines:
-            match = _LIST_LINE.match(line)
-            if match:
-                kind = {"d": "dir", "-": "file"}.get(match["kind"], "other")
-                yield match["name"], kind, int(match["size"])
+        yield from parse_list(lines, raw_dir)
 
     def fetch(self, raw: str, dest: Path, name: str, size: int | None) -> None:
         if size is None:
@@ -203,6 +203,33 @@ class _Session:
                     self.progress(name, done, total)
 
             self.ftp.retrbinary("RETR " + raw, write, _BLOCK, rest=offset or None)
+
+
+def parse_list(lines: list[str], where: str = "") -> list[tuple[str, str, int | None]]:
+    """Entries of a LIST reply in Unix `ls -l` or MS-DOS/IIS style.
+
+    A listing with lines of which none is understood is refused (`ftp.listing`): an empty
+    result would otherwise import an empty share without a word.
+    """
+    entries: list[tuple[str, str, int | None]] = []
+    meaningful = [line for line in lines if line.strip() and not line.lower().startswith("total ")]
+    for line in meaningful:
+        unix = _LIST_LINE.match(line)
+        if unix:
+            kind = {"d": "dir", "-": "file"}.get(unix["kind"], "other")
+            entries.append((unix["name"], kind, int(unix["size"])))
+            continue
+        dos = _DOS_LINE.match(line)
+        if dos:
+            entries.append((dos["name"], "dir" if dos["dir"] else "file", None if dos["dir"] else int(dos["size"])))
+    if meaningful and not entries:
+        shown = _decode(meaningful[0])[:80]
+        raise FtpError(
+            "ftp.listing",
+            f"无法识别 FTP 服务器的目录列表格式（{_decode(where) or '/'}，第一行：{shown!r}），未导入任何内容。"
+            "请让服务器开启 MLSD，或把文件拷到本机后从文件夹导入",
+        )
+    return entries
 
 
 def _features(ftp: ftplib.FTP) -> set[str]:

@@ -276,7 +276,7 @@ def evaluate(
         out += _groups(picked, lambda w: w.teacher, "teacher.unique", "教师 {k}（第一作者）推荐了 {n} 件", by_id)
     cap = rule_set.get("share_cap")
     if cap:
-        for stage in sorted({stage_key(w.stage) for w in all_works if w.stage}):
+        for stage in sorted({stage_key(w.stage) or "" for w in all_works if w.stage}):
             total = sum(1 for w in all_works if stage_key(w.stage) == stage)
             inside = [w.id for w in counted if stage_key(w.stage) == stage]
             allowed = math.floor(total * cap + 1e-9)
@@ -366,11 +366,12 @@ def check_decision(
         text = "；".join(f"{RULE_ZH[v.rule]}：{v.message}" for v in new)
         raise RuleViolation(new, f"不能推荐：{text}。如确需推荐，请管理员使用 --override --reason 说明理由")
     at = audit.now()
+    reason = (override_reason or "").strip()
     for v in new:
         for i in set(v.ids) & set(ids):
             db.execute(
                 "INSERT INTO rule_overrides (submission_id, rule, reason, actor, at) VALUES (?,?,?,?,?)",
-                [i, v.rule, override_reason.strip(), actor, at],
+                [i, v.rule, reason, actor, at],
             )
             audit.append(
                 db,
@@ -378,7 +379,7 @@ def check_decision(
                 "rule.override",
                 f"submission:{i}",
                 rule=v.rule,
-                reason=override_reason.strip(),
+                reason=reason,
                 violation=v.message,
             )
     return new

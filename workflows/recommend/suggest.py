@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from workflows import campaigns
 from workflows.errors import StationError
@@ -145,7 +146,8 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
     index = _index(entries)
     plan = Plan(entries, rule_set, counts=[0] * len(entries), key_rank=[{} for _ in entries])
 
-    candidates, refused = [], []
+    candidates: list = []
+    refused: list = []
     for w in all_works:
         stage = quotas.stage_key(w.stage)
         if stage:
@@ -164,7 +166,7 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
         (refused if c.reason else candidates).append(c)
     candidates.sort(key=lambda c: (-c.score, c.work.id))
     by_key: list[list[Candidate]] = [[] for _ in entries]
-    by_stage: dict[str, list[Candidate]] = {}
+    by_stage: dict[str | None, list[Candidate]] = {}
     for c in candidates:
         for k in c.keys:
             by_key[k].append(c)
@@ -187,7 +189,7 @@ def suggest(station: Station, campaign: str | None = None) -> dict:
             pick(c, "不占名额的例外")
     # needs, scarcest first: a key's minimum, a 学段 to cover
     unmet = []
-    needs = [(len(by_key[k]), 0, k) for k, e in enumerate(entries) if e["min"]]
+    needs: list[tuple[int, int, Any]] = [(len(by_key[k]), 0, k) for k, e in enumerate(entries) if e["min"]]
     needs += [(len(by_stage.get(quotas.stage_key(s), [])), 1, s) for s in rule_set.get("coverage", [])]
     for _, kind, need in sorted(needs, key=lambda n: (n[0], n[1])):
         if kind == 0:

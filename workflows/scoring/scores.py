@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -48,10 +49,10 @@ class Item:
 
     @property
     def full(self) -> float:
-        return self.max if self.max is not None else self.scale * self.weight
+        return self.max if self.max is not None else self.scale * (self.weight or 0.0)
 
     def counted(self, value: float) -> float:
-        return value if self.max is not None else value * self.weight
+        return value if self.max is not None else value * (self.weight or 0.0)
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,8 @@ def score(
     submission_id: int,
     expert: str,
     items: dict[str, str],
-    veto: list[str] = (),
-    clear_veto: list[str] = (),
+    veto: Sequence[str] = (),
+    clear_veto: Sequence[str] = (),
     comment: str | None = None,
     actor: str | None = None,
 ) -> dict:
@@ -234,9 +235,9 @@ def score(
         rub = rubric(station, work["campaign_id"])
         rows = []
         for name, text in items.items():
-            item = rub.item(name)
-            value, grade = parse_value(rub, item, text)
-            rows.append((item.name, value, grade))
+            entry = rub.item(name)
+            value, grade = parse_value(rub, entry, text)
+            rows.append((entry.name, value, grade))
         rows += [(VETO_PREFIX + rub.veto_name(v), 1.0, None) for v in veto]
         cleared = [VETO_PREFIX + rub.veto_name(v) for v in clear_veto]
         comment = (comment or "").strip() or None
@@ -289,7 +290,7 @@ def expert_sheet(station: Station, submission_id: int, expert: str, rub: Rubric 
             [submission_id, expert],
         )
     }
-    items = [
+    items: list[dict] = [
         {
             "name": i.name,
             "dimension": i.dimension,
@@ -462,7 +463,7 @@ def aggregate(db, campaign_id: int, rub: Rubric, how: str) -> dict[int, Result]:
     for r in results.values():
         if r.totals:
             r.score = combine(list(r.totals.values()), how)
-    ranked = sorted((r for r in results.values() if r.score is not None), key=lambda r: -r.score)
+    ranked = sorted((r for r in results.values() if r.score is not None), key=lambda r: -(r.score or 0.0))
     for n, r in enumerate(ranked):
         r.rank = n + 1 if n == 0 or r.score != ranked[n - 1].score else ranked[n - 1].rank
     return results
