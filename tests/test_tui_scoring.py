@@ -54,6 +54,8 @@ def styles_of(text, word: str) -> set[str]:
 
 def test_quota_panel_shows_status_words_colours_and_violations(sample, tmp_path):
     quotas.import_table(sample, quota_table(tmp_path / "q.xlsx"), "精品课")
+    # the sample is a Zhengzhou (001) campaign: coverage is Jiangsu's rule, set here by the administrator
+    quotas.set_rule(sample, "精品课", "coverage", "小学,初中,高中")
     t = ids(sample)
     review.decide(sample, [t["分数的初步认识"]], "recommend", reviewer="张老师")
     review.decide(sample, [t["春晓"]], "recommend", reviewer="管理员", override="市局特批")

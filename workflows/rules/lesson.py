@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from workflows.rules.base import Result, rule
 
-WORK = dict(scope="work", needs=())
 TEACHER_ROLES = ("授课教师", "主讲教师", "第一作者", "申报人")
 
 
-@rule("lesson.node_code", **WORK)
+@rule("lesson.node_code", scope="work", needs=())
 def node_code(w, p):
     """A 精品课 without 课程节点编号 cannot be matched by "同一课程节点编号只推荐1节": say so (W12)."""
     code = (w.submission["node_code"] or "").strip()
@@ -22,7 +21,7 @@ def node_code(w, p):
     )
 
 
-@rule("lesson.roles", params={"teachers": int, "guides": int, "technicians": int}, **WORK)
+@rule("lesson.roles", scope="work", needs=(), params={"teachers": int, "guides": int, "technicians": int})
 def roles(w, p):
     """Jiangsu 002 五2: each lesson reports 1 授课教师, 1 教学指导 and 1 技术指导 (W12, 002-07).
 
