@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from store import audit, write
 from workflows import campaigns
@@ -79,7 +80,7 @@ class WorkFacts:
     authors: list[dict]
     files: list[FileFacts]
     profile: profiles.Profile
-    objects: object
+    objects: Any  # the station's ObjectStore
     _sheet: dict | None = None
     _sheet_read: bool = False
 

@@ -190,7 +190,7 @@ def run(station, submission_id: int, out_dir: Path, progress=None, cancelled=Non
             duration=duration,
             timeout=600 + 20 * duration,
             cwd=out_dir,
-            progress=(lambda frac, speed, p=f.path: progress(p, frac, speed)) if progress else None,
+            progress=(lambda frac, speed, p=f.path: progress(p, frac, speed)) if progress else None,  # type: ignore[misc]
             cancelled=cancelled,
         )
         if result.returncode != 0 or result.timed_out:

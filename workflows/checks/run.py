@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import Any, Callable
 
 from store import audit, write
 from workflows.checks import facts, fixes
@@ -103,7 +103,7 @@ def _plan(db, works, tiers, summary) -> list[Task]:
             if f.sha256 in by_sha:
                 continue
             cached = facts.cached_tiers(db, f.sha256)
-            missing = [t for t in wanted if t not in cached]
+            missing: list[str] = [t for t in wanted if t not in cached]
             if "V" in cached and "A" in missing:
                 missing.remove("A")
             if not missing:
@@ -120,7 +120,7 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
     if not tasks:
         return
     stop = threading.Event()
-    state = {"done": 0.0, "total": 0.0, "lock": threading.Lock()}
+    state: dict[str, Any] = {"done": 0.0, "total": 0.0, "lock": threading.Lock()}
 
     def is_cancelled() -> bool:
         if not stop.is_set() and cancelled and cancelled():

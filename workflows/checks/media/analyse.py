@@ -115,7 +115,8 @@ def _frames(path: Path):
     """Yield (pts_time, {key: value}) from a metadata=print file."""
     if not path.exists():
         return
-    t, values = None, {}
+    t: float | None = None
+    values: dict = {}
     with path.open(encoding="utf-8", errors="replace") as f:
         for line in f:
             if line.startswith("frame:"):
@@ -139,7 +140,7 @@ def _spans(path: Path, start_key: str, end_key: str, total: float | None = None)
             spans.append([round(start, 2), round(float(v[end_key]), 2)])
             start = None
     if start is not None:
-        spans.append([round(start, 2), round(total, 2) if total else None])
+        spans.append([round(start, 2), round(total, 2) if total else None])  # type: ignore[list-item]
     return spans
 
 

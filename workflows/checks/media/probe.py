@@ -10,6 +10,7 @@ import json
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from pymediainfo import MediaInfo
 
@@ -111,7 +112,7 @@ def packets(path: Path, timeout: float = 300) -> dict:
         timeout=timeout,
     )
     sizes: dict[int, int] = {}
-    streams = []
+    streams: list[dict[str, Any]] = []
     for line in result.stdout.splitlines():
         parts = line.split(",")
         if parts[0] == "packet" and len(parts) >= 3:
