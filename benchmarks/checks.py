@@ -303,11 +303,11 @@ class TierClock:
         self.started: dict[tuple[str, str], float] = {}
         self.ended: dict[tuple[str, str], float] = {}
 
-    def __call__(self, p: dict) -> None:
-        key, now = (p["file"], p["tier"]), time.perf_counter()
+    def __call__(self, p) -> None:  # a workflows.progress.Progress
+        key, now = (p.item, p.step), time.perf_counter()
         with self.lock:
             self.started.setdefault(key, now)
-            if p["fraction"] >= 1.0:
+            if (p.item_fraction or 0.0) >= 1.0:
                 self.ended[key] = now
 
     def totals(self) -> dict[str, float]:

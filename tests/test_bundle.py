@@ -216,10 +216,10 @@ def test_bundle_contents_and_second_bundle_chains(net):
 
 def test_inner_records(net):
     calls = []
-    path = Path(do_export(net, progress=lambda *a: calls.append(a))["path"])
-    done, total, files, files_total = calls[-1]
-    assert done == total > 0 and files == files_total > 5
-    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    path = Path(do_export(net, progress=calls.append)["path"])
+    last = calls[-1]
+    assert last.job == "export" and last.bytes_done == last.bytes_total > 0 and last.done == last.total > 5
+    assert [c.bytes_done for c in calls] == sorted(c.bytes_done for c in calls)
     inner = bundle.open_index(bundle.intake(path)[0], city_identity(net))
     names = set(inner.manifest)
     assert {

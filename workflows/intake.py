@@ -16,6 +16,7 @@ from workflows import campaigns
 from workflows.checks import run as checks
 from workflows.ingest import ftp
 from workflows.ingest import importer as ingest
+from workflows.progress import ProgressFn
 from workflows.station import Station
 
 
@@ -40,8 +41,7 @@ def run(
     *,
     force: bool = False,
     check: bool = True,
-    progress: Callable[[ingest.Progress], None] | None = None,
-    check_progress: checks.ProgressFn | None = None,
+    progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Intake:
     station.objects.clean_tmp()  # what a killed import left half-written
@@ -51,7 +51,7 @@ def run(
         return result
     ids = unchecked(station, sources, campaign, summary.ids)
     if ids:
-        done = checks.run(station, ids=ids, progress=check_progress, cancelled=cancelled)
+        done = checks.run(station, ids=ids, progress=progress, cancelled=cancelled)
         result.checks, result.checked = done.findings, done.ids
     return result
 

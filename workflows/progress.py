@@ -20,6 +20,8 @@ class Progress:
     bytes_total: int = 0
     item: str = ""  # the package, work or file being handled now
     speed: float = 0.0  # times real time, for media decoding
+    step: str = ""  # the step of the job the item is in (a check tier: M, P, T, A, V)
+    item_fraction: float | None = None  # how far that step is with the item, 0..1
 
     @property
     def fraction(self) -> float | None:
@@ -32,3 +34,27 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+def files_progress(job: str, progress: ProgressFn | None) -> Callable[[int, int, int, int], None] | None:
+    """The bundle exporters' raw callback (bytes done, bytes total, files done, files total) as PROGRESS reports."""
+    if progress is None:
+        return None
+
+    def report(bytes_done: int, bytes_total: int, files_done: int, files_total: int) -> None:
+        progress(Progress(job, files_done, files_total, "个文件", bytes_done, bytes_total))
+
+    return report
+
+
+def bytes_progress(job: str, progress: ProgressFn | None) -> Callable[[int], None] | None:
+    """A raw callback that counts bytes read (N at a time) as PROGRESS reports."""
+    if progress is None:
+        return None
+    seen = [0]
+
+    def report(n: int) -> None:
+        seen[0] += n
+        progress(Progress(job, bytes_done=seen[0]))
+
+    return report

@@ -45,11 +45,12 @@ def _bar(enabled: bool):
         return None
     state = {"last": -1}
 
-    def show(done: int, total: int, files: int, files_total: int) -> None:
+    def show(p) -> None:  # a workflows.progress.Progress
+        done, total, files = p.bytes_done, p.bytes_total, int(p.done)
         pct = int(done * 100 / total) if total else 100
         if (pct, files) != state["last"]:
             state["last"] = (pct, files)
-            status(f"  文件 {files}/{files_total}，{done / 2**20:,.0f} / {total / 2**20:,.0f} MB（{pct}%）")
+            status(f"  文件 {files}/{int(p.total)}，{done / 2**20:,.0f} / {total / 2**20:,.0f} MB（{pct}%）")
 
     return show
 

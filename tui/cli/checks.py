@@ -52,14 +52,13 @@ def check(run, ids, campaign, deep, audio_only, jobs, pattern):
             with _bar() as bar:
                 task = bar.add_task("检查", total=1.0, speed="")
 
-                def progress(e):
-                    name = Path(e["file"]).name
+                def progress(p):  # a workflows.progress.Progress
                     bar.update(
                         task,
-                        completed=e["done"],
-                        total=e["total"] or 1.0,
-                        description=safe(f"{e['tier']} {name[:30]}"),
-                        speed=f"{e['speed']:.1f}x" if e["speed"] else "",
+                        completed=p.done,
+                        total=p.total or 1.0,
+                        description=safe(Path(p.item).name[:30]),
+                        speed=f"{p.speed:.1f}x" if p.speed else "",
                     )
 
                 summary = checks.run(station, progress=progress, **kwargs)

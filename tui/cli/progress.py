@@ -31,10 +31,14 @@ class ImportBar:
         return self.bar.__exit__(*exc)
 
     def update(self, p) -> None:
+        """Show a workflows.progress.Progress: the import's packages and bytes, then the quick checks' file."""
+        if p.job == "check":
+            self.bar.update(self.task, name=safe(f"快速检查 {p.item}"))
+            return
         self.bar.update(
             self.task,
             total=p.bytes_total or None,
             completed=p.bytes_done,
-            count=f"{p.packages_done}/{p.packages_total}",
-            name=safe(p.package),
+            count=f"{int(p.done)}/{int(p.total)}" if p.total else "",
+            name=safe(p.item),
         )

@@ -1,7 +1,7 @@
 """导入 / 检查 / 导出: one long job at a time per station, in a thread worker, with progress in works and bytes.
 
-Each job kind has a small adapter that calls its use case by its real signature and turns that use case's
-progress reports into a `Tick` (the use cases report in different shapes). Fields take keys only after an
+Each job kind has a small adapter that calls its use case by its real signature; every use case reports a
+`workflows.progress.Progress`, which the screen turns into a `Tick`. Fields take keys only after an
 explicit focus (Enter or Tab) and give them back on Esc, so the section keys work on every screen.
 """
 
@@ -31,7 +31,7 @@ from workflows import campaigns, intake
 from workflows.bundles import export as bundles
 from workflows.checks import run as checks
 from workflows.errors import StationError
-from workflows.ingest import importer
+from workflows.progress import Progress, ProgressFn
 
 HELP = {"import": S.JOB_IMPORT_HELP, "checks": S.JOB_CHECKS_HELP, "export": S.JOB_EXPORT_HELP}
 FIELDS = {"import": ["source"], "checks": [], "export": ["recipient", "out", "passphrase"]}
@@ -77,61 +77,34 @@ def _fraction(done: float, total: float) -> float:
     return max(0.0, min(1.0, done / total)) if total else 0.0
 
 
-def _checks_reporter(report: Report) -> checks.ProgressFn:
-    """checks.run reports cost units (seconds of expected work, floats) and the current file: a fraction."""
+def _ticks(report: Report) -> ProgressFn:
+    """Every use case reports a workflows.progress.Progress; the screen counts the files checks went through."""
     files: set[str] = set()
 
-    def on_check(p: dict) -> None:
-        files.add(str(p.get("file", "")))
-        report(
-            Tick(
-                "checks",
-                done=len(files),
-                fraction=_fraction(p.get("done", 0.0), p.get("total", 0.0)),
-                name=Path(str(p.get("file", ""))).name,
-            )
-        )
+    def on_progress(p: Progress) -> None:
+        fraction = p.fraction or 0.0
+        if p.job == "check":
+            files.add(p.item)
+            report(Tick("checks", done=len(files), fraction=fraction, name=Path(p.item).name))
+        else:
+            phase = "export" if p.job == "export" else "import"
+            report(Tick(phase, int(p.done), int(p.total), p.bytes_done, p.bytes_total, fraction, p.item))
 
-    return on_check
+    return on_progress
 
 
 def run_import(station, campaign: str | None, values: dict, report: Report, cancelled: Callable[[], bool]):
-    def on_import(p: importer.Progress) -> None:
-        report(
-            Tick(
-                "import",
-                p.packages_done,
-                p.packages_total,
-                p.bytes_done,
-                p.bytes_total,
-                _fraction(p.bytes_done, p.bytes_total)
-                if p.bytes_total
-                else _fraction(p.packages_done, p.packages_total),
-                p.package,
-            )
-        )
-
-    return intake.run(
-        station,
-        values["sources"],
-        campaign,
-        progress=on_import,
-        check_progress=_checks_reporter(report),
-        cancelled=cancelled,
-    )
+    return intake.run(station, values["sources"], campaign, progress=_ticks(report), cancelled=cancelled)
 
 
 def run_checks(station, campaign: str | None, values: dict, report: Report, cancelled: Callable[[], bool]):
-    return checks.run(station, campaign=campaign, progress=_checks_reporter(report), cancelled=cancelled)
+    return checks.run(station, campaign=campaign, progress=_ticks(report), cancelled=cancelled)
 
 
 def run_export(station, campaign: str | None, values: dict, report: Report, cancelled: Callable[[], bool]):
-    def on_export(bytes_done: int, bytes_total: int, files_done: int, files_total: int) -> None:
-        report(Tick("export", files_done, files_total, bytes_done, bytes_total, _fraction(bytes_done, bytes_total)))
-
     values["out_dir"].mkdir(parents=True, exist_ok=True)
     return bundles.export(
-        station, campaign, values["to"], values["out_dir"], values["passphrase"], progress=on_export
+        station, campaign, values["to"], values["out_dir"], values["passphrase"], progress=_ticks(report)
     )  # an export cannot stop half-way: it finishes, then the app exits if asked to
 
 

@@ -19,6 +19,7 @@ from store import audit, decisions, queries
 from workflows import campaigns, keys
 from workflows.bundles import forward as forward_wf
 from workflows.errors import StationError
+from workflows.progress import ProgressFn, files_progress
 from workflows.quotas import rules as quotas
 from workflows.recommend import summary
 from workflows.station import Station, actor
@@ -107,7 +108,7 @@ def export(
     to: str,
     out_dir: Path,
     passphrase: bytes,
-    progress: bundle.Progress | None = None,
+    progress: ProgressFn | None = None,
     workers: int | None = None,
     part_size: int = bundle.PART_SIZE,
     forward: bool = False,
@@ -175,7 +176,9 @@ def export(
     with tempfile.TemporaryDirectory(dir=station.spool, prefix=f"export-{os.getpid()}-") as tmp:
         sources, audit_upto, forwarded = _sources(station, db, camp, subs, Path(tmp), ident, prev_row, forward)
         try:
-            built = bundle.build(out_dir, name, sources, address, ident.signing, progress, workers, part_size)
+            built = bundle.build(
+                out_dir, name, sources, address, ident.signing, files_progress("export", progress), workers, part_size
+            )
         except bundle.SourceChanged as e:
             _remove_partial(out_dir, name)
             raise StationError(

@@ -25,6 +25,7 @@ from store import audit, versions
 from workflows import campaigns, keys
 from workflows.errors import StationError
 from workflows.profiles import load as profiles
+from workflows.progress import ProgressFn, bytes_progress, files_progress
 from workflows.station import Station, actor
 
 OVERRIDABLE = {"bundle.replay", "bundle.rollback", "bundle.gap", "bundle.equivocation", "bundle.audit_gap"}
@@ -131,12 +132,12 @@ def _sequence(station: Station, outer: bundle.Outer) -> list[Problem]:
     return []
 
 
-def verify(station: Station, path: Path, progress: Callable[[int], None] | None = None) -> dict:
+def verify(station: Station, path: Path, progress: ProgressFn | None = None) -> dict:
     """Everything that can be checked without a private key, every object hashed."""
     path = Path(path)
     c = _check(station, path, None)
     if c.outer is not None:
-        c.problems += bundle.hash_objects(c.outer, progress)
+        c.problems += bundle.hash_objects(c.outer, bytes_progress("verify", progress))
     return c.as_dict(path)
 
 
@@ -146,7 +147,7 @@ def receive(
     passphrase: bytes | Callable[[], bytes] | None,
     campaign: str | None = None,
     override: str | None = None,
-    progress: bundle.Progress | None = None,
+    progress: ProgressFn | None = None,
     workers: int | None = None,
 ) -> dict:
     path = Path(path)
@@ -180,7 +181,9 @@ def receive(
             raise StationError(
                 "receive.space", f"磁盘空间不足：需要约 {need / 2**30:.1f} GB，只剩 {free / 2**30:.1f} GB"
             )
-        files, problems = bundle.decrypt_files(outer, inner, ident.enc, staging, progress, workers)
+        files, problems = bundle.decrypt_files(
+            outer, inner, ident.enc, staging, files_progress("receive", progress), workers
+        )
         if problems:
             raise Rejected(problems)
         records = _records(files)

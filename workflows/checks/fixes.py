@@ -12,6 +12,7 @@ from workflows.checks import facts
 from workflows.checks.evaluate import evaluate
 from workflows.checks.media import ffrun, probe
 from workflows.errors import StationError
+from workflows.progress import Progress, ProgressFn
 from workflows.rules import media as media_rules
 from workflows.rules.catalog import REGISTRY
 
@@ -162,7 +163,7 @@ def command(f, profile, failed: set[str]) -> str:
     return shlex.join(["ffmpeg", *args])
 
 
-def run(station, submission_id: int, out_dir: Path, progress=None, cancelled=None) -> list[dict]:
+def run(station, submission_id: int, out_dir: Path, progress: ProgressFn | None = None, cancelled=None) -> list[dict]:
     """Write compliant copies of SUBMISSION_ID's failing media files into OUT_DIR."""
     works = facts.load_works(station, station.db(), [submission_id], None)
     if not works:
@@ -190,7 +191,9 @@ def run(station, submission_id: int, out_dir: Path, progress=None, cancelled=Non
             duration=duration,
             timeout=600 + 20 * duration,
             cwd=out_dir,
-            progress=(lambda frac, speed, p=f.path: progress(p, frac, speed)) if progress else None,  # type: ignore[misc]
+            progress=(lambda frac, speed, p=f.path: progress(Progress("fix", frac, 1, "", item=p, speed=speed)))  # type: ignore[misc]
+            if progress
+            else None,
             cancelled=cancelled,
         )
         if result.returncode != 0 or result.timed_out:

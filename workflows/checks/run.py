@@ -19,6 +19,7 @@ from workflows.checks import facts, fixes
 from workflows.checks.evaluate import evaluate
 from workflows.checks.facts import DEEP_TIERS, DEFAULT_TIERS, SKIPPED, FileFacts, WorkFacts, is_media  # noqa: F401  (the public names of checks)
 from workflows.checks.media import analyse, ffrun, probe
+from workflows.progress import Progress, ProgressFn
 from workflows.rules.base import Finding, base_id
 from workflows.rules.catalog import REGISTRY
 from workflows.station import actor
@@ -38,9 +39,6 @@ class Summary:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-ProgressFn = Callable[[dict], None]
 
 
 def run(
@@ -132,14 +130,16 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
             with state["lock"]:
                 done = state["done"] + fraction * _cost(task, tier)
             progress(
-                {
-                    "file": task.file.path,
-                    "tier": tier,
-                    "fraction": fraction,
-                    "speed": speed,
-                    "done": done,
-                    "total": state["total"],
-                }
+                Progress(
+                    "check",
+                    done,
+                    state["total"],
+                    "秒（估计）",
+                    item=task.file.path,
+                    speed=speed,
+                    step=tier,
+                    item_fraction=fraction,
+                )
             )
 
     for task in tasks:

@@ -27,6 +27,7 @@ from workflows.ingest import archives, awards, duplicates, forms, layout
 from workflows.ingest.archives import ArchiveError, Problem
 from workflows.profiles import load as profiles
 from workflows.profiles import roles
+from workflows.progress import Progress, ProgressFn
 from workflows.station import Station, actor
 
 FORM_KINDS = ("xlsx", "docx", "doc", "wps")  # in order of preference when a work has several copies
@@ -35,12 +36,25 @@ MISMATCH_FIELDS = {"title": "作品名称", "school": "学校/单位", "stage": 
 
 
 @dataclass
-class Progress:
+class Counters:
+    """How far the import is: packages and bytes (reported as a workflows.progress.Progress)."""
+
     package: str = ""
     packages_done: int = 0
     packages_total: int = 0
     bytes_done: int = 0
     bytes_total: int = 0
+
+    def report(self) -> Progress:
+        return Progress(
+            "import",
+            self.packages_done,
+            self.packages_total,
+            "个",
+            self.bytes_done,
+            self.bytes_total,
+            self.package,
+        )
 
 
 @dataclass
@@ -79,7 +93,7 @@ class Importer:
         station: Station,
         campaign: str | None = None,
         force: bool = False,
-        progress: Callable[[Progress], None] | None = None,
+        progress: ProgressFn | None = None,
         cancelled: Callable[[], bool] | None = None,
     ):
         self.station = station
@@ -89,8 +103,8 @@ class Importer:
         self.db = station.db()
         self.objects = station.objects
         self.summary = Summary()
-        self.progress = Progress()
-        self._report = progress or (lambda p: None)
+        self.progress = Counters()
+        self._progress = progress or (lambda p: None)
         self._cancelled = cancelled or (lambda: False)
         self.actor = actor()
 
@@ -107,13 +121,13 @@ class Importer:
             if self._cancelled():
                 break
             self.progress.package = archives.display_name(pkg.name)
-            self._report(self.progress)
+            self._report()
             try:
                 self._package(origin, pkg)
             except Exception as e:  # one broken package never aborts the others: it becomes a finding
                 self._failed(origin, pkg, e)
             self.progress.packages_done += 1
-            self._report(self.progress)
+            self._report()
         duplicates.refresh(self.db, self.station.config_dir)
         awards.refresh(self.db, self.station.config_dir)
         self.summary.findings += deadlines.mark_late(self.station, self.summary.ids)
@@ -328,12 +342,15 @@ class Importer:
                 writer.abort()
         return stored
 
+    def _report(self) -> None:
+        self._progress(self.progress.report())
+
     def _download(self, name: str, done: int, total: int) -> None:
-        self._report(Progress(package=f"下载 {name}", bytes_done=done, bytes_total=total))
+        self._progress(Progress("ftp", 0, 0, "个", done, total, f"下载 {name}"))
 
     def _tick(self, n: int) -> None:
         self.progress.bytes_done += n
-        self._report(self.progress)
+        self._report()
 
     def _reject(self, origin: Origin, pkg: Path, key: str, signature: str, problems: list[Problem]) -> None:
         self.summary.rejected += 1
