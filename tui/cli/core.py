@@ -11,7 +11,7 @@ from store.labels import FINDING_ZH
 from tui.cli import kit
 from tui.cli.kit import command, echo, group
 from workflows import campaigns as campaigns_wf
-from workflows import deadlines, intake, submissions
+from workflows import deadlines, submissions
 from workflows.errors import EXIT_OK, EXIT_REJECTED
 from workflows.profiles import load as profiles
 
@@ -136,6 +136,7 @@ def profiles_show(run, profile_id):
 @click.option("--no-check", is_flag=True, help="导入后不做快速检查（元数据、材料、片头）。")
 def import_(run, sources, campaign, force, no_check):
     """导入作品：文件夹、压缩包或 ftp://用户:口令@主机:端口/路径。"""
+    from workflows import intake  # the import and checks engines load only for this command
 
     station = run.station
     show_bar = not run.json and sys.stderr.isatty()
