@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
-TARGETS = ("ffmpeg", "unar", "libarchive13", "tmux", "age", "python3-venv")
+TARGETS = ("ffmpeg", "unar", "libarchive13", "tmux", "age", "antiword", "python3-venv")  # antiword: .doc/.wps forms
 DEFAULT_CACHE = Path.home() / ".cache" / "review-station-kit"
 
 
