@@ -21,26 +21,12 @@ from typing import Any
 
 import click
 
+from store.labels import safe  # one escaping for the CLI and the TUI
 from workflows.errors import EXIT_USAGE, StationError
 
 EXIT_INTERRUPTED = 130  # ctrl+c, as shells report a SIGINT death
 
 # --- safe text ---------------------------------------------------------------------------------
-
-# C0 and C1 controls (ESC, CSI, OSC's BEL, CR, BS, …), DEL and the bidirectional overrides and isolates.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_KEEP_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape_char(m: re.Match) -> str:
-    c = m.group()
-    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-
-
-def safe(text: object, keep_newlines: bool = False) -> str:
-    """TEXT with every control character written out visibly (`\\x1b`, `\\r`, …); newlines kept if asked."""
-    return (_UNSAFE_KEEP_LINES if keep_newlines else _UNSAFE).sub(_escape_char, str(text))
 
 
 def printable(data: Any) -> Any:
