@@ -134,9 +134,9 @@ def test_queue_filters_compose_and_search(sample):
     failed = q.ids(db, q.Filter(quick=frozenset({"failed"})))
     assert failed == [s["id"] for s in queries.submissions(db) if any(f["status"] == "fail" for f in s["findings"])]
     passed = next(i for i in q.ids(db, q.Filter()) if i not in failed)
-    assert t["春晓"] in failed
-    review.decide(sample, [t["春晓"], passed], "fix", "补充材料", "张老师")
-    assert q.ids(db, q.Filter(quick=frozenset({"fix", "failed"}))) == [t["春晓"]]
+    assert t["光合作用"] in failed
+    review.decide(sample, [t["光合作用"], passed], "fix", "补充材料", "张老师")
+    assert q.ids(db, q.Filter(quick=frozenset({"fix", "failed"}))) == [t["光合作用"]]
     assert q.count(db, q.Filter(quick=frozenset({"undecided"}))) == everything - 2
     primary = q.Filter(stage="小学", sort="title")
     titles = [r["title"] for r in q.page(db, primary, 0, 100)]

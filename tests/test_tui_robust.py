@@ -287,7 +287,8 @@ def test_detail_puts_the_verdict_first_and_decides_and_steps_like_a_pager(sample
             detail = app.screen
             body = str(detail.query_one("#body").render())
             assert body.index("检查结论") < body.index("基本信息")  # findings before metadata
-            assert "[不通过] 往年获奖作品" in body and "[不通过] 时长（微课视频.mp4）" in body
+            # 精品课 (Zhengzhou 001) gives neither an awards rule nor lengths: both are hints
+            assert "[警告] 往年获奖作品" in body and "[警告] 时长（微课视频.mp4）" in body
             assert "dup.awarded" not in body and "media.duration" not in body  # no English rule ids
             assert "实测 00:00:08，要求 10-15 分钟" in body
             assert all(len(line) <= 78 for line in body.splitlines())

@@ -12,7 +12,9 @@ import pytest
 from rich.cells import cell_len
 from sample_station import sample, sample_master  # noqa: F401
 
+from store import queries
 from workflows.review import decide as review
+from workflows.review.eligibility import technical_failures
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 WIDTH, HEIGHT = 80, 24
@@ -96,8 +98,11 @@ def test_station_in_tmux(sample):
         assert "评审工作站" in lines[0] and "评审人：终端测试员" in lines[0]
         assert "编号" in lines[1] and "作品名称" in lines[1] and "决定" in lines[1]
         assert any("春晓" in line for line in lines)
+        third_id = next(s["id"] for s in queries.submissions(sample.db()) if s["title"] == "剪纸艺术")
+        failing = len(technical_failures(sample.db(), [third_id]).get(third_id, []))
+        assert failing
         t.keys("j", "j", "r")
-        t.wait_for("技术检查有 5 项不通过")  # a failing work: asked first
+        t.wait_for(f"技术检查有 {failing} 项不通过")  # a failing work: asked first
         t.keys("y")
         lines = t.wait_for("第 4/13 条")
         assert_full_width(lines)
