@@ -9,6 +9,8 @@ BENCH_DEBS := mediaconch
 # ZIPs back with bsdtar and the converted PDFs with pdftotext
 TEST_DEBS := libreoffice-calc-nogui libreoffice-writer-nogui libarchive-tools poppler-utils
 DEMO_DIR ?= demo-station
+# The sample's campaigns are the 2024 notices: the demo runs as on a day of that cycle (deadline clock only).
+DEMO_NOW ?= 2024-06-15T09:00
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
@@ -39,8 +41,8 @@ kit: setup
 
 demo: setup
 	@echo "Building the sample station in $(DEMO_DIR)/ ..."
-	@$(PY) sample_data/build.py --station $(DEMO_DIR)
-	@$(STATION) --db $(DEMO_DIR)/station.db
+	@STATION_NOW=$${STATION_NOW:-$(DEMO_NOW)} $(PY) sample_data/build.py --station $(DEMO_DIR)
+	@STATION_NOW=$${STATION_NOW:-$(DEMO_NOW)} $(STATION) --db $(DEMO_DIR)/station.db
 
 test: setup lint
 	@bash scripts/apt-missing.sh $(TEST_DEBS)

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from store.labels import safe  # one escaping for the CLI and the TUI
+from tui.safe_text import safe  # one escaping for the CLI and the TUI
 from workflows.errors import EXIT_USAGE, StationError
 
 EXIT_INTERRUPTED = 130  # ctrl+c, as shells report a SIGINT death

@@ -7,7 +7,7 @@ import re
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
-from store.labels import safe
+from tui.safe_text import safe
 
 # East-Asian ambiguous-width characters that show up in messages, and 1-cell or fullwidth stand-ins.
 _UNAMBIGUOUS = str.maketrans(
