@@ -12,7 +12,7 @@ from store.labels import size_text
 from tui import strings as S
 from tui.screens.score import ScoreScreen
 from tui.widgets.cells import message, wrap
-from tui.widgets.chrome import SectionBar, StationScreen
+from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen
 from workflows import submissions
 from workflows.review import decide as review
 
@@ -155,7 +155,7 @@ def build(station, submission_id: int, anonymous: bool, width: int = 78) -> Text
     return out
 
 
-class DetailScreen(StationScreen):
+class DetailScreen(ScrollKeys, StationScreen):
     """One work, to decide on: r x f p as in the queue, J/K to the next or previous work (as mutt's pager)."""
 
     SECTION = "queue"
@@ -236,18 +236,3 @@ class DetailScreen(StationScreen):
             self.submission_id = sid
             self.refresh_body()
             self.query_one("#scroll", VerticalScroll).scroll_home(animate=False)
-
-    # One repaint per key: no scroll animation (it writes a dozen frames and smears over SSH).
-    def action_scroll(self, lines: int) -> None:
-        self.query_one("#scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
-
-    def action_page(self, direction: int) -> None:
-        scroll = self.query_one("#scroll", VerticalScroll)
-        scroll.scroll_relative(y=direction * max(1, scroll.size.height - 1), animate=False)
-
-    def action_edge(self, end: int) -> None:
-        scroll = self.query_one("#scroll", VerticalScroll)
-        if end:
-            scroll.scroll_end(animate=False)
-        else:
-            scroll.scroll_home(animate=False)

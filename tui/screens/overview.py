@@ -10,7 +10,7 @@ from textual.widgets import Footer, Static
 
 from tui import strings as S
 from tui.widgets.cells import wrap
-from tui.widgets.chrome import SectionBar, StationScreen
+from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen
 from tui.widgets.quota_view import quota_statuses, quota_summary, quota_text
 from workflows import doctor, overview
 
@@ -47,7 +47,7 @@ def doctor_lines(station) -> list[str]:
     return lines
 
 
-class OverviewScreen(StationScreen):
+class OverviewScreen(ScrollKeys, StationScreen):
     SECTION = "overview"
     NAME = S.SECTIONS["overview"][2:]
     DEFAULT_CSS = "OverviewScreen #body { padding: 0 1; }"
@@ -58,17 +58,6 @@ class OverviewScreen(StationScreen):
         Binding("home", "edge(0)", S.KEYS["detail.top"], show=False, id="detail.top"),
         Binding("end", "edge(1)", S.KEYS["detail.bottom"], show=False, id="detail.bottom"),
     ]
-
-    def action_page(self, direction: int) -> None:
-        scroll = self.query_one("#scroll", VerticalScroll)
-        scroll.scroll_relative(y=direction * max(1, scroll.size.height - 1), animate=False)
-
-    def action_edge(self, end: int) -> None:
-        scroll = self.query_one("#scroll", VerticalScroll)
-        if end:
-            scroll.scroll_end(animate=False)
-        else:
-            scroll.scroll_home(animate=False)
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
