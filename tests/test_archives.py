@@ -1,6 +1,7 @@
 import io
 import os
 import re
+import subprocess
 import zipfile
 import zlib
 from pathlib import Path
@@ -238,3 +239,23 @@ def test_corrupt_rar_and_lone_later_volume():
     with pytest.raises(archives.ArchiveCorrupt, match="第一卷"):
         archives.open_reader(RAR / "rarfile" / "rar5-vols.part2.rar")
     assert archives.is_later_volume(Path("x.part2.rar")) and not archives.is_later_volume(Path("x.part1.rar"))
+
+
+@needs_rar
+def test_an_unar_that_hangs_is_stopped_and_the_archive_reported(tmp_path, monkeypatch):
+    """unar is a separate program: a crafted RAR 2-4 that makes it stall must not hang the import."""
+    real = subprocess.run(["sh", "-c", "command -v unar"], capture_output=True, text=True, check=True).stdout.strip()
+    shim = tmp_path / "bin" / "unar"
+    shim.parent.mkdir()
+    # Extraction to stdout (`-o -`) hangs the way a looping decoder would; anything else is the real unar.
+    pause = str(600 + os.getpid() % 1000)  # names this test's sleeper among concurrent runs
+    shim.write_text(f'#!/bin/sh\nfor a; do [ "$a" = "-o" ] && exec sleep {pause}; done\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(archives, "UNAR_STALL_SECONDS", 1.0)
+    with pytest.raises(archives.ArchiveCorrupt, match="超时") as caught:
+        extract(RAR / "rarfile" / "rar3-solid.rar")
+    assert caught.value.rule == "archive.corrupt"
+    # stopped by the watchdog (without it, extraction waits for the sleep to end and then fails its CRC)
+    running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
+    assert f"sleep {pause}" not in running

@@ -13,6 +13,8 @@ import os
 import re
 import stat
 import struct
+import threading
+import time
 import unicodedata
 import zipfile
 import zlib
@@ -36,6 +38,9 @@ ARCHIVE_RATIO = 100
 ARCHIVE_RATIO_FLOOR = 64 * 2**20
 PATH_MAX = 4096
 # Windows cannot create these names (any extension); Linux can, and the content store names objects by hash.
+# unar (RAR 2-4 and multi-volume RAR) is a separate program: one that produces nothing for this long is stopped
+# and the archive reported, so that a crafted archive cannot hang an import.
+UNAR_STALL_SECONDS = 120.0
 WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 
 
@@ -449,13 +454,56 @@ class RarReader:
             sink = open_sink(info.filename)
             if sink is None:
                 continue
+            watchdog = _Stall(UNAR_STALL_SECONDS)
             try:
-                with self.rf.open(info) as f:
+                with self.rf.open(info) as f, watchdog.watch(f):
                     while chunk := f.read(CHUNK):
+                        watchdog.tick()
                         sink.write(chunk)
             except (rarfile.Error, OSError) as e:
+                if watchdog.fired:
+                    raise ArchiveCorrupt(watchdog.message(info.filename)) from e
                 raise ArchiveCorrupt(f"解压 {info.filename} 失败：{e}") from e
+            if watchdog.fired:
+                raise ArchiveCorrupt(watchdog.message(info.filename))
             close_sink(info.filename, sink)
+
+
+class _Stall:
+    """Kills the unar process behind a rarfile pipe that has produced no bytes for SECONDS."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.fired = False
+        self._last = time.monotonic()
+        self._done = threading.Event()
+
+    def tick(self) -> None:
+        self._last = time.monotonic()
+
+    def message(self, name: str) -> str:
+        return f"解压 {name} 超时：解压程序 {self.seconds:g} 秒没有输出，已停止（压缩包可能已损坏或被特意构造）"
+
+    def watch(self, stream: object) -> _Stall:
+        self._stream = stream
+        self.tick()
+        threading.Thread(target=self._run, name="unar-watchdog", daemon=True).start()
+        return self
+
+    def __enter__(self) -> _Stall:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+
+    def _run(self) -> None:
+        while not self._done.wait(min(1.0, self.seconds / 4)):
+            if time.monotonic() - self._last > self.seconds:
+                proc = getattr(self._stream, "_proc", None)  # rarfile.PipeReader's unar process
+                if proc is not None:
+                    self.fired = True
+                    proc.kill()
+                return
 
 
 def _libarchive_extract(path: Path, open_sink: OpenSink, close_sink: CloseSink, expected: set[str]) -> None:
