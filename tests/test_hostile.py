@@ -799,3 +799,31 @@ def test_damaged_7z_header_and_overlapping_zip_are_refused_at_listing(tmp_path):
         archives.open_reader(seven_zip_bad_header(tmp_path / "bad.7z"))
     with pytest.raises(archives.ArchiveBomb, match="重叠"):
         archives.open_reader(zip_overlapping(tmp_path / "overlap.zip"))
+
+
+# --- awards lists --------------------------------------------------------------------------------
+
+
+def _awards_book(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["作品名称", "第一作者", "年度", "获奖等级"], ["巧手做风筝", "张三", 2023, "省级一等奖"]):
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (with_doctype(LAUGHS, "&lol9;"), "DTD"),
+        (lambda b: b[: len(b) // 2], "损坏"),
+    ],
+    ids=["entity-bomb", "truncated-sheet"],
+)
+def test_hostile_awards_list_is_refused_with_a_code(cli, tmp_path, change, says):
+    path = _awards_book(tmp_path / "获奖名单.xlsx")
+    path.write_bytes(patch_member(path.read_bytes(), SHEET, change))
+    code, out, err = cli("awards", "import", path)
+    assert code == 2 and "Traceback" not in err, err
+    assert "awards.unreadable" in err and says in err

@@ -12,10 +12,15 @@ import sqlite_utils
 import store
 from store import audit
 from workflows.errors import StationError
+from workflows.ingest import forms
 from workflows.profiles import load as profiles
 from workflows.station import Station, actor
 
 RULE = "dup.awarded"
+# A province lists a few thousand awards a year; a list beyond these is not a list of awards.
+AWARDS_MAX_ROWS = 200_000
+AWARDS_MAX_SHEETS = 50
+AWARDS_SECONDS = 120.0
 COLUMNS = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "名称"],
     "first_author": ["第一作者", "作者", "主讲教师", "授课教师", "申报人", "教师"],
@@ -61,37 +66,47 @@ def _header(row) -> dict[str, int] | None:
 
 
 def read(path: Path) -> list[dict]:
+    """The award rows of an xlsx list, read with the forms' defences (package limits, no DTD, the used range
+    only, a row cap and a time limit): a province's list is not the county's file and may be hostile too."""
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        forms.check_package(path)
+        with open(path, "rb") as f:
+            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            try:
+                return _rows(path, wb)
+            finally:
+                wb.close()
+    except forms.FormError as e:
+        raise StationError("awards.unreadable", f"无法读取获奖名单 {path.name}：{e}") from e
+    except StationError:
+        raise
     except Exception as e:  # openpyxl raises many kinds for a bad file
-        raise StationError("awards.unreadable", f"无法读取获奖名单 {path}：{e}") from e
+        raise StationError("awards.unreadable", f"无法读取获奖名单 {path.name}：{type(e).__name__} {e}") from e
+
+
+def _rows(path: Path, wb) -> list[dict]:
     out = []
-    try:
-        for ws in wb.worksheets:
-            columns = None
-            for row in ws.iter_rows(values_only=True):
-                if columns is None:
-                    columns = _header(row)
-                    continue
-                value = {k: row[i] if i < len(row) else None for k, i in columns.items()}
-                title = str(value["title"] or "").strip()
-                if not title or title in ("合计", "小计", "总计"):
-                    continue
-                year = value.get("year")
-                out.append(
-                    {
-                        "title": title,
-                        "first_author": str(value.get("first_author") or "").strip() or None,
-                        "unit": str(value.get("unit") or "").strip() or None,
-                        "year": int(re.sub(r"\D", "", str(year))[:4])
-                        if year and re.search(r"\d{4}", str(year))
-                        else None,
-                        "level": str(value.get("level") or "").strip() or None,
-                        "activity": str(value.get("activity") or "").strip() or None,
-                    }
-                )
-    finally:
-        wb.close()
+    for ws in wb.worksheets[:AWARDS_MAX_SHEETS]:
+        columns = None
+        for row in forms.limited_sheet_rows(ws, "获奖名单", AWARDS_MAX_ROWS, AWARDS_SECONDS):
+            if columns is None:
+                columns = _header(row)
+                continue
+            value = {k: row[i] if i < len(row) else None for k, i in columns.items()}
+            title = str(value["title"] or "").strip()
+            if not title or title in ("合计", "小计", "总计"):
+                continue
+            year = value.get("year")
+            out.append(
+                {
+                    "title": title,
+                    "first_author": str(value.get("first_author") or "").strip() or None,
+                    "unit": str(value.get("unit") or "").strip() or None,
+                    "year": int(re.sub(r"\D", "", str(year))[:4]) if year and re.search(r"\d{4}", str(year)) else None,
+                    "level": str(value.get("level") or "").strip() or None,
+                    "activity": str(value.get("activity") or "").strip() or None,
+                }
+            )
     if not out:
         raise StationError("awards.no_header", f"获奖名单 {path} 中找不到表头（需要“作品名称”列）或没有数据行")
     return out

@@ -317,21 +317,28 @@ def check_package(path: Path) -> None:
         raise FormError(f"表格文件已损坏：{type(e).__name__} {e}") from e
 
 
-def _limited(rows, what: str):
-    """At most FORM_MAX_ROWS rows of at most FORM_MAX_COLS cells, within FORM_SECONDS; parser errors
+def _limited(rows, what: str, max_rows: int = FORM_MAX_ROWS, seconds: float = FORM_SECONDS):
+    """At most MAX_ROWS rows of at most FORM_MAX_COLS cells, within SECONDS; parser errors
     (truncated or malformed XML) become FormError."""
-    deadline = time.monotonic() + FORM_SECONDS
+    deadline = time.monotonic() + seconds
     try:
         for n, row in enumerate(rows):
-            if n >= FORM_MAX_ROWS:
+            if n >= max_rows:
                 return
             if time.monotonic() > deadline:
-                raise FormError(f"读取{what}超时（超过 {FORM_SECONDS:g} 秒）")
+                raise FormError(f"读取{what}超时（超过 {seconds:g} 秒）")
             yield row[:FORM_MAX_COLS]
     except FormError:
         raise
     except Exception as e:  # ParseError, XMLSyntaxError, DefusedXmlException, KeyError, ...
         raise FormError(f"{what}内容已损坏：{type(e).__name__} {e}") from e
+
+
+def limited_sheet_rows(ws, what: str, max_rows: int, seconds: float):
+    """The rows of an openpyxl read-only sheet with the forms' limits: the cells that exist, not the range its
+    <dimension> claims; at most MAX_ROWS rows within SECONDS; parser errors become FormError."""
+    ws.reset_dimensions()
+    return _limited(ws.iter_rows(values_only=True), what, max_rows, seconds)
 
 
 def _xlsx_rows(path: Path):
