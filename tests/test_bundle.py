@@ -786,6 +786,18 @@ def test_export_killed_between_record_and_rename_is_completed_by_the_next_run(ne
     assert do_receive(net, recorded[0][1])["imported"] == 1
 
 
+def test_a_completed_export_reports_the_files_and_objects_of_the_run_that_was_killed(net):
+    """Files over the part size are several objects: the completing run reports the killed run's own counts."""
+    clean = do_export(net, part_size=100_000)
+    assert clean["objects"] > clean["files"] + 1  # some file really was split
+    final = Path(clean["path"])
+    # the state a kill between the record's commit and the rename leaves: recorded, still in its hidden directory
+    final.rename(final.with_name(bundle.partial_name(final.name, pid=999_999)))
+    completed = do_export(net)
+    assert completed["resumed"] is True and completed["path"] == clean["path"]
+    assert (completed["files"], completed["objects"]) == (clean["files"], clean["objects"])
+
+
 def test_export_refuses_a_sequence_number_whose_bundle_is_already_in_out(net):
     first = do_export(net)
     conn = sqlite3.connect(net.county.db_path)

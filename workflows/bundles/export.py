@@ -75,7 +75,14 @@ def clean_leftovers(station: Station, out_dir: Path | None = None) -> list[Path]
     return removed
 
 
-def _completed(row: dict, camp: dict) -> dict:
+def _completed(db, row: dict, camp: dict) -> dict:
+    """The result of an export a kill interrupted after recording it: the counts its audit entry recorded (a file
+    over PART_SIZE is several objects, so the objects alone do not give the files)."""
+    entry = db.execute(
+        "SELECT detail FROM audit WHERE action = 'bundle.exported' AND json_extract(detail, '$.bundle_id') = ?",
+        [row["bundle_id"]],
+    ).fetchone()
+    recorded = json.loads(entry[0]) if entry else {}
     outer, _ = bundle.intake(Path(row["path"]))
     return {
         "path": row["path"],
@@ -84,8 +91,8 @@ def _completed(row: dict, camp: dict) -> dict:
         "to": row["recipient"],
         "campaign": camp["name"],
         "submissions": row["submissions"],
-        "files": len(outer.manifest) - 1 if outer else 0,
-        "objects": len(outer.manifest) if outer else 0,
+        "files": recorded.get("files", len(outer.manifest) - 1 if outer else 0),
+        "objects": recorded.get("objects", len(outer.manifest) if outer else 0),
         "bytes": row["bytes"],
         "tagmanifest_sha256": row["sha256"],
         "forwarded": 0,
@@ -125,7 +132,7 @@ def export(
     # an export killed after recording its bundle but before renaming it into place: complete that one
     finished = [r for r in reconcile(station) if r["recipient"] == to and r["campaign_id"] == camp["id"]]
     if finished:
-        return _completed(finished[-1], camp)
+        return _completed(db, finished[-1], camp)
     ident = keys.unlock(station, passphrase)
     subs = recommended(db, camp["id"])
     if not subs:
@@ -226,6 +233,8 @@ def export(
                 seq=seq,
                 path=str(built.final),
                 submissions=[s["id"] for s in subs],
+                files=built.files,
+                objects=built.objects,
                 tagmanifest_sha256=built.tagmanifest_sha256,
             )
     except BaseException:
