@@ -827,3 +827,22 @@ def test_hostile_awards_list_is_refused_with_a_code(cli, tmp_path, change, says)
     code, out, err = cli("awards", "import", path)
     assert code == 2 and "Traceback" not in err, err
     assert "awards.unreadable" in err and says in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["quota", "import"], ["awards", "import"], ["keys", "trust", "--role", "sender"]],
+    ids=["quota", "awards", "trust"],
+)
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_a_device_or_fifo_given_as_a_file_is_refused_without_hanging(cli, tmp_path, command, special):
+    """/dev/zero never ends and a FIFO waits for a writer: both are refused before any reader opens them."""
+    if special == "fifo":
+        path = tmp_path / "名额.xlsx"
+        os.mkfifo(path)
+    else:
+        path = Path(special)
+    assert cli("campaign", "add", "精品课", "--profile", "jpk-subject", "--year", 2024)[0] == 0
+    code, out, err = cli(*command[:2], path, *command[2:])
+    assert code == 2 and "Traceback" not in err, err
+    assert "不是普通文件" in err

@@ -18,7 +18,7 @@ from pathlib import Path
 import store
 from exporters import age, sshsig
 from store import audit
-from workflows.errors import StationError
+from workflows.errors import StationError, regular_file
 from workflows.station import Station, actor
 
 KEY_FILE = "identity.age"
@@ -220,8 +220,9 @@ def export_identity(station: Station, passphrase: bytes, path: Path) -> PublicKe
 def trust(station: Station, path: Path, role: str) -> dict:
     if role not in ROLES:
         raise StationError("trust.role", "角色只能是 sender（下级报送单位）或 recipient（上级接收单位）")
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise StationError("keys.file_missing", f"找不到公钥文件：{path}")
+    regular_file(path, "keys.file_unreadable", "公钥文件", 64 * 1024)
     pub = PublicKeys.parse(path.read_text("utf-8", errors="replace"), str(path))
     if has_identity(station) and public(station).code == pub.code:
         raise StationError("trust.self", f"单位代码 {pub.code} 是本站自己的代码")

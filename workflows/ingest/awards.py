@@ -11,7 +11,7 @@ import sqlite_utils
 
 import store
 from store import audit
-from workflows.errors import StationError
+from workflows.errors import StationError, regular_file
 from workflows.ingest import forms
 from workflows.profiles import load as profiles
 from workflows.station import Station, actor
@@ -20,6 +20,7 @@ RULE = "dup.awarded"
 # A province lists a few thousand awards a year; a list beyond these is not a list of awards.
 AWARDS_MAX_ROWS = 200_000
 AWARDS_MAX_SHEETS = 50
+AWARDS_MAX_BYTES = 256 * 2**20
 AWARDS_SECONDS = 120.0
 COLUMNS = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "名称"],
@@ -68,6 +69,7 @@ def _header(row) -> dict[str, int] | None:
 def read(path: Path) -> list[dict]:
     """The award rows of an xlsx list, read with the forms' defences (package limits, no DTD, the used range
     only, a row cap and a time limit): a province's list is not the county's file and may be hostile too."""
+    regular_file(path, "awards.unreadable", "获奖名单", AWARDS_MAX_BYTES)
     try:
         forms.check_package(path)
         with open(path, "rb") as f:

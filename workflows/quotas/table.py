@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workflows.errors import StationError
+from workflows.errors import StationError, regular_file
 from workflows.ingest import forms
 
 STAGES = {
@@ -37,6 +37,7 @@ MIN_WORDS = ("最少", "至少", "不少于", "下限", "最低")
 TOTAL = re.compile(r"合\s*计|小\s*计|总\s*计|总\s*数")
 SKIP_HEADERS = ("序号", "编号", "备注")
 NUMBER = re.compile(r"^\s*(\d+)\s*(名|个|件|项)?\s*$")
+QUOTA_MAX_BYTES = 64 * 2**20
 MAX_QUOTA = 100_000  # more works than any county submits: beyond it a cell is a typo or hostile
 MAX_ROWS, MAX_COLS = 5_000, 500  # the used range read, whatever the sheet's <dimension> claims
 
@@ -139,6 +140,7 @@ def _dimension_of_values(values: list[str]) -> str:
 def read(path: Path) -> Table:
     import openpyxl  # only when a table is read: the TUI's overview imports this module at start-up
 
+    regular_file(path, "quota.unreadable", "名额分配表", QUOTA_MAX_BYTES)  # never a device or a FIFO
     try:
         forms.check_package(path)  # sizes, bombs, DTDs refused before openpyxl (with defusedxml) parses
         wb = openpyxl.load_workbook(path, data_only=True)
