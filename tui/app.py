@@ -7,8 +7,9 @@ import sys
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -19,20 +20,36 @@ from textual.scrollbar import ScrollBarRender
 from tui import keymap
 from tui import strings as S
 from tui.palette import StationCommands, StationPalette
-from tui.screens.jobs import JobsScreen
-from tui.screens.overview import OverviewScreen, QuotaScreen
-from tui.screens.queue import QueueScreen
 from tui.widgets.guard import Guarded
 from tui.widgets.modals import ConfirmModal, ErrorModal, InputModal, RefusalModal
 from workflows import campaigns, reviewers
 from workflows.errors import StationError
 from workflows.station import Station
 
+if TYPE_CHECKING:
+    from tui.screens.queue import QueueScreen
+
 POLL_SECONDS = 1.0
 # More unexpected errors than this within ERROR_WINDOW seconds: something is broken for good, stop.
 ERROR_LIMIT = 5
 ERROR_WINDOW = 10.0
 THEMES = ("textual-dark", "textual-light")
+
+
+def _section_screen(name: str) -> Screen:
+    """The screen of section NAME, its module imported when the section is first opened: importing every
+    screen (and the import, checks and export engines behind the jobs screen) at start-up doubled the launch."""
+    if name in ("import", "checks", "export"):
+        from tui.screens.jobs import JobsScreen
+
+        return JobsScreen(name)
+    if name == "queue":
+        from tui.screens.queue import QueueScreen
+
+        return QueueScreen()
+    from tui.screens.overview import OverviewScreen, QuotaScreen
+
+    return OverviewScreen() if name == "overview" else QuotaScreen()
 
 
 def configure() -> None:
@@ -57,12 +74,7 @@ class StationApp(Guarded, App):
     COMMANDS = {StationCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     MODES = {
-        "overview": OverviewScreen,
-        "import": lambda: JobsScreen("import"),
-        "checks": lambda: JobsScreen("checks"),
-        "queue": QueueScreen,
-        "quota": QuotaScreen,
-        "export": lambda: JobsScreen("export"),
+        name: partial(_section_screen, name) for name in ("overview", "import", "checks", "queue", "quota", "export")
     }
     BINDINGS = [
         Binding("ctrl+q", "quit", S.KEYS["app.quit"], id="app.quit", priority=True),
@@ -155,6 +167,10 @@ class StationApp(Guarded, App):
             stack = self._screen_stacks.get("queue") or []
         except AttributeError:
             return None
+        if not stack:
+            return None
+        from tui.screens.queue import QueueScreen
+
         return next((s for s in stack if isinstance(s, QueueScreen)), None)
 
     def action_help(self) -> None:

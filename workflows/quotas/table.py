@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflows.errors import StationError
-from workflows.ingest import forms
 
 STAGES = {
     "学前": "学前",
@@ -138,6 +137,8 @@ def _dimension_of_values(values: list[str]) -> str:
 
 def read(path: Path) -> Table:
     import openpyxl  # only when a table is read: the TUI's overview imports this module at start-up
+
+    from workflows.ingest import forms  # docx, openpyxl and the archive readers: only when a table is read
 
     try:
         forms.check_package(path)  # sizes, bombs, DTDs refused before openpyxl (with defusedxml) parses
