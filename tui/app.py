@@ -11,9 +11,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from rich.terminal_theme import TerminalTheme
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
@@ -34,6 +36,29 @@ POLL_SECONDS = 1.0
 ERROR_LIMIT = 5
 ERROR_WINDOW = 10.0
 THEMES = ("textual-dark", "textual-light")
+
+# What the ANSI colour names in the screens' styles ("red" for 不通过/不推荐, "green", "yellow") become. Textual's
+# default (Monokai) makes red (244,0,95), which a 16-colour terminal gets as magenta. These are the 16 colours
+# of the standard palette itself, so a 16-colour terminal gets red as red: on the dark theme the bright
+# variants (readable on black), on the light theme the normal ones (readable on white).
+_NORMAL = [
+    (0, 0, 0),
+    (170, 0, 0),
+    (0, 170, 0),
+    (170, 85, 0),
+    (0, 0, 170),
+    (170, 0, 170),
+    (0, 170, 170),
+    (170, 170, 170),
+]
+_BRIGHT = [(85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255)]
+ANSI_DARK = TerminalTheme(
+    (0, 0, 0),
+    (255, 255, 255),
+    [_NORMAL[0], *_BRIGHT[1:7], (255, 255, 255), _BRIGHT[0]],
+    _BRIGHT[1:] + [(255, 255, 255)],
+)
+ANSI_LIGHT = TerminalTheme((255, 255, 255), (0, 0, 0), [*_NORMAL, _BRIGHT[0]], _BRIGHT[1:] + [(255, 255, 255)])
 
 
 def _section_screen(name: str) -> Screen:
@@ -70,7 +95,12 @@ class StationApp(Guarded, App):
     Input:focus { border: none; background: $accent 30%; }
     OptionList { border: none; }
     OptionList:focus { border: none; }
+    /* Muted text 75% of the way to the foreground: Textual's muted shades become grey on black (or white on
+       white) in a 16-colour terminal. */
+    Input > .input--placeholder, Input > .input--suggestion { color: $foreground 75%; }
     """
+    ansi_theme_dark = Reactive(ANSI_DARK, init=False)
+    ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
     COMMANDS = {StationCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     MODES = {
