@@ -7,32 +7,74 @@ import sys
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from rich.terminal_theme import TerminalTheme
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
 from tui import keymap
 from tui import strings as S
 from tui.palette import StationCommands, StationPalette
-from tui.screens.jobs import JobsScreen
-from tui.screens.overview import OverviewScreen, QuotaScreen
-from tui.screens.queue import QueueScreen
 from tui.widgets.guard import Guarded
 from tui.widgets.modals import ConfirmModal, ErrorModal, InputModal, RefusalModal
 from workflows import campaigns, reviewers
 from workflows.errors import StationError
 from workflows.station import Station
 
+if TYPE_CHECKING:
+    from tui.screens.queue import QueueScreen
+
 POLL_SECONDS = 1.0
 # More unexpected errors than this within ERROR_WINDOW seconds: something is broken for good, stop.
 ERROR_LIMIT = 5
 ERROR_WINDOW = 10.0
 THEMES = ("textual-dark", "textual-light")
+
+# What the ANSI colour names in the screens' styles ("red" for 不通过/不推荐, "green", "yellow") become. Textual's
+# default (Monokai) makes red (244,0,95), which a 16-colour terminal gets as magenta. These are the 16 colours
+# of the standard palette itself, so a 16-colour terminal gets red as red: on the dark theme the bright
+# variants (readable on black), on the light theme the normal ones (readable on white).
+_NORMAL = [
+    (0, 0, 0),
+    (170, 0, 0),
+    (0, 170, 0),
+    (170, 85, 0),
+    (0, 0, 170),
+    (170, 0, 170),
+    (0, 170, 170),
+    (170, 170, 170),
+]
+_BRIGHT = [(85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255)]
+ANSI_DARK = TerminalTheme(
+    (0, 0, 0),
+    (255, 255, 255),
+    [_NORMAL[0], *_BRIGHT[1:7], (255, 255, 255), _BRIGHT[0]],
+    _BRIGHT[1:] + [(255, 255, 255)],
+)
+ANSI_LIGHT = TerminalTheme((255, 255, 255), (0, 0, 0), [*_NORMAL, _BRIGHT[0]], _BRIGHT[1:] + [(255, 255, 255)])
+
+
+def _section_screen(name: str) -> Screen:
+    """The screen of section NAME, its module imported when the section is first opened: importing every
+    screen (and the import, checks and export engines behind the jobs screen) at start-up doubled the launch."""
+    if name in ("import", "checks", "export"):
+        from tui.screens.jobs import JobsScreen
+
+        return JobsScreen(name)
+    if name == "queue":
+        from tui.screens.queue import QueueScreen
+
+        return QueueScreen()
+    from tui.screens.overview import OverviewScreen, QuotaScreen
+
+    return OverviewScreen() if name == "overview" else QuotaScreen()
 
 
 def configure() -> None:
@@ -53,16 +95,16 @@ class StationApp(Guarded, App):
     Input:focus { border: none; background: $accent 30%; }
     OptionList { border: none; }
     OptionList:focus { border: none; }
+    /* Muted text 75% of the way to the foreground: Textual's muted shades become grey on black (or white on
+       white) in a 16-colour terminal. */
+    Input > .input--placeholder, Input > .input--suggestion { color: $foreground 75%; }
     """
+    ansi_theme_dark = Reactive(ANSI_DARK, init=False)
+    ansi_theme_light = Reactive(ANSI_LIGHT, init=False)
     COMMANDS = {StationCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
     MODES = {
-        "overview": OverviewScreen,
-        "import": lambda: JobsScreen("import"),
-        "checks": lambda: JobsScreen("checks"),
-        "queue": QueueScreen,
-        "quota": QuotaScreen,
-        "export": lambda: JobsScreen("export"),
+        name: partial(_section_screen, name) for name in ("overview", "import", "checks", "queue", "quota", "export")
     }
     BINDINGS = [
         Binding("ctrl+q", "quit", S.KEYS["app.quit"], id="app.quit", priority=True),
@@ -155,6 +197,10 @@ class StationApp(Guarded, App):
             stack = self._screen_stacks.get("queue") or []
         except AttributeError:
             return None
+        if not stack:
+            return None
+        from tui.screens.queue import QueueScreen
+
         return next((s for s in stack if isinstance(s, QueueScreen)), None)
 
     def action_help(self) -> None:

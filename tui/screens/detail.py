@@ -12,7 +12,7 @@ from store.labels import size_text
 from tui import strings as S
 from tui.screens.score import ScoreScreen
 from tui.widgets.cells import message, wrap
-from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen
+from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen, StillScroll
 from workflows import submissions
 from workflows.review import decide as review
 
@@ -184,7 +184,7 @@ class DetailScreen(ScrollKeys, StationScreen):
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
-        with VerticalScroll(id="scroll"):
+        with StillScroll(id="scroll"):
             yield Static(id="body")
         yield Footer(compact=True, show_command_palette=False)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from tui import strings as S
 from tui.widgets.cells import wrap
-from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen
+from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen, StillScroll
 from tui.widgets.quota_view import quota_statuses, quota_summary, quota_text
 from workflows import doctor, overview
 
@@ -61,7 +60,7 @@ class OverviewScreen(ScrollKeys, StationScreen):
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
-        with VerticalScroll(id="scroll"):
+        with StillScroll(id="scroll"):
             yield Static(id="body")
         yield Footer(compact=True, show_command_palette=False)
 

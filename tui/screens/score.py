@@ -90,7 +90,7 @@ class ScoreScreen(StationScreen):
     ScoreScreen .label { width: auto; }
     ScoreScreen .score { width: 10; }
     ScoreScreen #comment, ScoreScreen #veto { width: 1fr; }
-    ScoreScreen .hint { color: $text-muted; }
+    ScoreScreen .hint { color: $foreground 75%; }
     """
     BINDINGS = [
         Binding("ctrl+s", "save", S.KEYS["score.save"], id="score.save", priority=True),

@@ -70,9 +70,17 @@ class SectionBar(Static):
         return line
 
 
+class StillScroll(VerticalScroll, inherit_bindings=False):
+    """A vertical scroll container without key bindings of its own: Textual's (pagedown, home, end, arrows)
+    belong to the focused container, win over the screen's, and animate (22 frames, 68 KB for one PgDn at
+    80x24). The screen's ScrollKeys do the scrolling instead."""
+
+    BINDINGS = []
+
+
 class ScrollKeys:
-    """Line, page and edge scrolling of a screen's `#scroll` container, one repaint per key: no scroll animation
-    (it writes a dozen frames and smears over SSH). Used by the detail and overview screens."""
+    """Line, page and edge scrolling of a screen's `#scroll` container (a StillScroll), one repaint per key: no
+    scroll animation (it writes a dozen frames and smears over SSH). Used by the detail and overview screens."""
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#scroll", VerticalScroll).scroll_relative(y=lines, animate=False)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ MODAL_CSS = """
     border: ascii $accent; background: $surface; padding: 0 1;
 }}
 {name} .title {{ text-style: bold; }}
-{name} .hint {{ color: $text-muted; }}
+{name} .hint {{ color: $foreground 75%; }}
 """
 
 

@@ -130,14 +130,19 @@ class QueueView(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         layout = self.columns(width)
+        # The widget's own colours (both foreground and background) under every cell: text in the terminal's
+        # default colours and colour names on its default background are unreadable on a light terminal.
+        base = self.rich_style
         if y == 0:
-            return Strip([Segment(fit(header, w, right), HEADER) for _, header, w, right in layout]).adjust_cell_length(
-                width
+            return (
+                Strip([Segment(fit(header, w, right), HEADER) for _, header, w, right in layout])
+                .adjust_cell_length(width)
+                .apply_style(base)
             )
         index = self.top + y - 1
         r = self.model.row(index)
         if r is None:
-            return Strip.blank(width)
+            return Strip.blank(width, base)
         self.model.seen[r["id"]] = r["rev"]  # what the reviewer sees is what a decision is conditional on
         cursor = index == self.model.cursor
         marked = r["id"] in self.model.marked
@@ -155,7 +160,7 @@ class QueueView(Widget, can_focus=True):
             r["checked"],
             r.get("status"),
         )
-        key = (content, cursor, marked)
+        key = (content, cursor, marked, base)
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) > 4000:
@@ -163,7 +168,7 @@ class QueueView(Widget, can_focus=True):
             cells = self._strips.get(content)
             if cells is None:
                 cells = self._strips[content] = self._cells(r, layout)
-            strip = self._strips[key] = self._style_row(cells, width, cursor, marked)
+            strip = self._strips[key] = self._style_row(cells, width, cursor, marked).apply_style(base)
         return strip
 
     def _cells(self, r: dict, layout) -> list[tuple[str, str, Style]]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflows.errors import StationError, regular_file
-from workflows.ingest import forms
 
 STAGES = {
     "学前": "学前",
@@ -139,6 +138,8 @@ def _dimension_of_values(values: list[str]) -> str:
 
 def read(path: Path) -> Table:
     import openpyxl  # only when a table is read: the TUI's overview imports this module at start-up
+
+    from workflows.ingest import forms  # docx, openpyxl and the archive readers: only when a table is read
 
     regular_file(path, "quota.unreadable", "名额分配表", QUOTA_MAX_BYTES)  # never a device or a FIFO
     try:
