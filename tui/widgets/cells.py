@@ -18,7 +18,7 @@ _UNAMBIGUOUS = str.maketrans(
         "’": "'",
         "—": "-",
         "…": "...",
-        "·": ".",
+        "·": "・",  # a middle dot that is always 2 cells (中牟县・小学, 阿依古丽・买买提), never a full stop
         "×": "x",
         "≥": ">=",
         "≤": "<=",

@@ -421,6 +421,13 @@ def status(station: Station, campaign: str | None = None) -> dict:
     }
 
 
+def key_works(station: Station, campaign: str | None, key: dict) -> list[int]:
+    """The campaign's works a quota row counts (every current work that matches KEY, recommended or not)."""
+    camp = campaigns.get(station, campaign)
+    all_works, _ = works(station.db(), camp["id"])
+    return [w.id for w in all_works if w.matches(key)]
+
+
 def hard_violations(station: Station, campaign_id: int) -> list[Violation]:
     """What must be resolved (or overridden) before the campaign can be exported."""
     db = station.db()
