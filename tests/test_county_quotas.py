@@ -133,3 +133,29 @@ def test_migration_backfills_existing_works(tmp_path):
     schema.migrate(db)
     got = {r[0]: (r[1], r[2]) for r in db.execute("SELECT id, county, county_source FROM submissions")}
     assert got == {1: ("新郑市", "school"), 2: (None, None), 3: ("中牟县", "quota"), 4: ("管城区", None)}
+
+
+def test_a_county_folder_level_gives_the_county(station, tmp_path, video):
+    """A share organised by county (a profile whose layout has a (?P<county>…) level): the folder says it."""
+    from workflows import campaigns
+    from workflows.ingest import importer
+    from workflows.profiles import load as profiles
+
+    text = (profiles.builtin_dir() / "after-school-2024.toml").read_text("utf-8")
+    text = text.replace('id = "after-school-2024"', 'id = "after-school-by-county"', 1)
+    text = text.replace(
+        "[[layouts]]",
+        "[[layouts]]\nname = \"按县区分文件夹\"\nlevels = ['^(?P<county>.+?[县区市])$', "
+        "'^(?P<school>.+?)课后服务课程资源$']\nrequires = [\"video\"]\n\n[[layouts]]",
+        1,
+    )
+    (station.config_dir / "profiles").mkdir()
+    (station.config_dir / "profiles" / "after-school-by-county.toml").write_text(text, "utf-8")
+    campaigns.add(station, "课后服务", "after-school-by-county", 2024)
+    share = tree(
+        tmp_path / "share",
+        {"新郑市/城西小学课后服务课程资源/快乐跳绳.mp4": video, "新郑市/城西小学课后服务课程资源/课件.pptx": PPTX},
+    )
+    importer.run(station, [str(share)], "课后服务")
+    row = station.db().execute("SELECT county, county_source FROM submissions").fetchone()
+    assert tuple(row) == ("新郑市", "folder")

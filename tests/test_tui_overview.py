@@ -155,3 +155,16 @@ def test_deadline_words():
     assert deadline_text({"passed": False, "days_left": 7}) == (S.DEADLINE_SOON.format(n=7), "bold yellow")
     assert deadline_text({"passed": False, "days_left": 8}) == (S.DEADLINE_LEFT.format(n=8), "")
     assert deadlines.days_text(0, True) == "已截止（今天）" and deadlines.days_text(-3) == "已截止（已过 3 天）"
+
+
+def test_wrapped_lines_never_start_with_punctuation_nor_split_a_count_from_its_unit():
+    from tui.widgets.cells import wrap
+
+    text = "课后服务2024：名额 2 项，超出 0 项，还差 0 项；必须解决 0 条，已特批 0 条，尚缺 0 条"
+    for width in range(12, 60):
+        lines = wrap(text, width, 4)
+        assert all(cell_len(line) <= width for line in lines), width
+        assert not any(line.lstrip()[:1] in "，；：。" for line in lines), (width, lines)
+        assert not any(line.endswith(" 0") for line in lines), (width, lines)  # "0 条" stays whole
+        assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
+    assert wrap("网上报名和作品上传（上报截止）：还剩 97 天", 36, 4)[-1].strip() == "97 天"
