@@ -168,3 +168,40 @@ def test_wrapped_lines_never_start_with_punctuation_nor_split_a_count_from_its_u
         assert not any(line.endswith(" 0") for line in lines), (width, lines)  # "0 条" stays whole
         assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
     assert wrap("网上报名和作品上传（上报截止）：还剩 97 天", 36, 4)[-1].strip() == "97 天"
+
+
+def test_enter_on_a_row_of_the_quota_screen_opens_its_works(sample, tmp_path):
+    camp = campaigns.get(sample, "课后服务2024")
+    quotas.import_table(sample, _quota_table(tmp_path / "q.xlsx"), camp["name"], "中牟县")
+    key = {"region": "中牟县", "stage": "初中"}
+    wanted = quotas.key_works(sample, camp["name"], key)
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", section="quota", watch=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _until(pilot, lambda: app.screen.quotas is not None)
+            assert "中牟县・初中" in body(app)
+            await _select(pilot, app, ("quota", camp["name"], key))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.current_mode == "queue"
+            m = app.screen.model
+            assert sorted(m.row(i)["id"] for i in range(m.total)) == sorted(wanted)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.current_mode == "quota"
+
+    run(go())
+
+
+def test_campaign_dates_on_the_cli_say_soon_and_past(cli, tmp_path):
+    assert cli("campaign", "add", "课后服务", "--profile", "after-school-2024", "--year", "2024")[0] == 0
+    cli("campaign", "dates", "课后服务", "--set", "县级初审", "--at", "06-05")
+    cli("campaign", "dates", "课后服务", "--set", "学校报送", "--at", "05-20")
+    code, out, err = cli("campaign", "dates", "课后服务")
+    assert code == 0, err
+    lines = {line.split()[2]: line for line in out.splitlines() if line.strip()}
+    assert lines["学校报送"].endswith("已截止（已过 12 天）")
+    assert lines["县级初审"].endswith("还剩 4 天，即将截止")
+    code, out, _ = cli("campaign", "list")
+    assert "下一时间节点：县级初审 2024-06-05 23:59（还剩 4 天，即将截止）" in out

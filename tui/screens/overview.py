@@ -165,6 +165,9 @@ class OverviewScreen(ScrollKeys, StationScreen):
     def on_screen_resume(self) -> None:
         self.external_change()
 
+    def on_resize(self) -> None:
+        self.draw()
+
     def sections(self) -> list[tuple[str, list[Row] | str, str]]:
         jobs = [
             Row(
@@ -271,15 +274,15 @@ class QuotaScreen(OverviewScreen):
     SECTION = "quota"
     NAME = S.QUOTA_TITLE
 
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        return action != "open" and super().check_action(action, parameters)  # its rows open from 总览
-
-    def on_resize(self) -> None:
-        self.draw()
-
     def draw(self) -> None:
+        targets: list[tuple[int, int, tuple]] = []
         if self.quotas is None:
             body = Text(S.QUOTA_LOADING)
         else:
-            body = quota_text(self.quotas, self.size.width - 2)
+            body = quota_text(self.quotas, self.size.width - 2, targets, self.selected)
+        self.targets = targets
+        if targets and self.selected >= len(targets):
+            self.selected = len(targets) - 1
+            return self.draw()
+        self.rendered = body
         self.query_one("#body", Static).update(body)
