@@ -78,6 +78,7 @@ def submissions(
             "grade": r["grade"],
             "project": r["project"],
             "county": r["county"],
+            "county_source": r["county_source"],
             "contact": r["contact"],
             "node_code": r["node_code"],
             "original": r["original"],

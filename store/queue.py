@@ -39,6 +39,8 @@ class Filter:
     recuse_unit: str | None = None  # hide works of this unit (回避)
     marked: frozenset[int] = frozenset()  # ids, used with quick "marked"
     sort: str = "id"
+    only: frozenset[int] | None = None  # just these ids: the works behind a row of 总览 (a rule, a quota)
+    scope: str = ""  # what ONLY is, for the status line
 
     def with_quick(self, name: str) -> "Filter":
         return replace(self, quick=self.quick ^ {name})
@@ -72,6 +74,8 @@ def where(f: Filter) -> tuple[str, list]:
         clauses.append("EXISTS (SELECT 1 FROM findings f WHERE f.submission_id = s.id AND f.status = 'fail')")
     if "marked" in f.quick:
         clauses.append(f"s.id IN ({','.join(str(int(i)) for i in f.marked) or 'NULL'})")
+    if f.only is not None:
+        clauses.append(f"s.id IN ({','.join(str(int(i)) for i in f.only) or 'NULL'})")
     for column in FACETS:
         value = getattr(f, column)
         if value is not None:

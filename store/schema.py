@@ -323,6 +323,27 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 9: the county a work counts against (workflows.ingest.county): where the value came from, the station's own
+    # county; derived values are backfilled from the school name and a one-region quota table
+    """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE submissions ADD COLUMN county_source TEXT;  -- form | folder | school | station | quota; NULL: bundle/none
+    UPDATE submissions SET county_source = 'school', county = (
+        SELECT q.region FROM quotas q WHERE q.campaign_id = submissions.campaign_id AND q.region IS NOT NULL
+        AND q.region != '' AND instr(submissions.school, q.region) > 0 ORDER BY length(q.region) DESC LIMIT 1)
+    WHERE status != 'superseded' AND (county IS NULL OR county = '') AND EXISTS (
+        SELECT 1 FROM quotas q WHERE q.campaign_id = submissions.campaign_id AND q.region IS NOT NULL
+        AND q.region != '' AND instr(submissions.school, q.region) > 0);
+    UPDATE submissions SET county_source = 'quota', county = (
+        SELECT MIN(q.region) FROM quotas q WHERE q.campaign_id = submissions.campaign_id AND q.region != '')
+    WHERE status != 'superseded' AND (county IS NULL OR county = '') AND (
+        SELECT COUNT(DISTINCT q.region) FROM quotas q WHERE q.campaign_id = submissions.campaign_id
+        AND q.region IS NOT NULL AND q.region != '') = 1;
+    """,
 ]
 
 VERSION = len(MIGRATIONS)

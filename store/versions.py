@@ -20,6 +20,7 @@ COLUMNS = (
     "grade",
     "school",
     "county",
+    "county_source",
     "contact",
     "node_code",
     "original",

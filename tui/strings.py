@@ -91,6 +91,9 @@ KEYS = {
     "queue.clear": "清除筛选",
     "queue.score": "评分",
     "detail.score": "评分",
+    "overview.down": "下一项",
+    "overview.up": "上一项",
+    "overview.open": "查看这些作品",
     "score.save": "保存评分",
     "score.back": "返回",
     "detail.back": "返回",
@@ -134,6 +137,8 @@ KEY_GROUPS = {
             "detail.bottom",
             "detail.next",
             "detail.previous",
+            "overview.down",
+            "overview.up",
         )
     },
     **{
@@ -345,10 +350,24 @@ HISTORY_CHANGE = "{old} -> {new}"
 
 # overview
 OVERVIEW_CAMPAIGNS = "征集活动"
-OVERVIEW_CAMPAIGN_LINE = "{name}（{profile}）：作品 {total} 件，已审 {decided}，推荐 {recommend}，不推荐 {reject}，需修改 {fix}，待定 {pending}，未审 {undecided}"
+OVERVIEW_HINT = "上下键选中活动、检查规则或名额，回车在评审列表中查看这些作品（Esc 返回总览）"
+OVERVIEW_CAMPAIGN_LINE = "{name}（{profile_name}）：作品 {total} 件，已审 {decided}，推荐 {recommend}，不推荐 {reject}，需修改 {fix}，待定 {pending}，未审 {undecided}"
 OVERVIEW_FINDINGS = "检查问题（按规则）"
 OVERVIEW_FINDING_LINE = "{rule}：不通过 {fail}，警告 {warn}，通过 {pass_}"
 OVERVIEW_QUOTAS = "名额使用"
+OVERVIEW_QUOTA_ENTRY = "{label}：已推荐 {used}/{max}，{state}"
+OVERVIEW_DEADLINES = "时间节点"
+OVERVIEW_NO_DEADLINES = "没有时间节点"
+OVERVIEW_DEADLINE_LINE = "{at}  {name}{mark}：{state}"
+DEADLINE_SUBMISSION = "（上报截止）"
+DEADLINE_LEFT = "还剩 {n} 天"
+DEADLINE_SOON = "还剩 {n} 天，即将截止"
+DEADLINE_TODAY = "今天截止"
+DEADLINE_PASSED = "已截止"
+SCOPE_CAMPAIGN = "活动 {campaign}"
+SCOPE_RULE = "检查规则 {rule}"
+SCOPE_QUOTA = "名额 {campaign} {label}"
+QUEUE_SCOPE = "{scope}（{n} 件，Esc 返回）"
 OVERVIEW_NO_QUOTAS = "尚未设置名额"
 OVERVIEW_JOBS = "最近任务"
 OVERVIEW_NO_JOBS = "本次还没有运行任务"

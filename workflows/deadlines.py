@@ -74,13 +74,15 @@ def _edits(station: Station, campaign_id: int) -> dict:
 
 def for_campaign(station: Station, camp: dict, today: date | None = None) -> list[dict]:
     """The campaign's deadlines, earliest first: `name`, `at` (YYYY-MM-DD HH:MM), `start`, `days_left`,
-    `submission`, `clause`, `source` (profile | admin)."""
+    `passed` (the moment is over: 已截止, even on its last day), `submission`, `clause`, `source` (profile | admin)."""
     return resolve(station, camp, _edits(station, camp["id"]), today)
 
 
 def resolve(station: Station, camp: dict, edits: dict, today: date | None = None) -> list[dict]:
     """The deadlines of CAMP (a campaigns row) from its profile and the admin's EDITS (no database access)."""
-    today = today or now().date()
+    clock = now()
+    passed_before = clock if today is None or today == clock.date() else datetime.combine(today, datetime.min.time())
+    today = today or clock.date()
     try:
         table = dict(profiles.load(camp["profile"], station.config_dir).data.get("deadlines", {}))
     except StationError:
@@ -101,6 +103,7 @@ def resolve(station: Station, camp: dict, edits: dict, today: date | None = None
                 "at": at.strftime("%Y-%m-%d %H:%M"),
                 "start": start.strftime("%Y-%m-%d") if start else None,
                 "days_left": (at.date() - today).days,
+                "passed": at < passed_before,
                 "submission": bool(spec.get("submission")),
                 "clause": spec.get("clause", ""),
                 "source": source[name],
@@ -122,7 +125,7 @@ def upcoming(station: Station, today: date | None = None, days: int = WARN_DAYS)
         dict(d, campaign=c["campaign"])
         for c in overview(station, today)
         for d in c["deadlines"]
-        if 0 <= d["days_left"] <= days
+        if 0 <= d["days_left"] <= days and not d["passed"]
     ]
 
 
@@ -226,5 +229,10 @@ def _local(stamp: str) -> datetime:
     return t.astimezone().replace(tzinfo=None) if t.tzinfo else t
 
 
-def days_text(days_left: int) -> str:
-    return f"还剩 {days_left} 天" if days_left >= 0 else f"已过 {-days_left} 天"
+def days_text(days_left: int, passed: bool | None = None) -> str:
+    """还剩 N 天, or 已截止 (with how long ago) once the moment is over (PASSED; default: before today)."""
+    if passed is None:
+        passed = days_left < 0
+    if not passed:
+        return f"还剩 {days_left} 天"
+    return "已截止（今天）" if days_left >= 0 else f"已截止（已过 {-days_left} 天）"

@@ -424,7 +424,7 @@ def deadlines_item(station: Station, conn: sqlite3.Connection, has_edits: bool, 
         f"{c['name']}：{d['name']}（{d['at']}，{deadlines.days_text(d['days_left'])}）"
         for c in camps
         for d in deadlines.resolve(station, c, edits.get(c["id"], {}), today)
-        if 0 <= d["days_left"] <= deadlines.WARN_DAYS
+        if 0 <= d["days_left"] <= deadlines.WARN_DAYS and not d["passed"]
     ]
     if near:
         return Item(

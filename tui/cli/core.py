@@ -44,9 +44,14 @@ def campaign_list(run):
 
 def _campaign_line(r: dict) -> str:
     line = f"#{r['id']}  {r['name']}  {r['profile']} {r['profile_version']}"
-    upcoming = next((d for d in r["deadlines"] if d["days_left"] >= 0), None)
+    upcoming = next((d for d in r["deadlines"] if not d["passed"]), None)
     if upcoming:
-        line += f"  下一时间节点：{upcoming['name']} {upcoming['at']}（{deadlines.days_text(upcoming['days_left'])}）"
+        soon = "，即将截止" if upcoming["days_left"] <= deadlines.WARN_DAYS else ""
+        line += (
+            f"  下一时间节点：{upcoming['name']} {upcoming['at']}（{deadlines.days_text(upcoming['days_left'])}{soon}）"
+        )
+    elif r["deadlines"]:
+        line += "  各时间节点均已截止"
     return line
 
 
@@ -84,7 +89,8 @@ def _dates_human(rows: list[dict]) -> None:
     for d in rows:
         when = f"{d['start']} 至 {d['at']}" if d["start"] else d["at"]
         mark = "【上报截止】" if d["submission"] else ""
-        echo(f"{when}  {d['name']}{mark}  {deadlines.days_text(d['days_left'])}")
+        soon = "，即将截止" if not d["passed"] and d["days_left"] <= deadlines.WARN_DAYS else ""
+        echo(f"{when}  {d['name']}{mark}  {deadlines.days_text(d['days_left'], d['passed'])}{soon}")
 
 
 # --- profiles ----------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import click
 
 from tui.cli.kit import command, echo, group
 from workflows import campaigns
-from workflows.errors import EXIT_OK, EXIT_REJECTED
+from workflows.errors import EXIT_OK, EXIT_REJECTED, StationError
+from workflows.ingest import county
 from workflows.quotas import rules as quotas
 from workflows.station import actor
 
@@ -16,7 +17,11 @@ quota = group(
     None,
     "quota",
     help="推荐名额：市里下达的名额分配表。",
-    examples=["station quota import 名额分配表.xlsx --region 中牟县", "station quota status"],
+    examples=[
+        "station quota import 名额分配表.xlsx --region 中牟县",
+        "station quota status",
+        "station quota county 中牟县",
+    ],
 )
 
 
@@ -45,6 +50,8 @@ def quota_import(run, xlsx, campaign, region):
             echo(f"  {quotas.label(e)}：{limits}（{e['cell']}）")
         for s in r["skipped"]:
             echo(f"  已跳过合计：{s}")
+        if r["counties_filled"]:
+            echo(f"已据名额表更新 {r['counties_filled']} 件作品的所属县区")
 
     run.emit(result, human)
 
@@ -84,6 +91,42 @@ def quota_exempt(run, submission_id, reason, remove):
         {"id": submission_id, "exempt": not remove, "reason": reason},
         lambda r: echo(f"作品 #{submission_id} " + ("已取消例外" if remove else f"不占名额：{reason}")),
     )
+
+
+@command(
+    quota,
+    "county",
+    examples=["station quota county", "station quota county 中牟县", "station quota county --clear"],
+)
+@click.argument("name", required=False, metavar="县区名称")
+@click.option("--clear", is_flag=True, help="清除本站所属县区。")
+def quota_county(run, name, clear):
+    """本站所属县区：未写明县区的作品计入该县区的名额（不带参数：显示当前设置）。
+
+    作品所属县区依次取自：申报表所填县区、文件夹层级、单位名称中含有的县区名、本站所属县区、
+    只含一个地区的名额表。"""
+    station = run.station
+    if name or clear:
+        if name and clear:
+            raise StationError("county.invalid", "不能同时给出县区名称和 --clear")
+        result = county.set_station_county(station, None if clear else name, run.reviewer or actor())
+        result["works"] = county.counts(station.db())
+    else:
+        own = county.station_county(station.db())
+        result = {"county": own, "previous": own, "changed": 0, "works": county.counts(station.db())}
+
+    def human(r):
+        if name or clear:
+            echo(
+                f"本站所属县区：{r['county'] or '（未设置）'}（原为 {r['previous'] or '未设置'}），更新了 {r['changed']} 件作品"
+            )
+        else:
+            echo(f"本站所属县区：{r['county'] or '（未设置）'}")
+        for w in r["works"]:
+            how = county.SOURCE_ZH.get(w["source"], "") if w["source"] else "无法确定县区"
+            echo(f"  {how}：{w['works']} 件")
+
+    run.emit(result, human)
 
 
 def _print_violations(violations) -> None:

@@ -2,27 +2,89 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from tui import strings as S
-from tui.widgets.cells import wrap
+from tui.widgets.cells import message, wrap
 from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen, StillScroll
-from tui.widgets.quota_view import quota_statuses, quota_summary, quota_text
-from workflows import doctor, overview
+from tui.widgets.quota_view import ENTRY_STYLE, entry_state, quota_statuses, quota_summary, quota_text
+from workflows import deadlines, doctor, overview
+from workflows.quotas import rules as quotas
 
 
-def campaign_lines(station) -> list[str]:
-    return [S.OVERVIEW_CAMPAIGN_LINE.format(**c) for c in overview.campaign_counts(station.db())]
+@dataclass
+class Row:
+    """One line of 总览 before wrapping: its text, its style, and what Enter opens (None: nothing)."""
+
+    text: str
+    style: str = ""
+    target: tuple | None = None  # ("campaign", id, name) | ("rule", id) | ("quota", campaign, key)
 
 
-def finding_lines(station) -> list[str]:
+def campaign_lines(station) -> list[Row]:
     return [
-        S.OVERVIEW_FINDING_LINE.format(**{**f, "rule": S.RULE_ZH.get(f["rule"], f["rule"])})
+        Row(S.OVERVIEW_CAMPAIGN_LINE.format(**c), target=("campaign", c["id"], c["name"]))
+        for c in overview.campaign_counts(station.db(), station.config_dir)
+    ]
+
+
+def finding_lines(station) -> list[Row]:
+    return [
+        Row(
+            S.OVERVIEW_FINDING_LINE.format(**{**f, "rule": S.RULE_ZH.get(f["rule"], f["rule"])}),
+            target=("rule", f["rule"]),
+        )
         for f in overview.finding_counts(station.db())
     ]
+
+
+def deadline_text(d: dict) -> tuple[str, str]:
+    """A deadline's state as words and a style: past ones 已截止, within WARN_DAYS highlighted."""
+    if d["passed"]:
+        return S.DEADLINE_PASSED, "dim"
+    if d["days_left"] == 0:
+        return S.DEADLINE_TODAY, "bold red"
+    if d["days_left"] <= deadlines.WARN_DAYS:
+        return S.DEADLINE_SOON.format(n=d["days_left"]), "bold yellow"
+    return S.DEADLINE_LEFT.format(n=d["days_left"]), ""
+
+
+def deadline_lines(station) -> list[Row]:
+    rows = []
+    for c in deadlines.overview(station):
+        if not c["deadlines"]:
+            continue
+        rows.append(Row(c["campaign"], "bold"))
+        for d in c["deadlines"]:
+            state, style = deadline_text(d)
+            when = f"{d['start']} - {d['at']}" if d["start"] else d["at"]
+            mark = S.DEADLINE_SUBMISSION if d["submission"] else ""
+            rows.append(
+                Row("  " + S.OVERVIEW_DEADLINE_LINE.format(at=when, name=d["name"], mark=mark, state=state), style)
+            )
+    return rows
+
+
+def quota_lines(statuses: list[dict]) -> list[Row]:
+    """Each campaign's summary, then each quota entry (Enter opens the works it counts)."""
+    rows = []
+    for status, summary in zip(statuses, quota_summary(statuses)):
+        rows.append(Row(summary))
+        for e in status["entries"]:
+            state, word = entry_state(e)
+            text = S.OVERVIEW_QUOTA_ENTRY.format(
+                label=e["label"], used=e["used"], max=S.QUOTA_NONE if e["max"] is None else e["max"], state=word
+            )
+            key = {k: e[k] for k in quotas.KEY_FIELDS if e.get(k)}
+            rows.append(
+                Row("  " + text, ENTRY_STYLE[state] if state != "ok" else "", ("quota", status["campaign"], key))
+            )
+    return rows
 
 
 def doctor_lines(station) -> list[str]:
@@ -56,11 +118,17 @@ class OverviewScreen(ScrollKeys, StationScreen):
         Binding("pageup", "page(-1)", S.KEYS["detail.page_up"], show=False, id="detail.page_up"),
         Binding("home", "edge(0)", S.KEYS["detail.top"], show=False, id="detail.top"),
         Binding("end", "edge(1)", S.KEYS["detail.bottom"], show=False, id="detail.bottom"),
+        Binding("down,j", "move(1)", S.KEYS["overview.down"], show=False, id="overview.down"),
+        Binding("up,k", "move(-1)", S.KEYS["overview.up"], show=False, id="overview.up"),
+        Binding("enter", "open", S.KEYS["overview.open"], id="overview.open"),
     ]
+    selected = 0  # index among the rows Enter can open
+    rendered: Text | None = None  # the body as last drawn
+    targets: list[tuple[int, int, tuple]] = []  # (first line, lines, target) of each openable row, as drawn
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
-        with StillScroll(id="scroll"):
+        with StillScroll(id="scroll", can_focus=False):  # keys go to the screen: up/down choose a row
             yield Static(id="body")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -69,7 +137,6 @@ class OverviewScreen(ScrollKeys, StationScreen):
 
     def on_mount(self) -> None:
         self.external_change()
-        self.query_one("#scroll").focus()
         if self.SECTION == "overview":
             self.run_worker(self._doctor, thread=True, exit_on_error=False)
 
@@ -97,24 +164,31 @@ class OverviewScreen(ScrollKeys, StationScreen):
     def on_screen_resume(self) -> None:
         self.external_change()
 
-    def sections(self) -> list[tuple[str, list[str], str]]:
+    def on_resize(self) -> None:
+        self.draw()
+
+    def sections(self) -> list[tuple[str, list[Row] | str, str]]:
         jobs = [
-            S.JOB_LINE.format(at=j["at"], kind=S.JOB_KIND[j["kind"]], state=S.JOB_STATE[j["state"]])
-            + (f"  {j['summary']}" if j.get("summary") else "")
+            Row(
+                S.JOB_LINE.format(at=j["at"], kind=S.JOB_KIND[j["kind"]], state=S.JOB_STATE[j["state"]])
+                + (f"  {j['summary']}" if j.get("summary") else "")
+            )
             for j in reversed(self.app.jobs[-5:])
         ]
-        out = [
-            (S.OVERVIEW_CAMPAIGNS, campaign_lines(self.app.station), S.OVERVIEW_NONE),
-            (S.OVERVIEW_FINDINGS, finding_lines(self.app.station), S.OVERVIEW_NONE),
+        station = self.app.station
+        out: list[tuple[str, list[Row] | str, str]] = [
+            (S.OVERVIEW_CAMPAIGNS, campaign_lines(station), S.OVERVIEW_NONE),
+            (S.OVERVIEW_DEADLINES, deadline_lines(station), S.OVERVIEW_NO_DEADLINES),
+            (S.OVERVIEW_FINDINGS, finding_lines(station), S.OVERVIEW_NONE),
             (
                 S.OVERVIEW_QUOTAS,
-                S.QUOTA_LOADING if self.quotas is None else quota_summary(self.quotas),
+                S.QUOTA_LOADING if self.quotas is None else quota_lines(self.quotas),
                 S.OVERVIEW_NO_QUOTAS,
             ),
             (S.OVERVIEW_JOBS, jobs, S.OVERVIEW_NO_JOBS),
         ]
         if self.doctor:
-            out.append((S.OVERVIEW_DOCTOR, self.doctor, S.OVERVIEW_NONE))
+            out.append((S.OVERVIEW_DOCTOR, [Row(line) for line in self.doctor], S.OVERVIEW_NONE))
         return out
 
     def external_change(self) -> None:
@@ -122,27 +196,92 @@ class OverviewScreen(ScrollKeys, StationScreen):
         self.draw()
 
     def draw(self) -> None:
+        width = max(20, self.size.width - 6)
         body = Text()
-        for title, lines, empty in self.sections():
+        hint = wrap(S.OVERVIEW_HINT, width + 4)
+        body.append("\n".join(hint) + "\n\n", style="dim")
+        line_no = len(hint) + 1
+        targets: list[tuple[int, int, tuple]] = []
+        for title, rows, empty in self.sections():
             body.append(title + "\n", style="bold underline")
-            for line in ([lines] if isinstance(lines, str) else lines) or [empty]:
-                for piece in wrap(line, max(20, self.size.width - 6), 4):  # continuation lines hang
-                    body.append("  " + piece + "\n")
+            line_no += 1
+            for row in rows if isinstance(rows, list) and rows else [Row(rows if isinstance(rows, str) else empty)]:
+                lead = len(row.text) - len(row.text.lstrip(" "))
+                lines = wrap(row.text.lstrip(" "), width - lead, 4)  # continuation lines hang under the text
+                if row.target is not None:
+                    targets.append((line_no, len(lines), row.target))
+                for piece in lines:
+                    style = row.style
+                    if row.target is not None and len(targets) - 1 == self.selected:
+                        style = (style + " reverse").strip()
+                    body.append("  " + " " * lead)
+                    body.append(piece, style=style)
+                    body.append("\n")
+                    line_no += 1
             body.append("\n")
+            line_no += 1
         body.rstrip()
+        self.targets = targets
+        self.rendered = body
+        if targets and self.selected >= len(targets):
+            self.selected = len(targets) - 1
+            return self.draw()
         self.query_one("#body", Static).update(body)
+
+    def action_move(self, delta: int) -> None:
+        """Move the highlight to the next (previous) row Enter can open; past the last one, scroll by a line."""
+        index = self.selected + delta
+        if not self.targets or not 0 <= index < len(self.targets):
+            self.action_scroll(delta)
+            return
+        self.selected = index
+        self.draw()
+        first, lines, _ = self.targets[index]
+        scroll = self.query_one("#scroll", StillScroll)
+        top, height = round(scroll.scroll_y), max(1, scroll.size.height)
+        if first < top:
+            scroll.scroll_to(y=max(0, first - 1), animate=False)
+        elif first + lines > top + height:
+            scroll.scroll_to(y=first + lines - height + 1, animate=False)
+
+    def target_works(self, target: tuple) -> tuple[list[int], str]:
+        """The works behind a row and how the queue describes them."""
+        station = self.app.station
+        if target[0] == "campaign":
+            return overview.campaign_works(station.db(), target[1]), S.SCOPE_CAMPAIGN.format(campaign=target[2])
+        if target[0] == "rule":
+            rule = S.RULE_ZH.get(target[1], target[1])
+            return overview.rule_works(station.db(), target[1]), S.SCOPE_RULE.format(rule=rule)
+        _, campaign, key = target
+        return quotas.key_works(station, campaign, key), S.SCOPE_QUOTA.format(
+            campaign=campaign, label=message(quotas.label(key))
+        )
+
+    async def action_open(self) -> None:
+        """Open the queue on the works behind the selected row; Esc there comes back here."""
+        if not self.targets:
+            return
+        ids, scope = self.target_works(self.targets[min(self.selected, len(self.targets) - 1)][2])
+        section = self.SECTION
+        await self.app.switch_mode("queue")
+        queue = self.app.queue_screen()
+        if queue is not None:
+            queue.show_works(ids, scope, back=section)
 
 
 class QuotaScreen(OverviewScreen):
     SECTION = "quota"
     NAME = S.QUOTA_TITLE
 
-    def on_resize(self) -> None:
-        self.draw()
-
     def draw(self) -> None:
+        targets: list[tuple[int, int, tuple]] = []
         if self.quotas is None:
             body = Text(S.QUOTA_LOADING)
         else:
-            body = quota_text(self.quotas, self.size.width - 2)
+            body = quota_text(self.quotas, self.size.width - 2, targets, self.selected)
+        self.targets = targets
+        if targets and self.selected >= len(targets):
+            self.selected = len(targets) - 1
+            return self.draw()
+        self.rendered = body
         self.query_one("#body", Static).update(body)

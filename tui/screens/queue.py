@@ -104,6 +104,7 @@ class QueueScreen(StationScreen):
         self.pending = 0  # writes sent to the writer thread, not yet back
         self._stale = False  # the database changed while writes were pending
         self._search_timer: Timer | None = None
+        self.back: str | None = None  # the section that opened the queue on some works (Esc returns there)
 
     def compose(self) -> ComposeResult:
         yield SectionBar(self.SECTION)
@@ -128,6 +129,8 @@ class QueueScreen(StationScreen):
         m = self.model
         line = Text(S.POSITION.format(n=m.cursor + 1, total=m.total) if m.total else S.POSITION_EMPTY, style="bold")
         parts = [S.QUICK[k] for k in q.QUICK if k in m.filter.quick]
+        if m.filter.only is not None:
+            parts.insert(0, S.QUEUE_SCOPE.format(scope=m.filter.scope, n=len(m.filter.only)))
         for column in q.FACETS:
             value = getattr(m.filter, column)
             if value is not None:
@@ -497,6 +500,13 @@ class QueueScreen(StationScreen):
         event.input.remove_class("shown")
         self.view.focus()
 
+    def show_works(self, ids: list[int], scope: str, back: str | None = None) -> None:
+        """Show only IDS, described as SCOPE (the works behind a row of another section); Esc goes back to BACK."""
+        self.back = back
+        self.set_filter(replace(self.model.filter.cleared(), only=frozenset(ids), scope=scope))
+        self.model.move_to(0)
+        self.redraw()
+
     def key_escape(self) -> None:
         box = self._filter_box()
         if box is not None and box.has_class("shown"):
@@ -504,3 +514,7 @@ class QueueScreen(StationScreen):
             self._apply_search("")
             box.remove_class("shown")
             self.view.focus()
+        elif self.back:
+            back, self.back = self.back, None
+            self.set_filter(replace(self.model.filter, only=None, scope=""))
+            self.app.action_section(back)

@@ -18,7 +18,7 @@ _UNAMBIGUOUS = str.maketrans(
         "’": "'",
         "—": "-",
         "…": "...",
-        "·": ".",
+        "·": "・",  # a middle dot that is always 2 cells (中牟县・小学, 阿依古丽・买买提), never a full stop
         "×": "x",
         "≥": ">=",
         "≤": "<=",
@@ -56,20 +56,28 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 # Pieces a wrapped line must not split: a number with its unit (8.27 Mbps, 10-15 分钟, 00:00:08), an ASCII word.
 _TOKEN = re.compile(
-    r"[0-9][0-9.:x%+-]*(?:\s?(?:[A-Za-z/%]+|分钟|小时|秒|帧/秒|人|项|件|个|声道|字))?|[A-Za-z][A-Za-z0-9.+/_-]*|\s+|.",
+    r"[0-9][0-9.:x%+-]*(?:\s?(?:[A-Za-z/%]+|分钟|小时|秒|帧/秒|人|项|件|个|条|天|声道|字))?|[A-Za-z][A-Za-z0-9.+/_-]*|\s+|.",
     re.S,
 )
+
+
+# Punctuation a Chinese line never starts with: it takes the character before it to the next line.
+_NO_LINE_START = set("，。、；：？！）」』】》〉,.;:?!)")
 
 
 def wrap(text: str, width: int, indent: int = 0) -> list[str]:
     """TEXT in lines of at most WIDTH cells; continuation lines get INDENT spaces (a hanging indent)."""
     lines, line, used = [], "", 0
     limit = max(4, width)
+    last = ""  # the last token on LINE
     for token in _TOKEN.findall(message(text).replace("\n", " ")):
         size = cell_len(token)
         if used + size > limit and line.strip():
+            carry = ""
+            if token in _NO_LINE_START and last and not last.isspace() and line[: -len(last)].strip():
+                carry, line = last, line[: -len(last)]
             lines.append(line.rstrip())
-            line, used = " " * indent, indent
+            line, used = " " * indent + carry, indent + cell_len(carry)
             if token.isspace():
                 continue
             limit = max(4, width)
@@ -82,6 +90,7 @@ def wrap(text: str, width: int, indent: int = 0) -> list[str]:
             line, used = " " * indent, indent
         line += token
         used += size
+        last = token
     if line.strip():
         lines.append(line.rstrip())
     return lines or [""]

@@ -44,7 +44,9 @@ def violation_state(v: dict) -> str:
     return "open" if v["hard"] else "soft"
 
 
-def quota_text(statuses: list[dict], width: int = 78) -> Text:
+def quota_text(statuses: list[dict], width: int = 78, targets: list | None = None, selected: int | None = None) -> Text:
+    """The 名额 screen. TARGETS, when given, receives (line, lines, ("quota", campaign, key)) for each entry row
+    (what Enter opens); the entry row number SELECTED is shown highlighted."""
     out = Text()
     if not statuses:
         out.append(S.OVERVIEW_NO_QUOTAS)
@@ -71,8 +73,15 @@ def quota_text(statuses: list[dict], width: int = 78) -> Text:
             state, word = entry_state(e)
             used = S.QUOTA_USED.format(used=e["used"], max=S.QUOTA_NONE if e["max"] is None else e["max"])
             minimum = S.QUOTA_NONE if e["min"] is None else str(e["min"])
+            highlight = ""
+            if targets is not None:
+                key = {k: e[k] for k in quotas.KEY_FIELDS if e.get(k)}
+                targets.append((out.plain.count("\n"), 1, ("quota", status["campaign"], key)))
+                highlight = "reverse" if selected == len(targets) - 1 else ""
+            out.append("  ")
             out.append(
-                "  " + fit(message(e["label"]), label_cells) + fit(used, NUMBER_CELLS) + fit(minimum, NUMBER_CELLS)
+                fit(message(e["label"]), label_cells) + fit(used, NUMBER_CELLS) + fit(minimum, NUMBER_CELLS),
+                style=highlight,
             )
             out.append(word + "\n", style=ENTRY_STYLE[state])
         out.append("  " + S.QUOTA_RULES + "\n", style="bold")

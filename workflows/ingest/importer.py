@@ -23,7 +23,7 @@ from store import audit, versions
 from store.objects import TooLarge
 from workflows import campaigns, deadlines
 from workflows.errors import StationError
-from workflows.ingest import archives, awards, duplicates, forms, layout
+from workflows.ingest import archives, awards, county, duplicates, forms, layout
 from workflows.ingest.archives import ArchiveError, Problem
 from workflows.profiles import load as profiles
 from workflows.profiles import roles
@@ -32,7 +32,14 @@ from workflows.station import Station, actor
 
 FORM_KINDS = ("xlsx", "docx", "doc", "wps")  # in order of preference when a work has several copies
 SCANNED_KINDS = ("pdf", "jpg", "png")  # a signed scan: expected, read by a person
-MISMATCH_FIELDS = {"title": "作品名称", "school": "学校/单位", "stage": "学段", "project": "项目", "teacher": "教师"}
+MISMATCH_FIELDS = {
+    "title": "作品名称",
+    "school": "学校/单位",
+    "county": "县区",
+    "stage": "学段",
+    "project": "项目",
+    "teacher": "教师",
+}
 
 
 @dataclass
@@ -130,6 +137,8 @@ class Importer:
             self._report()
         duplicates.refresh(self.db, self.station.config_dir)
         awards.refresh(self.db, self.station.config_dir)
+        with store.write(self.db):  # works that do not say their county: from the school, the station or the table
+            county.refresh(self.db, self.campaign["id"])
         self.summary.findings += deadlines.mark_late(self.station, self.summary.ids)
         if self.summary.ids:
             marks = ",".join("?" * len(self.summary.ids))
@@ -530,6 +539,7 @@ class Importer:
             authors = [(folder["teacher"], "第一作者", values.get("school"))]
         else:
             authors = []
+        values["county"], values["county_source"] = county.explicit(form_values, folder)
         findings += self._split_warning(work) + self._scope(values)
         values["out_of_scope"] = any(f["rule"] == "eligibility.scope" for f in findings)
         meta = {"form": form_values, "folder": folder, "form_file": form_file, "boxes": form.boxes}

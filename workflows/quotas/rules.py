@@ -17,6 +17,7 @@ from store import audit
 from store.decisions import RECOMMENDED
 from workflows import campaigns
 from workflows.errors import HARD_RULES, RuleViolation, StationError, Violation
+from workflows.ingest import county
 from workflows.profiles import load as profiles
 from workflows.profiles.schema import RULE_KEYS
 from workflows.quotas import table as quota_table
@@ -56,6 +57,7 @@ def import_table(
                 "VALUES (?,?,?,?,?,?,?,?,?)",
                 [camp["id"], e.region, e.project, e.stage, e.subject, e.max, e.min, path.name, e.cell],
             )
+        filled = county.refresh(db, camp["id"])  # a region in the table can name the works' county
         audit.append(
             db,
             actor or os_user(),
@@ -65,6 +67,7 @@ def import_table(
             entries=len(entries),
             region=region,
             layout=table.layout,
+            counties=filled,
         )
     return {
         "campaign": camp["name"],
@@ -73,6 +76,7 @@ def import_table(
         "region": region,
         "regions": regions,
         "skipped": table.skipped,
+        "counties_filled": filled,
         "entries": [{k: getattr(e, k) for k in (*KEY_FIELDS, "max", "min", "cell")} for e in entries],
     }
 
@@ -415,6 +419,13 @@ def status(station: Station, campaign: str | None = None) -> dict:
         "entries": keys,
         "violations": [dict(v.as_dict(), overridden=overridden(db, v)) for v in violations],
     }
+
+
+def key_works(station: Station, campaign: str | None, key: dict) -> list[int]:
+    """The campaign's works a quota row counts (every current work that matches KEY, recommended or not)."""
+    camp = campaigns.get(station, campaign)
+    all_works, _ = works(station.db(), camp["id"])
+    return [w.id for w in all_works if w.matches(key)]
 
 
 def hard_violations(station: Station, campaign_id: int) -> list[Violation]:
