@@ -207,8 +207,11 @@ def main() -> None:
     ap.add_argument("--cards", type=int, default=48)
     ap.add_argument("--engines", default="rapidocr,tesseract")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--frame-width", type=int, default=ocr.FRAME_WIDTH, help="scale frames down to this width")
+    ap.add_argument("--detect-side", type=int, default=ocr.DETECT_SIDE, help="the detector's longest side")
     ap.add_argument("--show", action="store_true", help="print each card's recognised text")
     args = ap.parse_args()
+    ocr.FRAME_WIDTH, ocr.DETECT_SIDE = args.frame_width, args.detect_side  # a trial of other sizes
     cache, listing = build(args.cards)
     frames = cache / "frames"
     frames.mkdir(exist_ok=True)
@@ -227,6 +230,8 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load": os.getloadavg(),
         "seek_s_per_card": round(seek_s, 3),
+        "frame_width": ocr.FRAME_WIDTH,
+        "detect_side": ocr.DETECT_SIDE,
         "engines": {},
     }
     for name in args.engines.split(","):
@@ -278,7 +283,10 @@ def main() -> None:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return
     print(f"{report['cards']} cards, {report['fields']} fields, {report['cpus']} CPUs, load {report['load']}")
-    print(f"frame seek (ffmpeg, per card): {report['seek_s_per_card']} s")
+    print(
+        f"frame seek (ffmpeg, per card): {report['seek_s_per_card']} s; frames {ocr.FRAME_WIDTH} px wide, "
+        f"detector side {ocr.DETECT_SIDE} px"
+    )
     for name, r in report["engines"].items():
         if "error" in r:
             print(f"{name}: {r['error']}")

@@ -803,6 +803,8 @@ def titlecard_text(f, p, w):
         )
     text = o.get("text") or ""
     seen = f"识别到：{text}" if text else "片头未识别到文字"
+    if not text and (o.get("errors") or not o.get("frames")):
+        seen += f"（{'；'.join(o.get('errors') or [])[:120] or '未能截取片头画面'}）"
     fields = _title_fields(w)
     missing = [(label, fields[k]) for k, label in TITLE_FIELDS if fields[k] and not textmatch.find(k, fields[k], text)]
     unknown = [label for k, label in TITLE_FIELDS if not fields[k]]
