@@ -3,18 +3,20 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STATION := $(VENV)/bin/station
-DEBS := ffmpeg unar libarchive13 tmux age openssh-client mmdebstrap libreoffice-writer-nogui antiword
-BENCH_DEBS := mediaconch
+# libgl1, libglib2.0-0: OpenCV (under the title-card OCR, rapidocr-onnxruntime) links them
+DEBS := ffmpeg unar libarchive13 tmux age openssh-client mmdebstrap libreoffice-writer-nogui antiword libgl1 libglib2.0-0
+# benchmarks/ocr.py: the title cards' fonts and the Tesseract engine it compares with
+BENCH_DEBS := mediaconch tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming
 # tests/test_summary.py and test_submit.py open the 汇总表 and forms in LibreOffice; test_submit.py reads the
-# ZIPs back with bsdtar and the converted PDFs with pdftotext
-TEST_DEBS := libreoffice-calc-nogui libreoffice-writer-nogui libarchive-tools poppler-utils
+# ZIPs back with bsdtar and the converted PDFs with pdftotext; test_titlecard_ocr.py draws its cards in WenQuanYi
+TEST_DEBS := libreoffice-calc-nogui libreoffice-writer-nogui libarchive-tools poppler-utils fonts-wqy-zenhei
 DEMO_DIR ?= demo-station
 # The sample's campaigns are the 2024 notices: the demo runs as on a day of that cycle (deadline clock only).
 DEMO_NOW ?= 2024-06-15T09:00
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 
-.PHONY: setup demo test test-long lint bench bench-bundle bench-tui clean lock kit
+.PHONY: setup demo test test-long lint bench bench-ocr bench-bundle bench-tui clean lock kit
 
 setup:
 	@bash scripts/apt-missing.sh $(DEBS)
@@ -62,6 +64,11 @@ bench: setup
 	@bash scripts/apt-missing.sh $(BENCH_DEBS) || echo "benchmarks/checks.py will skip its MediaConch row"
 	@$(PY) benchmarks/ingest.py
 	@$(PY) benchmarks/checks.py
+
+# title-card OCR: RapidOCR against Tesseract chi_sim on 48 generated cards (cached in .cache/)
+bench-ocr: setup
+	@bash scripts/apt-missing.sh $(BENCH_DEBS)
+	@$(PY) benchmarks/ocr.py
 
 bench-bundle: setup
 	@$(PY) benchmarks/bundle.py

@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
-TARGETS = ("ffmpeg", "unar", "libarchive13", "tmux", "age", "antiword", "python3-venv")  # antiword: .doc/.wps forms
+# antiword: .doc/.wps forms; libgl1, libglib2.0-0: OpenCV (opencv-python, under the title-card OCR) links them
+TARGETS = ("ffmpeg", "unar", "libarchive13", "tmux", "age", "antiword", "python3-venv", "libgl1", "libglib2.0-0")
 DEFAULT_CACHE = Path.home() / ".cache" / "review-station-kit"
 
 

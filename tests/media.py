@@ -338,6 +338,8 @@ def test_profile(builtin_text: str) -> str:
         ('channels = 2\nseverity = "warn"', "channels = 2"),
         ("[target]\nwidth = 1920\nheight = 1080", "[target]\nwidth = 320\nheight = 180"),
         ('video_bitrate = "8M"', 'video_bitrate = "1M"'),
+        # the title-card OCR has its own tests (test_titlecard_ocr.py): the clips' cards carry no text
+        ('[rules."video.titlecard.text"]\n', '[rules."video.titlecard.text"]\nenabled = false\n'),
     ]
     for old, new in swaps:
         assert old in builtin_text, old

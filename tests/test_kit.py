@@ -6,6 +6,7 @@ STATION_KIT_CACHE (default ~/.cache/review-station-kit), so only the first run i
 """
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -126,6 +128,11 @@ def test_kit_holds_the_locked_wheels_and_the_deb_closure(kit, manifest):
             for line in tar.extractfile(members["SHA256SUMS"]).read().decode().splitlines()
         )
         lock = tar.extractfile(members["requirements.lock"]).read().decode()
+        ocr = next(m for n, m in members.items() if Path(n).name.startswith("rapidocr_onnxruntime-"))
+        with zipfile.ZipFile(io.BytesIO(tar.extractfile(ocr).read())) as wheel:
+            models = sorted(Path(n).name for n in wheel.namelist() if n.endswith(".onnx"))
+    # the title-card OCR's detection, direction and recognition models travel inside its wheel
+    assert models == ["ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx"]
     assert set(sums) == set(members) - {"SHA256SUMS"}
     assert {"install.sh", "kit.json", "requirements.lock", "sample_data/build.py"} <= set(members)
     assert members["install.sh"].mode & 0o111
@@ -142,7 +149,7 @@ def test_kit_holds_the_locked_wheels_and_the_deb_closure(kit, manifest):
     assert not {"pytest", "pyftpdlib", "pip-tools"} & set(wheels)  # no test-only packages
 
     debs = {d.split("=")[0] for d in manifest["debs"]}
-    assert {"ffmpeg", "unar", "libarchive13", "tmux", "age", "python3-venv", "python3.11"} <= debs
+    assert {"ffmpeg", "unar", "libarchive13", "tmux", "age", "python3-venv", "python3.11", "libgl1"} <= debs
     assert not debs & {d.split("=")[0] for d in manifest["assumes_installed"]}
     assert {"libc6", "dpkg", "apt"} <= {d.split("=")[0] for d in manifest["assumes_installed"]}
     assert len([n for n in members if n.startswith("debs/")]) == len(manifest["debs"])
@@ -164,7 +171,7 @@ def test_kit_installs_offline_on_a_fresh_debian_and_upgrades_in_place(kit, manif
     p = offline(root, "station --db /srv/station/station.db doctor --json")
     assert p.returncode in (0, 1), p.stderr
     items = {i["id"]: i for i in json.loads(p.stdout)["items"]}
-    for key in ("ffmpeg", "rar.unar", "rar.libarchive", "locale"):
+    for key in ("ffmpeg", "rar.unar", "rar.libarchive", "locale", "ocr"):  # ocr: engine and models, no network
         assert items[key]["level"] == "ok", items[key]
     assert PREFIX in items["program"]["detail"]
     assert not (root / "srv/station").exists()  # the doctor looked and created nothing

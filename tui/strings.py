@@ -212,6 +212,7 @@ DETAIL_AUTHORS = "作者"
 DETAIL_FILES = "文件"
 DETAIL_FINDINGS = "检查结果"
 DETAIL_NOTE = "备注"
+DETAIL_TITLECARD_TEXT = "片头文字（自动识别，供核对）"
 DETAIL_HISTORY = "历史记录"
 DETAIL_SOURCES = "各来源的值"
 DETAIL_HIDDEN = "（匿名评审：已隐藏）"
@@ -345,6 +346,7 @@ RULE_ZH = {
     "video.resolution": "分辨率",
     "video.scan": "扫描方式",
     "video.titlecard": "片头信息",
+    "video.titlecard.text": "片头文字",
 }
 HISTORY_CHANGE = "{old} -> {new}"
 

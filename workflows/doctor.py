@@ -61,7 +61,7 @@ def run(station: Station, env: Mapping[str, str] | None = None, stream: TextIO |
     """
     env = os.environ if env is None else env
     stream = sys.stdout if stream is None else stream
-    items = [program(), media_tools(), unar(), libarchive(), utf8_locale(env), terminal(env, stream)]
+    items = [program(), media_tools(), unar(), libarchive(), ocr_engine(), utf8_locale(env), terminal(env, stream)]
     items += station_items(station)
     return items
 
@@ -128,6 +128,26 @@ def libarchive() -> Item:
         )
     version = f"{number // 1000000}.{number // 1000 % 1000}.{number % 1000}"
     return Item("rar.libarchive", "ok", "RAR5 解压（libarchive）", f"libarchive {version}")
+
+
+def ocr_engine() -> Item:
+    """Load the OCR engine and its bundled models as the deep check does; nothing is downloaded."""
+    from workflows.checks.media import ocr
+
+    title = "片头文字识别（OCR）"
+    try:
+        name = ocr.load()
+    except ocr.OcrUnavailable as e:
+        return Item(
+            "ocr",
+            "warn",
+            title,
+            f"无法加载文字识别引擎：{str(e)[:160]}；深度检查不识别片头文字，片头文字只能人工核对",
+            REINSTALL.format("libgl1 libglib2.0-0") + "；并重新安装本程序（含 rapidocr-onnxruntime）",
+        )
+    models = ocr.models()
+    size = sum(p.stat().st_size for p in models) / 2**20
+    return Item("ocr", "ok", title, f"{name}，模型 {len(models)} 个（{size:.0f} MiB）随程序安装，运行时不联网下载")
 
 
 # --- locale and terminal -----------------------------------------------------------------

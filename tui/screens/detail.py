@@ -99,6 +99,14 @@ def build(station, submission_id: int, anonymous: bool, width: int = 78) -> Text
     if passed:
         para(S.DETAIL_PASSED.format(n=counts["pass"], names=S.SCORE_LIST_SEP.join(passed)), style="green")
 
+    # the title card as the OCR read it (video.titlecard.text): shown for a pass too
+    read = [x for x in findings if x["rule"] == "video.titlecard.text" and x.get("measured")]
+    if read:
+        heading(S.DETAIL_TITLECARD_TEXT)
+    for x in read:
+        where = S.DETAIL_FINDING_FILE.format(file=x["file_path"]) if x.get("file_path") and len(read) > 1 else ""
+        para(redact(x["measured"]) + where)
+
     heading(S.DETAIL_NOTE)
     para(f"{redact(note['text'])}  ({note['reviewer']})" if note else S.DETAIL_NONE)
 

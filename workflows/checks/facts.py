@@ -19,9 +19,9 @@ from workflows.profiles import load as profiles
 from workflows.profiles import roles
 
 # Bump a tier's version when its measuring code changes: cached results of older versions are redone.
-TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 4, "T": 1}
+TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 4, "T": 1, "O": 1}
 DEFAULT_TIERS = ("M", "P", "T")
-DEEP_TIERS = ("M", "P", "T", "V")
+DEEP_TIERS = ("M", "P", "T", "O", "V")  # O: the title card's text (OCR), from the frames T located
 SKIPPED = {"skipped": "not applicable"}  # a tier that does not apply to a file (no video, not media)
 SKIPPED_JSON = probe.dumps(SKIPPED)
 
@@ -63,6 +63,10 @@ class FileFacts:
     @property
     def a(self):
         return self.measured.get("A")
+
+    @property
+    def o(self):
+        return self.measured.get("O")
 
     def has(self, needs) -> bool:
         return all(t in self.measured or (t == "A" and self.v and "audio" in self.v) for t in needs)

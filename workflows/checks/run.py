@@ -18,13 +18,20 @@ from store import audit, write
 from workflows.checks import facts, fixes
 from workflows.checks.evaluate import evaluate
 from workflows.checks.facts import DEEP_TIERS, DEFAULT_TIERS, SKIPPED, FileFacts, WorkFacts, is_media  # noqa: F401  (the public names of checks)
-from workflows.checks.media import analyse, ffrun, probe
+from workflows.checks.media import analyse, ffrun, ocr, probe
 from workflows.progress import Progress, ProgressFn
 from workflows.rules.base import Finding, base_id
 from workflows.rules.catalog import REGISTRY
 from workflows.station import actor
 
-COST_WEIGHT = {"M": 0.02, "P": 0.2, "T": 1.5, "A": 0.07, "V": 1.0}  # seconds per file (M, P, T) or per media second
+COST_WEIGHT = {
+    "M": 0.02,
+    "P": 0.2,
+    "T": 1.5,
+    "O": 1.5,
+    "A": 0.07,
+    "V": 1.0,
+}  # seconds per file (M, P, T) or per media second
 
 
 @dataclass
@@ -90,10 +97,15 @@ def _plan(db, works, tiers, summary) -> list[Task]:
     for w in works:
         pid = w.profile.id
         if pid not in needed_by_profile:
-            needed_by_profile[pid] = {t for r in w.profile.data.get("rules", {}) for t in REGISTRY[base_id(r)].needs}
+            needed_by_profile[pid] = {
+                t
+                for r, params in w.profile.data.get("rules", {}).items()
+                if params.get("enabled") is not False  # a rule switched off costs no measuring (OCR)
+                for t in REGISTRY[base_id(r)].needs
+            }
         wanted = [
             t
-            for t in ("M", "P", "T", "A", "V")
+            for t in ("M", "P", "T", "O", "A", "V")
             if t in tiers and (t == "M" or t in needed_by_profile[pid] or (t == "V" and "A" in needed_by_profile[pid]))
         ]
         for f in w.media:
@@ -101,6 +113,8 @@ def _plan(db, works, tiers, summary) -> list[Task]:
             if f.sha256 in by_sha:
                 continue
             cached = facts.cached_tiers(db, f.sha256)
+            if "O" in cached and "unavailable" in (facts.cached(db, f.sha256, "O") or {}):
+                cached.discard("O")  # the OCR engine was missing last time: read the card once it is there
             missing: list[str] = [t for t in wanted if t not in cached]
             if "V" in cached and "A" in missing:
                 missing.remove("A")
@@ -202,6 +216,14 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
         finally:
             thumb.unlink(missing_ok=True)
         return data
+    if tier == "O":
+        t = facts.cached(station.db(), task.file.sha256, "T")
+        if not m["video"] or t is None:
+            return SKIPPED
+        try:
+            return ocr.read_title_card(path, t)
+        except ocr.OcrUnavailable as e:
+            return {"card": ocr.card_span(t) is not None, "unavailable": str(e)}
     if tier == "A":
         if not m["audio"]:
             return SKIPPED

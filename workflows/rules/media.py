@@ -1,10 +1,11 @@
-"""Rules on media files: container, streams, video, audio, sync, black/frozen, title card."""
+"""Rules on media files: container, streams, video, audio, sync, black/frozen, title card and its text."""
 
 from __future__ import annotations
 
 import math
 from pathlib import PurePosixPath
 
+from workflows.rules import textmatch
 from workflows.rules.base import Result, rule
 
 VIDEO = ("video",)
@@ -767,3 +768,51 @@ def titlecard(f, p, w):
         f"开头未检测到约 {want:g} 秒的片头（静止画面或画面切换）{thumb}，请人工核对",
         extra={"thumbnail": t.get("thumbnail_sha")},
     )
+
+
+TITLE_FIELDS = (("title", "课程名称"), ("unit", "单位"), ("teacher", "主讲教师姓名"))
+
+
+def _title_fields(w) -> dict[str, str]:
+    """The work's 课程名称, 单位 and 主讲教师 (the first author), as the form and folder names gave them."""
+    sub = w.submission
+    teacher = w.authors[0]["name"] if w.authors else ""
+    unit = sub["school"] or (w.authors[0]["unit"] if w.authors else "") or ""
+    return {"title": sub["title"] or "", "unit": unit, "teacher": teacher}
+
+
+@rule("video.titlecard.text", needs=("M", "T", "O"), media=VIDEO)
+def titlecard_text(f, p, w):
+    """000 二（二）2: 片头文字信息包括课程名称、单位、主讲教师姓名 — read by OCR, matched with the work's fields."""
+    o = f.o
+    if o is None:
+        return None
+    if not o.get("card"):
+        return Result(
+            "skip",
+            "未检测到片头",
+            "片头含课程名称、单位、主讲教师姓名",
+            "开头未检测到片头，未识别片头文字（见“片头信息”一项）",
+        )
+    if o.get("unavailable"):
+        return Result(
+            "warn",
+            "文字识别不可用",
+            "片头含课程名称、单位、主讲教师姓名",
+            f"无法识别片头文字（文字识别引擎不可用：{o['unavailable'][:80]}；请运行 station doctor），请人工核对片头文字",
+        )
+    text = o.get("text") or ""
+    seen = f"识别到：{text}" if text else "片头未识别到文字"
+    if not text and (o.get("errors") or not o.get("frames")):
+        seen += f"（{'；'.join(o.get('errors') or [])[:120] or '未能截取片头画面'}）"
+    fields = _title_fields(w)
+    missing = [(label, fields[k]) for k, label in TITLE_FIELDS if fields[k] and not textmatch.find(k, fields[k], text)]
+    unknown = [label for k, label in TITLE_FIELDS if not fields[k]]
+    expected = "片头含" + "、".join(f"{label}“{fields[k]}”" for k, label in TITLE_FIELDS if fields[k])
+    if not missing and not unknown:
+        return Result(
+            "pass", seen, expected, f"片头文字包含课程名称、单位和主讲教师姓名（{seen}）", extra={"ocr": text}
+        )
+    parts = [f"片头未见{label}“{value}”" for label, value in missing]
+    parts += [f"作品信息缺少{label}，无法核对" for label in unknown]
+    return Result("warn", seen, expected, "；".join(parts) + f"，{seen}，请人工核对片头", extra={"ocr": text})
