@@ -240,9 +240,7 @@ def test_snapshot_storyboard_at_80x24(snap_compare, boarded):
 
     async def scroll_to_pictures(pilot):
         await _open_detail_of("long")(pilot)
-        view = pilot.app.screen.query_one(board_widget.StoryboardView)
-        view.scroll_visible(top=True, animate=False)
-        await pilot.press("right", "right")
+        await pilot.press("right", "right")  # stepping scrolls the storyboard into view
         await pilot.pause()
 
     assert snap_compare(app_for(station, anonymous=True), terminal_size=(80, 24), run_before=scroll_to_pictures)
@@ -263,3 +261,28 @@ def test_segments_of_a_missing_picture_are_blank_not_a_crash(tmp_path):
     frame = pictures.Frame(1.0, "0" * 64, tmp_path / "missing.jpg")
     text = board_widget.grid([frame], 0, 76, {})
     assert text.plain.count("\n") == 7
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_storyboard_and_loudness_in_tmux_keep_every_line_at_80_cells(boarded):
+    from test_tui_tmux import Tmux, assert_full_width
+
+    station, _ = boarded
+    t = Tmux(station.db_path)
+    try:
+        t.wait_for("第 1/3 条")
+        t.keys("Enter")
+        t.wait_for(S.DETAIL_VERDICT)
+        t.keys("End")
+        lines = t.wait_for(S.LOUDNESS_SILENCES.split("{")[0].format() + "1")  # the first work is 'gap'
+        assert_full_width(lines)
+        assert any(S.LOUDNESS_HEADING in line for line in lines)
+        assert any("x" * 10 in line for line in lines)  # its silent 15 s on the time axis
+        t.keys("Right", "Right")
+        lines = t.wait_for("第 3/")  # stepping brings the selected frame and the status line into view
+        assert_full_width(lines)
+        painted = "".join(lines)
+        assert set(board_widget.QUADRANTS.values()) & set(painted)  # pictures on screen
+        assert not {c for c in painted if unicodedata.east_asian_width(c) == "A"}
+    finally:
+        t.close()

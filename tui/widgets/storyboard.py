@@ -19,6 +19,8 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui import strings as S
@@ -40,6 +42,7 @@ QUADRANTS = {
     (0, 1, 0, 1): "\u2590",  # right half; its complement is the left half
 }
 CELL_COLS, CELL_GAP = 11, 1  # one small picture: 11 cells wide (22 pixels)
+PICTURE_ROWS = 6  # lines of one small picture (16:9 at 11 cells)
 TITLE_CARD_SECONDS = 5.0  # the notices' 5 s title card
 
 
@@ -105,11 +108,11 @@ def grid(frames, selected: int, width: int, cache: dict) -> Text:
         for frame in row:
             if frame.sha256 not in cache:
                 try:
-                    cache[frame.sha256] = picture_lines(frame.path, CELL_COLS, 6)
+                    cache[frame.sha256] = picture_lines(frame.path, CELL_COLS, PICTURE_ROWS)
                 except (OSError, ValueError):  # a missing or unreadable object: an empty box, never a crash
-                    cache[frame.sha256] = [[Segment(" " * CELL_COLS)] for _ in range(6)]
+                    cache[frame.sha256] = [[Segment(" " * CELL_COLS)] for _ in range(PICTURE_ROWS)]
             pictures.append(cache[frame.sha256])
-        for y in range(6):
+        for y in range(PICTURE_ROWS):
             for i, lines in enumerate(pictures):
                 if i:
                     out.append(" " * CELL_GAP)
@@ -143,6 +146,7 @@ class StoryboardView(Static):
         self.selected = 0
         self.cache: dict = {}
         self.width_cells = 76
+        self.selected_rows: tuple[int, int] | None = None
 
     def show(self, boards: list, width: int, anonymous: bool) -> None:
         """BOARDS from workflows.checks.pictures.storyboards. An anonymous reviewer does not see the title
@@ -164,6 +168,19 @@ class StoryboardView(Static):
         if self.total:
             self.selected = max(0, min(self.total - 1, self.selected + delta))
             self.draw()
+            self.call_after_refresh(self.reveal)
+
+    def reveal(self) -> None:
+        """Scroll the selected frame's row into view, with the status line above it when both fit."""
+        container = self.parent
+        if self.selected_rows is None or not isinstance(container, Widget):
+            return
+        top, bottom = self.selected_rows
+        height = container.scrollable_content_region.height
+        if bottom - 1 > height:
+            top = bottom - height
+        y = self.virtual_region.y
+        container.scroll_to_region(Region(0, y + top, self.size.width, bottom - top), animate=False, immediate=True)
 
     def current(self):
         index = self.selected
@@ -189,9 +206,13 @@ class StoryboardView(Static):
             style="bold",
         )
         offset = 0
+        per_row = max(1, (self.width_cells + CELL_GAP) // (CELL_COLS + CELL_GAP))
         for b in self.boards:
             every = S.STORYBOARD_EVERY.format(every=b.every) if b.every else ""
             out.append("  " + safe(b.file_path) + every + "\n", style="dim")
+            if offset <= self.selected < offset + len(b.frames):
+                first = len(out.plain.split("\n")) - 1 + (self.selected - offset) // per_row * (PICTURE_ROWS + 1)
+                self.selected_rows = (1, first + PICTURE_ROWS + 1)  # the status line (1) down to the caption
             out.append_text(grid(b.frames, self.selected - offset, self.width_cells, self.cache))
             offset += len(b.frames)
         self.update(out)
