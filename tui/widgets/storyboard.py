@@ -180,7 +180,8 @@ class StoryboardView(Static):
         if bottom - 1 > height:
             top = bottom - height
         y = self.virtual_region.y
-        container.scroll_to_region(Region(0, y + top, self.size.width, bottom - top), animate=False, immediate=True)
+        region = Region(0, y + top, self.size.width, bottom - top)
+        container.scroll_to_region(region, animate=False, immediate=True, top=True)
 
     def current(self):
         index = self.selected
