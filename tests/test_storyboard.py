@@ -60,6 +60,7 @@ def _work(station, title: str) -> tuple[int, str]:
     return row[0], row[1]
 
 
+@pytest.mark.req("000-21")
 def test_the_deep_pass_keeps_a_storyboard_and_the_title_card_from_its_one_decode(boarded):
     station, summary = boarded
     # the title card came from the deep pass: no separate T decode ran, yet T is measured for each video
