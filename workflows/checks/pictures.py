@@ -2,7 +2,7 @@
 loudness over time, read from the cached measurements of the deep pass (tier V) and the audio pass (A).
 
 Nothing here decodes media: the pictures are objects the deep pass kept in the content store
-(`analyse.PICTURE_CHAIN`), the levels are numbers it measured. Plain data, for the TUI and scripts.
+(`analyse.video_graph`), the levels are numbers it measured. Plain data, for the TUI and scripts.
 """
 
 from __future__ import annotations

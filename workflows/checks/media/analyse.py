@@ -26,27 +26,22 @@ DETECT_CHAIN = (
     "freezedetect=n=-60dB:d=2,metadata=print:file=freeze.txt,metadata=delete,"
     "scdet=threshold=10,metadata=mode=print:key=lavfi.scd.time:file=scene.txt"
 )  # every frame reaches the output, so the run's out_time is the decoded length
-VIDEO_CHAIN = (
-    "split=2[full][head];"
-    "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink;"
-    "[full]scale=w='min(640,iw)':h=-2:flags=fast_bilinear," + DETECT_CHAIN
-)
-# The deep pass also keeps pictures, from the same decode (branches of one split, each ending as
-# soon as it has its frames, so nothing queues behind a finished output):
-#  - title-card frames at full size at 1, 2.5 and 4 s (the OCR of the title card reads these),
-#  - the thumbnail at 2.5 s (640 px, as tier T saves it),
-#  - the storyboard: one 160 px frame every `every` seconds, in the middle of each interval.
-PICTURE_CHAIN = (
-    "split=3[head][tc][pics];"
-    "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink;"
+# The deep pass also keeps pictures, from the same decode (branches of one split of the decoded frames,
+# each scaling only the frames it keeps and ending as soon as it has them, so nothing queues behind a
+# finished output): title-card frames at full size at 1, 2.5 and 4 s (the OCR of the title card reads
+# them), the thumbnail at 2.5 s (640 px, as tier T saves it) and the storyboard, one 160 px frame every
+# `every` seconds in the middle of each interval.
+TITLECARD_BRANCH = (
     "[tc]trim=end={tc_end},select='gte(t,{tc_first}+{tc_step}*selected_n)',"
-    "metadata=add:key=station.frame:value=1,metadata=print:file=tc.txt[tcout];"
-    "[pics]scale=w='min(640,iw)':h=-2:flags=fast_bilinear,split=3[det][thumb][sb];"
-    "[thumb]trim=start={thumb_at},trim=end_frame=1[thumbout];"
-    "[sb]select='gte(t,({every}*(selected_n+0.5)))',scale=160:-2:flags=area,"
-    "metadata=add:key=station.frame:value=1,metadata=print:file=sb.txt[sbout];"
-    "[det]" + DETECT_CHAIN
+    "metadata=add:key=station.frame:value=1,metadata=print:file=tc.txt[tcout]"
 )
+THUMB_BRANCH = "[thumb]trim=start={thumb_at},trim=end_frame=1,scale=w='min(640,iw)':h=-2[thumbout]"
+STORYBOARD_BRANCH = (
+    "[sb]select='gte(t,({every}*(selected_n+0.5)))',scale=160:-2:flags=area,"
+    "metadata=add:key=station.frame:value=1,metadata=print:file=sb.txt[sbout]"
+)
+IDET_BRANCH = "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink"
+DETECT_WIDTH = 640  # the detectors' copy: scaled down, never up
 STORYBOARD_MAX = 24  # frames in a lesson: 12-24 from 24 s up
 TITLECARD_TIMES = (1.0, 2.5, 4.0)  # inside the 5 s title card the notices ask for
 TITLE_SECONDS = 12
@@ -74,24 +69,18 @@ def deep(
     progress: Progress | None = None,
     cancelled=None,
     keep: Callable[[Path], str] | None = None,
+    detect_width: int = DETECT_WIDTH,
 ) -> dict:
     """Tier V: one decode pass with the video filters and, when there is audio, the audio chain.
 
     With KEEP (a function that stores a picture file and returns its object id) the same decode
-    also keeps the title-card frames, the thumbnail and the storyboard (see PICTURE_CHAIN); the
+    also keeps the title-card frames, the thumbnail and the storyboard (see video_graph); the
     result then carries a `title` entry with what tier T would have measured, so T need not run.
     """
     every = storyboard_every(m["general"].get("duration"))
-    if keep is None:
-        parts = [f"[0:v:0]{VIDEO_CHAIN}[vo]"]
-        maps = ["-map", "[vo]"]
-    else:
-        first, step = TITLECARD_TIMES[0], TITLECARD_TIMES[1] - TITLECARD_TIMES[0]
-        chain = PICTURE_CHAIN.format(
-            tc_end=TITLECARD_TIMES[-1] + 0.5, tc_first=first, tc_step=step, thumb_at=THUMB_AT, every=every
-        )
-        parts = [f"[0:v:0]{chain}[vo]"]
-        maps = ["-map", "[vo]"]
+    graph = video_graph(idet=needs_idet(m), pictures=keep is not None, every=every, detect_width=detect_width)
+    parts = [graph + "[vo]"]
+    maps = ["-map", "[vo]"]
     if m["audio"]:
         rate = int(m["audio"][0].get("rate") or 48000)
         parts.append(f"[0:a:0]{AUDIO_CHAIN.format(rate=rate)}[ao]")
@@ -118,6 +107,30 @@ def deep(
         return out
 
     return _run(path, m, ";".join(parts), maps, progress, cancelled, read, null_output=False)
+
+
+def needs_idet(m: dict) -> bool:
+    """Field detection only when MediaInfo does not state the scan type (the video.scan rule reads idet
+    only then): it reads 15 s of full-size frames, measured at about a quarter of the deep pass's filter cost."""
+    return not (m.get("video") and m["video"][0].get("scan"))
+
+
+def video_graph(*, idet: bool, pictures: bool, every: int, detect_width: int = DETECT_WIDTH) -> str:
+    """The deep pass's video filter graph; its last output (the detectors' copy) is left unlabelled."""
+    branches = (["head"] if idet else []) + (["tc", "thumb", "sb"] if pictures else [])
+    parts, source = [], "[0:v:0]"
+    if branches:
+        parts.append(source + f"split={len(branches) + 1}[main]" + "".join(f"[{b}]" for b in branches))
+        source = "[main]"
+    if idet:
+        parts.append(IDET_BRANCH)
+    if pictures:
+        first, step = TITLECARD_TIMES[0], TITLECARD_TIMES[1] - TITLECARD_TIMES[0]
+        parts.append(TITLECARD_BRANCH.format(tc_end=TITLECARD_TIMES[-1] + 0.5, tc_first=first, tc_step=step))
+        parts.append(THUMB_BRANCH.format(thumb_at=THUMB_AT))
+        parts.append(STORYBOARD_BRANCH.format(every=every))
+    parts.append(f"{source}scale=w='min({detect_width},iw)':h=-2:flags=fast_bilinear," + DETECT_CHAIN)
+    return ";".join(parts)
 
 
 def title_from_deep(video: dict, thumbnail_sha: str | None, frames: list[list]) -> dict:
