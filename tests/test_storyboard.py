@@ -287,3 +287,47 @@ def test_storyboard_and_loudness_in_tmux_keep_every_line_at_80_cells(boarded):
         assert not {c for c in painted if unicodedata.east_asian_width(c) == "A"}
     finally:
         t.close()
+
+
+DETECTOR_VARIANTS = ("ok", "black", "frozen", "notitle", "slides", "interlaced")
+
+
+@pytest.fixture(scope="session")
+def hd_variants(tmp_path_factory):
+    """The detector variants of tests/media.py at 1280x720 (scaled up once per session, stream-copied audio),
+    so the detectors' small copy really is smaller than the picture."""
+    video = media.cached("video", media.variants)
+    folder = tmp_path_factory.mktemp("hd")
+    out = {}
+    for name in DETECTOR_VARIANTS:
+        target = folder / f"{name}.mp4"
+        media.ffmpeg(
+            "-i", str(video[name][0]), "-vf", "scale=1280:720:flags=neighbor", *media.x264("2M"), "-c:a", "copy",
+            str(target),
+        )  # fmt: skip
+        out[name] = target
+    return out
+
+
+@pytest.mark.parametrize("name", DETECTOR_VARIANTS)
+def test_detectors_on_the_small_copy_measure_what_the_640_copy_measures(hd_variants, name):
+    """Black, freeze and scene-cut detection on the deep pass's DETECT_WIDTH copy against a 640 px copy of
+    the same 720p file: the same spans and cuts within 0.1 s (a few frames), the same field counts."""
+    from workflows.checks.media import probe
+
+    path = hd_variants[name]
+    m = probe.metadata(path)
+    small = analyse.deep(path, m, detect_width=analyse.DETECT_WIDTH)["video"]
+    full = analyse.deep(path, m, detect_width=640)["video"]
+
+    def close(a, b):
+        assert len(a) == len(b), (a, b)
+        for x, y in zip(a, b):
+            xs, ys = (x, y) if isinstance(x, list) else ([x], [y])
+            for u, v in zip(xs, ys):
+                assert (u is None and v is None) or abs(u - v) <= 0.1, (a, b)
+
+    close(small["black"], full["black"])
+    close(small["freezes"], full["freezes"])
+    close(small["cuts"], full["cuts"])
+    assert small["idet"] == full["idet"]

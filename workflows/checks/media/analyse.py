@@ -41,7 +41,7 @@ STORYBOARD_BRANCH = (
     "metadata=add:key=station.frame:value=1,metadata=print:file=sb.txt[sbout]"
 )
 IDET_BRANCH = "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink"
-DETECT_WIDTH = 640  # the detectors' copy: scaled down, never up
+DETECT_WIDTH = 320  # the detectors' copy: scaled down, never up (320 measures as 640 does: tests/test_storyboard.py)
 STORYBOARD_MAX = 24  # frames in a lesson: 12-24 from 24 s up
 TITLECARD_TIMES = (1.0, 2.5, 4.0)  # inside the 5 s title card the notices ask for
 TITLE_SECONDS = 12
