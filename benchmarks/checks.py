@@ -8,10 +8,11 @@ other file from it by stream copy (a cut for files under one segment, the concat
 bigger ones; never encoding long files). In the same run it measures:
 
 1. tier M (`probe.metadata`) per file from 1 MB to `--max-mb` (goal: flat, under 0.1 s);
-2. tier V (`analyse.deep`) on one `--deep-mb` file against `ffmpeg -i f -f null -` (goal <= 1.3);
+2. tier V (`analyse.deep`, storyboard, thumbnail and title-card frames included, as `checks.run`
+   runs it) on one `--deep-mb` file against `ffmpeg -i f -f null -` (goal <= 1.3 CPU and wall);
 3. `checks.run(deep=True, jobs=N)` on a fresh station holding 8 works of `--batch-mb` each,
    imported with `ingest.run` into an after-school-2024 campaign, against the 8 plain decodes
-   one after another (goal <= 0.7 on 2 cores), timed before and after ours;
+   one after another (goal <= 1.1 on 2 cores, issue 16), timed before and after ours;
 4. `mediaconch -p mediaconch-after-school.xml -fc FILES...` on the files of 1 and of 3 against
    our tier M on the same files (goal: ours faster), when mediaconch is installed.
 
@@ -59,7 +60,7 @@ SCHOOL = "第一实验小学课后服务课程资源"
 STREAMS = {"ultrafast": "8x8dct=1:nal-hrd=cbr", "typical": "8x8dct=1:nal-hrd=cbr:cabac=1:deblock=1:bframes=3"}
 GOAL_M_SECONDS = 0.1
 GOAL_DEEP = 1.3
-GOAL_BATCH = 0.7
+GOAL_BATCH = 1.1
 
 
 # --- media -----------------------------------------------------------------------------
@@ -261,10 +262,18 @@ def metadata_tier(files: dict[int, Path], repeat: int) -> dict:
 def deep_pass(path: Path, repeat: int) -> dict:
     m = probe.metadata(path)
     plain, deep, result = [], [], {}
+    pictures = Path(tempfile.mkdtemp(prefix="checks-bench-pictures-"))
+
+    def keep(picture: Path) -> str:  # as the content store keeps them: a copy under a new name
+        name = f"{len(list(pictures.iterdir())):05d}"
+        shutil.copyfile(picture, pictures / name)
+        return name
+
     for _ in range(repeat):
         plain.append(timed(plain_decode, path)[0])
-        t, result = timed(analyse.deep, path, m)
+        t, result = timed(analyse.deep, path, m, keep=keep)
         deep.append(t)
+    shutil.rmtree(pictures, ignore_errors=True)
     mid = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp:
         tiers = {
@@ -286,6 +295,7 @@ def deep_pass(path: Path, repeat: int) -> dict:
         "deep_cpu": mid(deep, "cpu"),
         "ratio": mid(deep, "seconds") / mid(plain, "seconds"),
         "cpu_ratio": mid(deep, "cpu") / mid(plain, "cpu") if mid(plain, "cpu") else 0.0,
+        "storyboard_frames": len(result.get("storyboard", {}).get("frames", [])),
         "errors": result.get("error_count"),
         "timed_out": result.get("timed_out"),
         "load": os.getloadavg(),
@@ -451,7 +461,10 @@ def print_table(r: dict) -> None:
     print(f"{'step':<22}{'wall s':>9}{'cpu s':>9}")
     print(f"{'plain decode':<22}{d['plain_seconds']:>9.2f}{d['plain_cpu']:>9.2f}")
     print(f"{'deep pass':<22}{d['deep_seconds']:>9.2f}{d['deep_cpu']:>9.2f}")
-    print(f"deep / plain = {d['ratio']:.2f} wall (goal <= {GOAL_DEEP}), {d['cpu_ratio']:.2f} CPU")
+    print(
+        f"deep / plain = {d['ratio']:.2f} wall, {d['cpu_ratio']:.2f} CPU (goal <= {GOAL_DEEP}); "
+        f"storyboard {d['storyboard_frames']} frames and the title card kept in the same decode"
+    )
     print(
         "the other tiers on this file (each once, as checks.run --deep also runs them): "
         + ", ".join(f"{t} {c['seconds']:.2f} s wall, {c['cpu']:.2f} s cpu" for t, c in d["tiers"].items())

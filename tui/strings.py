@@ -520,3 +520,29 @@ CONFIRM_FAILING_ONE = "作品 {id} 技术检查有 {n} 项不通过。仍要推�
 CONFIRM_FAILING_MANY = "要推荐的 {total} 件作品中有 {n} 件技术检查不通过。仍要全部推荐吗？"
 ERROR_CODE = "错误代码：{code}"
 CHECK_REFUSED = "拒收"
+
+# detail view: storyboard, loudness chart and the system player (issue 16)
+STORYBOARD_HEADING = "画面（深度检查时截取；左右方向键选帧）"
+STORYBOARD_SELECTED = "第 {n}/{total} 帧  {time}  {file}"
+STORYBOARD_EVERY = "  每 {every} 秒一帧"
+STORYBOARD_TITLE_MARK = "片头"
+LOUDNESS_HEADING = "响度（每秒短期响度，LUFS）"
+LOUDNESS_LEGEND = "绿色带为目标 {target} 加减 {tolerance} LUFS；整体响度 {integrated} LUFS；浅色为同一时段的最大起伏"
+LOUDNESS_NONE = "未测出"
+LOUDNESS_GAP = "{start}-{end}（{seconds:.0f} 秒）"
+LOUDNESS_SEP = "，"
+LOUDNESS_MORE = " 等，另有 {n} 段"
+LOUDNESS_SILENCES = "静音 {n} 段（坐标轴上的 x）：{gaps}"
+LOUDNESS_NO_GAPS = "没有 2 秒以上的静音"
+PLAYER_NO_DISPLAY = "无法播放：这是远程（SSH）会话，没有图形桌面；请在工作站本机上按 o 播放"
+PLAYER_NO_VIDEO = "这件作品没有视频文件"
+PLAYER_MISSING = "无法播放：找不到 xdg-open（请安装 xdg-utils 和视频播放器）"
+PLAYER_STARTED = "已用系统播放器打开：{file}"
+PLAYER_FAILED = "无法播放：{error}"
+KEYS = {
+    **KEYS,
+    "detail.frame_next": "下一帧",
+    "detail.frame_previous": "上一帧",
+    "detail.play": "播放视频",
+}
+KEY_GROUPS = {**KEY_GROUPS, "detail.frame_next": "本屏幕", "detail.frame_previous": "本屏幕", "detail.play": "本屏幕"}

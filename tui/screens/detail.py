@@ -10,10 +10,15 @@ from textual.widgets import Footer, Static
 
 from store.labels import size_text
 from tui import strings as S
+from tui.safe_text import safe
 from tui.screens.score import ScoreScreen
+from tui.widgets import player
 from tui.widgets.cells import message, wrap
 from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen, StillScroll
+from tui.widgets.loudness import LoudnessView
+from tui.widgets.storyboard import StoryboardView
 from workflows import submissions
+from workflows.checks import pictures
 from workflows.review import decide as review
 
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red bold", "skip": "dim"}
@@ -184,6 +189,10 @@ class DetailScreen(ScrollKeys, StationScreen):
         Binding("home,g", "edge(0)", S.KEYS["detail.top"], show=False, id="detail.top"),
         Binding("end,G", "edge(1)", S.KEYS["detail.bottom"], show=False, id="detail.bottom"),
         Binding("s", "score", S.KEYS["detail.score"], show=False, id="detail.score"),
+        # the storyboard, loudness chart and player (issue 16): see compose_media
+        Binding("right", "frame(1)", S.KEYS["detail.frame_next"], show=False, id="detail.frame_next"),
+        Binding("left", "frame(-1)", S.KEYS["detail.frame_previous"], show=False, id="detail.frame_previous"),
+        Binding("o", "play", S.KEYS["detail.play"], show=False, id="detail.play"),
     ]
 
     def __init__(self, submission_id: int):
@@ -194,6 +203,7 @@ class DetailScreen(ScrollKeys, StationScreen):
         yield SectionBar(self.SECTION)
         with StillScroll(id="scroll"):
             yield Static(id="body")
+            yield from self.compose_media()
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -205,6 +215,7 @@ class DetailScreen(ScrollKeys, StationScreen):
         width = (self.size.width or self.app.size.width) - 4
         body = build(self.app.station, self.submission_id, self.app.reviewer.anonymous, width)
         self.query_one("#body", Static).update(body)
+        self.refresh_media(width)
 
     def on_resize(self) -> None:
         self.refresh_body()
@@ -242,5 +253,32 @@ class DetailScreen(ScrollKeys, StationScreen):
         sid = queue.model.current_id()
         if sid is not None and sid != self.submission_id:
             self.submission_id = sid
+            self.query_one(StoryboardView).selected = 0
             self.refresh_body()
             self.query_one("#scroll", VerticalScroll).scroll_home(animate=False)
+
+    # --- what the lesson looks and sounds like (issue 16): one place for the media views ----------------
+
+    def compose_media(self) -> ComposeResult:
+        yield StoryboardView(id="storyboard")
+        yield LoudnessView(id="loudness")
+
+    def refresh_media(self, width: int) -> None:
+        station, sid = self.app.station, self.submission_id
+        self.query_one(StoryboardView).show(pictures.storyboards(station, sid), width, self.app.reviewer.anonymous)
+        self.query_one(LoudnessView).show(pictures.loudness(station, sid), width)
+
+    def action_frame(self, delta: int) -> None:
+        self.query_one(StoryboardView).step(delta)
+
+    def action_play(self) -> None:
+        reason = player.refusal()
+        if reason:
+            self.notify(reason, severity="warning", markup=False)
+            return
+        found = pictures.video_for_player(self.app.station, self.submission_id)
+        if found is None:
+            self.notify(S.PLAYER_NO_VIDEO, severity="warning", markup=False)
+            return
+        name, link = found
+        self.notify(safe(player.play(link, name)), markup=False)

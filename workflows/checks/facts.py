@@ -19,7 +19,7 @@ from workflows.profiles import load as profiles
 from workflows.profiles import roles
 
 # Bump a tier's version when its measuring code changes: cached results of older versions are redone.
-TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 4, "T": 1, "O": 1}
+TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 5, "T": 1, "O": 1}  # V 5: storyboard and title-card frames
 DEFAULT_TIERS = ("M", "P", "T")
 DEEP_TIERS = ("M", "P", "T", "O", "V")  # O: the title card's text (OCR), from the frames T located
 SKIPPED = {"skipped": "not applicable"}  # a tier that does not apply to a file (no video, not media)

@@ -163,7 +163,12 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
     def one(task: Task) -> None:
         path = station.objects.path(task.file.sha256)
         m = facts.cached(station.db(), task.file.sha256, "M")
-        for tier in task.tiers:
+        pending = list(task.tiers)
+        while pending:
+            tier = pending.pop(0)
+            if tier == "T" and "V" in pending:
+                pending.append(tier)  # the deep pass measures the title card too: T runs only if it did not
+                continue
             if is_cancelled():
                 return
             report(task, tier, 0.0)
@@ -173,11 +178,17 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
                 return
             if tier == "M":
                 m = data
-            facts.save(station.db(), task.file.sha256, tier, data)
-            with state["lock"]:
-                if data is not SKIPPED:
-                    summary.measured[tier] = summary.measured.get(tier, 0) + 1
-                state["done"] += _cost(task, tier)
+            saved = {tier: data}
+            if tier == "V" and isinstance(data, dict) and "title" in data:
+                saved["T"] = data.pop("title")
+                if "T" in pending:
+                    pending.remove("T")
+            for name, value in saved.items():
+                facts.save(station.db(), task.file.sha256, name, value)
+                with state["lock"]:
+                    if value is not SKIPPED:
+                        summary.measured[name] = summary.measured.get(name, 0) + 1
+                    state["done"] += _cost(task, name)
             report(task, tier, 1.0)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="check") as pool:
@@ -235,7 +246,13 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
                 if m["audio"]
                 else SKIPPED
             )
-        return analyse.deep(path, m, progress=lambda f, s: report(task, "V", f, s), cancelled=is_cancelled)
+        return analyse.deep(
+            path,
+            m,
+            progress=lambda f, s: report(task, "V", f, s),
+            cancelled=is_cancelled,
+            keep=lambda picture: station.objects.put_file(picture)[0],
+        )
     raise ValueError(tier)
 
 

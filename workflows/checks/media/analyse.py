@@ -21,14 +21,29 @@ AUDIO_CHAIN = (
     "astats=metadata=1:reset=1:length=0.01:measure_perchannel=RMS_level+RMS_trough+Peak_level+Flat_factor:measure_overall=Peak_level,"
     "ametadata=print:file=astats.txt"
 )
-VIDEO_CHAIN = (
-    "split=2[full][head];"
-    "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink;"
-    "[full]scale=640:-2:flags=fast_bilinear,"
+DETECT_CHAIN = (
     "blackdetect=d=0.5:pix_th=0.05,metadata=print:file=black.txt,metadata=delete,"
     "freezedetect=n=-60dB:d=2,metadata=print:file=freeze.txt,metadata=delete,"
     "scdet=threshold=10,metadata=mode=print:key=lavfi.scd.time:file=scene.txt"
 )  # every frame reaches the output, so the run's out_time is the decoded length
+# The deep pass also keeps pictures, from the same decode (branches of one split of the decoded frames,
+# each scaling only the frames it keeps and ending as soon as it has them, so nothing queues behind a
+# finished output): title-card frames at full size at 1, 2.5 and 4 s (the OCR of the title card reads
+# them), the thumbnail at 2.5 s (640 px, as tier T saves it) and the storyboard, one 160 px frame every
+# `every` seconds in the middle of each interval.
+TITLECARD_BRANCH = (
+    "[tc]trim=end={tc_end},select='gte(t,{tc_first}+{tc_step}*selected_n)',"
+    "metadata=add:key=station.frame:value=1,metadata=print:file=tc.txt[tcout]"
+)
+THUMB_BRANCH = "[thumb]trim=start={thumb_at},trim=end_frame=1,scale=w='min(640,iw)':h=-2[thumbout]"
+STORYBOARD_BRANCH = (
+    "[sb]select='gte(t,({every}*(selected_n+0.5)))',scale=160:-2:flags=area,"
+    "metadata=add:key=station.frame:value=1,metadata=print:file=sb.txt[sbout]"
+)
+IDET_BRANCH = "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink"
+DETECT_WIDTH = 320  # the detectors' copy: scaled down, never up (320 measures as 640 does: tests/test_storyboard.py)
+STORYBOARD_MAX = 24  # frames in a lesson: 12-24 from 24 s up
+TITLECARD_TIMES = (1.0, 2.5, 4.0)  # inside the 5 s title card the notices ask for
 TITLE_SECONDS = 12
 THUMB_AT = 2.5
 
@@ -42,22 +57,107 @@ def audio(path: Path, m: dict, *, progress: Progress | None = None, cancelled=No
     return _run(path, m, graph, ["-map", "[ao]"], progress, cancelled, _read_audio)
 
 
-def deep(path: Path, m: dict, *, progress: Progress | None = None, cancelled=None) -> dict:
-    """Tier V: one decode pass with the video filters and, when there is audio, the audio chain."""
-    parts = [f"[0:v:0]{VIDEO_CHAIN}[vo]"]
+def storyboard_every(duration: float | None) -> int:
+    """Seconds between storyboard frames: a lesson of D seconds gives 12-24 frames (D >= 24 s)."""
+    return max(1, math.ceil((duration or 0) / STORYBOARD_MAX - 0.01))  # 48.02 s: every 2 s, 24 frames
+
+
+def deep(
+    path: Path,
+    m: dict,
+    *,
+    progress: Progress | None = None,
+    cancelled=None,
+    keep: Callable[[Path], str] | None = None,
+    detect_width: int = DETECT_WIDTH,
+) -> dict:
+    """Tier V: one decode pass with the video filters and, when there is audio, the audio chain.
+
+    With KEEP (a function that stores a picture file and returns its object id) the same decode
+    also keeps the title-card frames, the thumbnail and the storyboard (see video_graph); the
+    result then carries a `title` entry with what tier T would have measured, so T need not run.
+    """
+    every = storyboard_every(m["general"].get("duration"))
+    graph = video_graph(idet=needs_idet(m), pictures=keep is not None, every=every, detect_width=detect_width)
+    parts = [graph + "[vo]"]
     maps = ["-map", "[vo]"]
     if m["audio"]:
         rate = int(m["audio"][0].get("rate") or 48000)
         parts.append(f"[0:a:0]{AUDIO_CHAIN.format(rate=rate)}[ao]")
         maps += ["-map", "[ao]"]
+    maps += ["-f", "null", "-"]
+    if keep is not None:
+        pictures = ["-fps_mode", "passthrough", "-q:v", "3"]
+        maps += ["-map", "[tcout]", *pictures, "tc-%02d.jpg"]
+        maps += ["-map", "[thumbout]", *pictures, "-frames:v", "1", "-update", "1", "thumb.jpg"]
+        maps += ["-map", "[sbout]", *pictures, "sb-%03d.jpg"]
 
     def read(work: Path) -> dict:
-        out = {"video": _read_video(work)}
+        out: dict = {"video": _read_video(work)}
         if m["audio"]:
             out["audio"] = _read_audio(work)
+        if keep is not None:
+            out["storyboard"] = {"every": every, "frames": _kept(work, "sb.txt", "sb-{:03d}.jpg", keep)}
+            thumb = work / "thumb.jpg"
+            out["title"] = title_from_deep(
+                out["video"],
+                keep(thumb) if thumb.exists() and thumb.stat().st_size else None,
+                _kept(work, "tc.txt", "tc-{:02d}.jpg", keep),
+            )
         return out
 
-    return _run(path, m, ";".join(parts), maps, progress, cancelled, read)
+    return _run(path, m, ";".join(parts), maps, progress, cancelled, read, null_output=False)
+
+
+def needs_idet(m: dict) -> bool:
+    """Field detection only when MediaInfo does not state the scan type (the video.scan rule reads idet
+    only then): it reads 15 s of full-size frames, measured at about a quarter of the deep pass's filter cost."""
+    return not (m.get("video") and m["video"][0].get("scan"))
+
+
+def video_graph(*, idet: bool, pictures: bool, every: int, detect_width: int = DETECT_WIDTH) -> str:
+    """The deep pass's video filter graph; its last output (the detectors' copy) is left unlabelled."""
+    branches = (["head"] if idet else []) + (["tc", "thumb", "sb"] if pictures else [])
+    parts, source = [], "[0:v:0]"
+    if branches:
+        parts.append(source + f"split={len(branches) + 1}[main]" + "".join(f"[{b}]" for b in branches))
+        source = "[main]"
+    if idet:
+        parts.append(IDET_BRANCH)
+    if pictures:
+        first, step = TITLECARD_TIMES[0], TITLECARD_TIMES[1] - TITLECARD_TIMES[0]
+        parts.append(TITLECARD_BRANCH.format(tc_end=TITLECARD_TIMES[-1] + 0.5, tc_first=first, tc_step=step))
+        parts.append(THUMB_BRANCH.format(thumb_at=THUMB_AT))
+        parts.append(STORYBOARD_BRANCH.format(every=every))
+    parts.append(f"{source}scale=w='min({detect_width},iw)':h=-2:flags=fast_bilinear," + DETECT_CHAIN)
+    return ";".join(parts)
+
+
+def title_from_deep(video: dict, thumbnail_sha: str | None, frames: list[list]) -> dict:
+    """What tier T measures, read from the deep pass: freezes and cuts in the first TITLE_SECONDS.
+
+    The deep pass's freezedetect needs 2 s of stillness (T's 1 s): the title-card rule asks for a
+    still of at least 4 s, so both give the same verdict; a still that outlasts 12 s shows its
+    real end instead of 12.
+    """
+    return {
+        "freezes": [span for span in video["freezes"] if span[0] <= TITLE_SECONDS],
+        "cuts": [c for c in video["cuts"] if c <= TITLE_SECONDS],
+        "thumbnail": thumbnail_sha is not None,
+        "thumbnail_sha": thumbnail_sha,
+        "frames": frames,  # [[time, object id], ...] title-card frames at full size
+        "source": "V",
+    }
+
+
+def _kept(work: Path, times: str, pattern: str, keep: Callable[[Path], str]) -> list[list]:
+    """[[pts_time, object id], ...]: the pictures an image2 output wrote, in order, with their times."""
+    kept = []
+    for i, (t, _values) in enumerate(_frames(work / times), start=1):
+        picture = work / pattern.format(i)
+        if picture.exists() and picture.stat().st_size:
+            kept.append([round(t, 2), keep(picture)])
+    return kept
 
 
 def title_card(path: Path, m: dict, thumbnail: Path, *, cancelled=None) -> dict:
