@@ -323,6 +323,25 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 9: the TUI's job log (kept across sessions, with dates) and per-station settings such as the campaign last
+    # chosen on each jobs screen
+    """
+    CREATE TABLE job_log (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        campaign TEXT,
+        reviewer TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed', 'cancelled')),
+        summary TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE TABLE station_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 VERSION = len(MIGRATIONS)
