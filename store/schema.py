@@ -324,7 +324,8 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 9: the county a work counts against (workflows.ingest.county): where the value came from, the station's own
-    # county; derived values are backfilled from the school name and a one-region quota table
+    # county; derived values are backfilled from the school name and a one-region quota table. `settings` holds
+    # small per-station values (the station's county, the campaign last chosen on each jobs screen).
     """
     CREATE TABLE settings (
         key TEXT PRIMARY KEY,
@@ -343,6 +344,19 @@ MIGRATIONS: list[str] = [
     WHERE status != 'superseded' AND (county IS NULL OR county = '') AND (
         SELECT COUNT(DISTINCT q.region) FROM quotas q WHERE q.campaign_id = submissions.campaign_id
         AND q.region IS NOT NULL AND q.region != '') = 1;
+    """,
+    # 10: the TUI's job log, kept across sessions with dates
+    """
+    CREATE TABLE job_log (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        campaign TEXT,
+        reviewer TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed', 'cancelled')),
+        summary TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+    );
     """,
 ]
 

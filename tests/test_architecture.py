@@ -22,7 +22,7 @@ TOPS = ("store", "exporters", "workflows", "tui")
 
 # workflows' capability packages and top-level modules, lowest first: a unit may import units at its own level or below.
 ORDER: list[tuple[str, ...]] = [
-    ("workflows.errors", "workflows.station", "workflows.configure", "workflows.progress"),
+    ("workflows.errors", "workflows.station", "workflows.configure", "workflows.progress", "workflows.joblog"),
     ("workflows.rules",),
     ("workflows.profiles",),
     ("workflows.campaigns", "workflows.reviewers", "workflows.submissions", "workflows.keys", "workflows.deadlines"),

@@ -222,3 +222,86 @@ def test_with_two_campaigns_the_job_asks_and_remembers_the_choice(station, campa
             assert app.screen.query_one(OptionList).highlighted == 1  # the current choice is highlighted
 
     asyncio.run(go())
+
+
+# --- item 18: campaign choice; item 20: the job log is kept in the database, with dates ---------------------
+
+
+def test_campaign_is_asked_remembered_per_screen_and_highlighted(station, campaign, tmp_path):
+    from textual.widgets import OptionList
+
+    from tui.widgets.modals import ChoiceModal
+    from workflows import joblog
+
+    campaign("after-school-2024", "课后服务2024")
+    campaign("after-school-2024", "课后服务2025")
+    campaign("after-school-2024", "课后服务2026")
+    empty = tmp_path / "share"
+    empty.mkdir()
+
+    async def session(expect_highlighted: str | None, choose: str):
+        app = StationApp(station, reviewer="张老师", watch=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            jobs = app.screen
+            assert jobs.campaign is None  # three campaigns: never a silent default
+            shown = str(jobs.query_one("#campaign", Static).render())
+            if expect_highlighted:
+                assert f"上次为 {expect_highlighted}" in shown
+            await pilot.press("enter")
+            await pilot.press(*str(empty))
+            await pilot.press("enter")  # starting asks which campaign
+            modal = app.screen
+            assert isinstance(modal, ChoiceModal)
+            options = modal.query_one(OptionList)
+            names = [label for label, _ in modal.options]
+            if expect_highlighted:
+                assert options.highlighted == names.index(expect_highlighted)
+            else:
+                assert options.highlighted in (None, 0)
+            target = names.index(choose)
+            for _ in range(target - (options.highlighted or 0)):
+                await pilot.press("down")
+            await pilot.press("enter")
+            await wait_job(pilot, jobs)
+            assert jobs.campaign == choose
+            await pilot.press("6")  # the export screen keeps its own choice
+            assert app.screen.campaign is None and app.screen.last_campaign is None
+
+    asyncio.run(session(None, "课后服务2025"))
+    assert joblog.setting(station, "tui.campaign.import") == "课后服务2025"
+    asyncio.run(session("课后服务2025", "课后服务2026"))  # a new session highlights the last choice
+    assert joblog.setting(station, "tui.campaign.import") == "课后服务2026"
+    assert joblog.setting(station, "tui.campaign.export") is None
+
+
+def test_job_log_is_kept_in_the_database_with_dates(station, campaign, tmp_path):
+    from workflows import joblog
+
+    campaign("after-school-2024", "课后服务2024")
+    empty = tmp_path / "share"
+    empty.mkdir()
+
+    async def run_import():
+        app = StationApp(station, reviewer="张老师", watch=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2", "enter", *str(empty), "enter")
+            await wait_job(pilot, app.screen)
+
+    asyncio.run(run_import())
+    [entry] = joblog.recent(station)
+    assert entry["kind"] == "import" and entry["state"] in ("done", "failed") and entry["campaign"] == "课后服务2024"
+    assert entry["reviewer"] == "张老师" and entry["finished_at"] >= entry["started_at"]
+
+    async def later_session():  # another session (a new app) shows the earlier job with its date
+        app = StationApp(station, reviewer="李老师", watch=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("2")
+            log = str(app.screen.query_one("#log", Static).render())
+            from datetime import datetime
+
+            day = datetime.fromisoformat(entry["started_at"]).astimezone().strftime("%Y-%m-%d")
+            assert day in log and "导入" in log and "[课后服务2024]" in log
+            assert app.jobs == []  # nothing of this session: the line came from the database
+
+    asyncio.run(later_session())

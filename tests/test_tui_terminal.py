@@ -224,3 +224,22 @@ def test_sixteen_colours_keep_red_and_paint_every_cell(sample, theme):
                 t.key("escape")
     finally:
         t.close()
+
+
+def test_a_non_utf8_locale_is_named_on_stderr_before_the_tui_starts(sample):
+    """Item 20: under LANG=C one ASCII line says why Chinese may look broken, written before the app switches
+    to the alternate screen (so it is still there after the TUI exits)."""
+    t = Terminal(sample.db_path, LANG="C", LC_ALL="", LC_CTYPE="")
+    try:
+        t.wait_for("第 1/")
+        before, _, _ = t.output.partition(b"\x1b[?1049h")
+        assert b"warning: the terminal locale is 'C', not UTF-8" in before
+        assert before.strip().isascii()
+    finally:
+        t.close()
+    t = Terminal(sample.db_path)  # a UTF-8 locale: nothing before the app
+    try:
+        t.wait_for("第 1/")
+        assert b"warning" not in t.output.partition(b"\x1b[?1049h")[0]
+    finally:
+        t.close()

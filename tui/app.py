@@ -3,6 +3,8 @@ database so several reviewers on one station see each other's decisions."""
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import time
 import traceback
@@ -75,6 +77,22 @@ def _section_screen(name: str) -> Screen:
     from tui.screens.overview import OverviewScreen, QuotaScreen
 
     return OverviewScreen() if name == "overview" else QuotaScreen()
+
+
+def locale_warning(env) -> str:
+    """One ASCII line for stderr when the terminal's locale is not UTF-8 ('' when it is).
+
+    The locale that decides is LC_ALL, else LC_CTYPE, else LANG (unset: C). Python coerces a C locale by setting
+    LC_CTYPE=C.UTF-8 itself (PEP 538), so that value alone does not count as the user's choice.
+    """
+    ctype = env.get("LC_CTYPE") or ""
+    value = env.get("LC_ALL") or (ctype if ctype not in ("", "C.UTF-8") else "") or env.get("LANG") or "C"
+    if re.search(r"utf-?8", value, re.I):
+        return ""
+    return (
+        f"warning: the terminal locale is {value!r}, not UTF-8: Chinese text may show as garbage. "
+        "Use a UTF-8 terminal, e.g. LANG=zh_CN.UTF-8 (or C.UTF-8)."
+    )
 
 
 def configure() -> None:
@@ -307,6 +325,9 @@ class StationApp(Guarded, App):
 
     def run(self, *args, **kwargs):
         """Run the app; after a fatal error the process exits non-zero (the message is already on stderr)."""
+        warning = locale_warning(os.environ)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         result = super().run(*args, **kwargs)
         if self.fatal_text:
             print(self.fatal_text, file=sys.stderr)

@@ -11,6 +11,7 @@ import shlex
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +28,7 @@ from tui.widgets.cells import message, plain
 from tui.widgets.chrome import SectionBar, StationScreen
 from tui.widgets.messages import JobProgress
 from tui.widgets.modals import ChoiceModal, ConfirmModal
-from workflows import campaigns, intake
+from workflows import campaigns, intake, joblog
 from workflows.bundles import export as bundles
 from workflows.checks import run as checks
 from workflows.errors import StationError
@@ -248,9 +249,18 @@ class JobsScreen(StationScreen):
         yield Static(id="log")
         yield Footer(compact=True, show_command_palette=False)
 
+    last_campaign: str | None = None
+
+    @property
+    def _campaign_setting(self) -> str:
+        return f"tui.campaign.{self.kind}"
+
     def on_mount(self) -> None:
         rows = campaigns.all_campaigns(self.app.station)
         self.campaign = rows[0]["name"] if len(rows) == 1 else None  # more than one: asked when starting
+        # the campaign last chosen on this screen (kept in the station database): highlighted when asking
+        last = joblog.setting(self.app.station, self._campaign_setting)
+        self.last_campaign = last if last in {r["name"] for r in rows} else None
         self.show_campaign()
         self.show_log()
         if self.kind == "export":
@@ -272,14 +282,20 @@ class JobsScreen(StationScreen):
         rows = campaigns.all_campaigns(self.app.station)
         if self.campaign:
             text = S.JOB_CAMPAIGN.format(name=self.campaign)
+        elif self.last_campaign:
+            text = S.JOB_CHOOSE_CAMPAIGN_LAST.format(name=self.last_campaign)
         else:
             text = S.JOB_CHOOSE_CAMPAIGN if rows else S.JOB_NO_CAMPAIGN
         self.query_one("#campaign", Static).update(plain(text))
 
     def show_log(self) -> None:
+        """The newest jobs of this station (any session, any reviewer), from the database, with their dates."""
         log = Text()
-        for j in reversed(self.app.jobs[-10:]):
-            log.append(S.JOB_LINE.format(at=j["at"], kind=S.JOB_KIND[j["kind"]], state=S.JOB_STATE[j["state"]]))
+        for j in joblog.recent(self.app.station):
+            at = datetime.fromisoformat(j["started_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            log.append(S.JOB_LINE.format(at=at, kind=S.JOB_KIND[j["kind"]], state=S.JOB_STATE[j["state"]]))
+            if j["campaign"]:
+                log.append("  " + S.JOB_LINE_CAMPAIGN.format(name=plain(j["campaign"]).plain))
             if j.get("summary"):
                 log.append("  " + message(j["summary"]))
             log.append("\n")
@@ -329,12 +345,14 @@ class JobsScreen(StationScreen):
 
         def chosen(name):
             if name:
-                self.campaign = name
+                self.campaign = self.last_campaign = name
+                joblog.set_setting(self.app.station, self._campaign_setting, name)
                 self.show_campaign()
                 if then:
                     then()
 
-        current = names.index(self.campaign) if self.campaign in names else None
+        highlighted = self.campaign or self.last_campaign
+        current = names.index(highlighted) if highlighted in names else None
         self.app.push_screen(ChoiceModal(S.KEYS["jobs.campaign"], [(n, n) for n in names], current), chosen)
 
     def action_start(self, from_field: bool = False) -> None:
@@ -374,6 +392,7 @@ class JobsScreen(StationScreen):
             )
         app = self.app
         entry = {"id": len(app.jobs) + 1, "at": time.strftime("%m-%d %H:%M"), "kind": self.kind, "state": "running"}
+        entry["log_id"] = joblog.start(app.station, self.kind, self.campaign, app.reviewer.name)
         app.jobs.append(entry)
         job = self.job = app.job = Job(entry["id"], self.kind, entry)
         self.query_one("#bar", Bar).update_bar(0.0)
@@ -440,6 +459,7 @@ class JobsScreen(StationScreen):
             entry.update(state="cancelled", summary=summary_text(self.kind, result) if result is not None else "")
             text = S.JOB_CANCELLED.format(kind=kind)
         job.finished = True
+        joblog.finish(self.app.station, entry["log_id"], entry["state"], entry.get("summary") or "")
         self.query_one("#state", Static).update(plain(message(text)))
         self.show_log()
         self.set_focus(None)  # keys go to the sections; Enter chooses a field again

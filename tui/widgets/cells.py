@@ -44,13 +44,23 @@ def plain(text, style: str = "") -> Text:
     return Text("" if text is None else safe(str(text)), style=style)
 
 
+# The end of a cut cell. Not "…": it is ambiguous-width (two cells on some SSH clients), and the message mapping
+# above already turns it into "..." which would read as part of the text.
+CUT = ">"
+
+
 def fit(text: str, width: int, right: bool = False) -> str:
-    """TEXT cropped or padded to exactly WIDTH display cells."""
+    """TEXT cropped or padded to exactly WIDTH display cells; a cropped text ends with CUT."""
     if width <= 0:
         return ""
     text = "" if text is None else safe(str(text).replace("\n", " ").replace("\t", " "))
-    if right and cell_len(text) < width:
-        return " " * (width - cell_len(text)) + text
+    size = cell_len(text)
+    if right and size < width:
+        return " " * (width - size) + text
+    if size > width:
+        if width == 1:
+            return CUT
+        return set_cell_size(set_cell_size(text, width - 1).rstrip(" ") + CUT, width)
     return set_cell_size(text, width)
 
 
