@@ -337,3 +337,25 @@ def test_title_card_read_from_the_deep_pass_gives_tier_ts_verdict_on_every_varia
         assert verdicts[0] == verdicts[1], (name, own, from_deep)
         compared += 1
     assert compared >= 20
+
+
+def test_a_timed_out_measurement_is_reported_but_not_cached(clips, station, campaign, monkeypatch):
+    """A read that ran out of time says nothing about the bytes (a busy machine as much as a hostile file): this
+    run reports it, the next run measures again instead of keeping a cached failure."""
+    campaign()
+    share = tree(station.root.parent / "share", {"乙学校课后服务课程资源/ok/ok.mp4": clips[0]["ok"][0]})
+    real = probe.packets
+    monkeypatch.setattr(probe, "packets", lambda path: real(path, timeout=0.000001))
+    ingest.run(station, [str(share)])
+    checks.run(station)  # P measured out of time
+    assert _integrity(station) == ("fail", True)
+    monkeypatch.setattr(probe, "packets", real)
+    again = checks.run(station)
+    assert again.measured.get("P") == 1
+    assert _integrity(station) == ("pass", False)
+
+
+def _integrity(station) -> tuple[str, bool]:
+    (work,) = queries.submissions(station.db())
+    (finding,) = [f for f in work["findings"] if f["rule"] == "file.integrity"]
+    return finding["status"], "读取超时" in finding["message"]

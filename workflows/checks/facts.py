@@ -158,12 +158,17 @@ def load_works(station, db, ids, campaign) -> list[WorkFacts]:
     return works
 
 
+# A run that timed out is stored (this run's findings report it) but is not a fact about the bytes (a busy machine
+# as much as a hostile file): it never counts as cached, so the next run measures it again.
+_COMPLETE = "coalesce(json_extract(data, '$.timed_out'), 0) = 0"
+
+
 def cached_tiers(db, sha: str) -> set[str]:
     return {
         r[0]
         for r in db.execute(
             "SELECT tier FROM measurements WHERE sha256 = ? AND version = "
-            "CASE tier " + " ".join(f"WHEN '{t}' THEN {v}" for t, v in TIER_VERSION.items()) + " END",
+            "CASE tier " + " ".join(f"WHEN '{t}' THEN {v}" for t, v in TIER_VERSION.items()) + f" END AND {_COMPLETE}",
             [sha],
         )
     }
@@ -179,7 +184,8 @@ def save(db, sha, tier, data) -> None:
 
 def cached(db, sha, tier):
     row = db.execute(
-        "SELECT data FROM measurements WHERE sha256 = ? AND tier = ? AND version = ?", [sha, tier, TIER_VERSION[tier]]
+        f"SELECT data FROM measurements WHERE sha256 = ? AND tier = ? AND version = ? AND {_COMPLETE}",
+        [sha, tier, TIER_VERSION[tier]],
     ).fetchone()
     return json.loads(row[0]) if row else None
 

@@ -124,7 +124,7 @@ def integrity(f, p, w):
     elif f.m["general"].get("truncated"):
         problems.append("文件不完整（被截断）")
     if f.p and f.p.get("timed_out"):
-        problems.append("读取超时")
+        problems.append("读取超时（文件异常或本机繁忙，重新检查时会再读一次）")
     if f.p and f.p.get("errors") and not problems:
         problems.append(f"读取时出错：{f.p['errors'][0]}")
     decoded = f.v or f.a
