@@ -467,6 +467,34 @@ CMD_HELP = "显示按键说明"
 CMD_QUIT = "退出评审工作站"
 CMD_THEME = "切换配色"
 CMD_UNDO = "撤销上一个决定"
+# The palette also matches the pinyin initials of a command's Chinese name (筛选：未审 -> sxws) and an English
+# name. Initials of every character used in command names (tests/test_tui.py checks none is missing).
+PINYIN_INITIALS = dict(
+    zip(
+        "转到总览导入检查评审名额出筛选未不通过需修改已标记取消排序按编号称学校决定清除全部显示键说明退工作站切换配色撤销上一个",
+        "zdzldrjcpsmecsxwbtgxxgybjqxpxabhcxxjdqcqbxsjsmtgzzqhpscxsyg",
+    )
+)
+CMD_ENGLISH = {
+    "section.overview": "go overview",
+    "section.import": "go import",
+    "section.checks": "go checks",
+    "section.queue": "go queue review",
+    "section.quota": "go quota",
+    "section.export": "go export",
+    "quick.undecided": "filter undecided",
+    "quick.failed": "filter failed",
+    "quick.fix": "filter fix",
+    "sort.id": "sort by id",
+    "sort.title": "sort by title",
+    "sort.school": "sort by school",
+    "sort.decision": "sort by decision",
+    "clear": "clear filters",
+    "undo": "undo",
+    "help": "help keys",
+    "theme": "theme colours",
+    "quit": "quit exit",
+}
 CMD_HELP_TEXT = {
     "section": "切换到该页面",
     "quick": "与其他筛选条件组合",
