@@ -578,3 +578,33 @@ def test_palette_matches_pinyin_initials_and_english_names(sample):
             assert "转到：导出" in await top_hit(pilot, app, "zddc")
 
     run(go())
+
+
+def test_queue_columns_for_note_scorers_and_decider_are_toggled_and_kept(sample):
+    """Issue 14 item 20: `l` shows or hides the note, the number of experts who scored and who decided; the
+    choice is kept in the station for the next session."""
+    first = queries.submissions(sample.db())[0]["id"]
+
+    async def go(toggle: bool):
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(160, 30)) as pilot:
+            view = app.screen.view
+            if toggle:
+                assert "备注" not in view.render_line(0).text
+                for column in range(3):  # each of the three, one after another
+                    await pilot.press("l")
+                    assert isinstance(app.screen, ChoiceModal)
+                    for _ in range(column):
+                        await pilot.press("down")
+                    await pilot.press("enter")
+                    await pilot.pause()
+            header = view.render_line(0).text
+            assert "备注" in header and "评分" in header and "决定人" in header
+            row = view.render_line(1 + app.screen.model.all_ids().index(first)).text
+            assert "记得看片头" in row and "张老师" in row
+            return header, row
+
+    review.decide(sample, [first], "reject", reviewer="张老师")
+    review.set_note(sample, first, "记得看片头", reviewer="张老师")
+    run(go(True))
+    run(go(False))  # a new session keeps the columns

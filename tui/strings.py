@@ -48,6 +48,12 @@ POSITION_EMPTY = "没有符合条件的作品"
 MARKED = "已标记 {n}"
 FILTER = "筛选：{desc}"
 SORT = "排序：{name}"
+COL_NOTE = "备注"
+COL_SCORERS = "评分"
+COL_DECIDER = "决定人"
+COLUMNS_TITLE = "显示或隐藏的列（回车切换）"
+COLUMN_SHOWN = "[显示] "
+COLUMN_HIDDEN = "[隐藏] "
 SORTS = {"id": "编号", "title": "名称", "school": "学校", "decision": "决定"}
 QUICK = {"undecided": "未审", "failed": "检查不通过", "fix": "需修改", "marked": "已标记"}
 FACET = {"stage": "学段", "subject": "学科", "school": "学校", "project": "项目", "campaign_id": "征集活动"}
@@ -90,6 +96,7 @@ KEYS = {
     "queue.sort": "排序",
     "queue.clear": "清除筛选",
     "queue.score": "评分",
+    "queue.columns": "显示的列",
     "detail.score": "评分",
     "score.save": "保存评分",
     "score.back": "返回",
@@ -157,7 +164,15 @@ KEY_GROUPS = {
     },
     **{
         k: "筛选与搜索"
-        for k in ("queue.search", "queue.undecided", "queue.failed", "queue.filter", "queue.sort", "queue.clear")
+        for k in (
+            "queue.search",
+            "queue.undecided",
+            "queue.failed",
+            "queue.filter",
+            "queue.sort",
+            "queue.clear",
+            "queue.columns",
+        )
     },
     **{k: "切换页面" for k in ("app.overview", "app.import", "app.checks", "app.queue", "app.quota", "app.export")},
     **{k: "全局" for k in ("app.quit", "app.help", "app.palette")},

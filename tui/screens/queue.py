@@ -59,6 +59,9 @@ def decide_on_writer(app, target, ids: list[int], value: str, reason: str | None
     )
 
 
+COLUMNS_SETTING = "tui.queue.columns"
+
+
 def B(keys: str, action: str, binding_id: str, show: bool = False, **kw) -> Binding:
     return Binding(keys, action, S.KEYS[binding_id], show=show, id=binding_id, **kw)
 
@@ -93,6 +96,7 @@ class QueueScreen(StationScreen):
         B("o", "sort", "queue.sort"),
         B("c", "clear", "queue.clear"),
         B("s", "score", "queue.score"),
+        B("l", "columns", "queue.columns"),
     ]
 
     def __init__(self):
@@ -112,6 +116,9 @@ class QueueScreen(StationScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        columns = self.app.setting(COLUMNS_SETTING)
+        if columns:
+            self.view.set_extra(tuple(columns.split(",")))
         self.model.reload()
         self.view.scroll_to_cursor()
         self.view.focus()
@@ -441,6 +448,22 @@ class QueueScreen(StationScreen):
         if box is not None:
             box.value = ""
         self.set_filter(self.model.filter.cleared())
+
+    def action_columns(self) -> None:
+        """Show or hide one optional column (note, scorers, decider); the choice is kept for the station."""
+        from tui.widgets.queue_view import OPTIONAL
+
+        shown = self.view.extra
+        options = [((S.COLUMN_SHOWN if k in shown else S.COLUMN_HIDDEN) + v[0], k) for k, v in OPTIONAL.items()]
+
+        def chosen(key) -> None:
+            if key is None:
+                return
+            extra = tuple(k for k in OPTIONAL if (k in shown) != (k == key))
+            self.view.set_extra(extra)
+            self.app.save_setting(COLUMNS_SETTING, ",".join(extra))
+
+        self.app.push_screen(ChoiceModal(S.COLUMNS_TITLE, options), chosen)
 
     def action_filter_menu(self) -> None:
         options = [((S.ACTIVE if k in self.model.filter.quick else "") + S.QUICK[k], ("quick", k)) for k in q.QUICK]
