@@ -24,7 +24,9 @@ COLUMNS = """s.id, s.title, s.stage, s.subject, s.school, s.project, s.status, s
     (SELECT COUNT(*) FROM findings f WHERE f.submission_id = s.id AND f.status = 'fail') AS fails,
     (SELECT COUNT(*) FROM findings f WHERE f.submission_id = s.id AND f.status = 'warn') AS warns,
     (SELECT COUNT(*) FROM findings f WHERE f.submission_id = s.id) AS checked,
-    EXISTS (SELECT 1 FROM notes n WHERE n.submission_id = s.id) AS noted"""
+    EXISTS (SELECT 1 FROM notes n WHERE n.submission_id = s.id) AS noted,
+    (SELECT n.text FROM notes n WHERE n.submission_id = s.id) AS note,
+    (SELECT COUNT(DISTINCT sc.expert) FROM scores sc WHERE sc.submission_id = s.id) AS scorers"""
 
 
 @dataclass(frozen=True)

@@ -546,3 +546,65 @@ def test_a_quota_rule_refusal_opens_a_dialog_and_changes_nothing(sample):
             assert row["decision"] is None  # the overlay was taken back
 
     run(go())
+
+
+def test_palette_matches_pinyin_initials_and_english_names(sample):
+    """Issue 14 item 20: 筛选：未审 is found by sxws and by "filter undecided"; every character of every
+    command name has its initial in the explicit table."""
+    from textual.command import CommandList
+
+    from tui.palette import StationCommands
+
+    async def top_hit(pilot, app, query: str) -> str:
+        await pilot.press("ctrl+p", *query)
+        await pilot.pause(0.6)
+        options = app.screen.query_one(CommandList)
+        text = str(options.get_option_at_index(0).prompt)
+        await pilot.press("escape")
+        await pilot.pause()
+        return text
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            provider = StationCommands(app.screen)
+            names = [name for name, *_ in provider._commands()]
+            missing = {c for name in names for c in name if "\u4e00" <= c <= "\u9fff" and c not in S.PINYIN_INITIALS}
+            assert not missing
+            assert all(cid in S.CMD_ENGLISH for *_, cid in provider._commands())
+            assert "筛选：未审" in await top_hit(pilot, app, "sxws")
+            assert "筛选：未审" in await top_hit(pilot, app, "filter undecided")
+            assert "退出评审工作站" in await top_hit(pilot, app, "quit")
+            assert "转到：导出" in await top_hit(pilot, app, "zddc")
+
+    run(go())
+
+
+def test_queue_columns_for_note_scorers_and_decider_are_toggled_and_kept(sample):
+    """Issue 14 item 20: `l` shows or hides the note, the number of experts who scored and who decided; the
+    choice is kept in the station for the next session."""
+    first = queries.submissions(sample.db())[0]["id"]
+
+    async def go(toggle: bool):
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(160, 30)) as pilot:
+            view = app.screen.view
+            if toggle:
+                assert "备注" not in view.render_line(0).text
+                for column in range(3):  # each of the three, one after another
+                    await pilot.press("l")
+                    assert isinstance(app.screen, ChoiceModal)
+                    for _ in range(column):
+                        await pilot.press("down")
+                    await pilot.press("enter")
+                    await pilot.pause()
+            header = view.render_line(0).text
+            assert "备注" in header and "评分" in header and "决定人" in header
+            row = view.render_line(1 + app.screen.model.all_ids().index(first)).text
+            assert "记得看片头" in row and "张老师" in row
+            return header, row
+
+    review.decide(sample, [first], "reject", reviewer="张老师")
+    review.set_note(sample, first, "记得看片头", reviewer="张老师")
+    run(go(True))
+    run(go(False))  # a new session keeps the columns

@@ -239,3 +239,28 @@ def test_read_only_and_no_rubric(sample):
 
     run(go())
     assert scoring.expert_sheet(sample, t["春晓"], "张老师")["items"][0]["value"] is None
+
+
+def test_scoring_screen_shows_a_live_total_while_typing(sample):
+    """Issue 14 item 20: the total of what is typed so far, before saving, counted as the save counts it."""
+    sid = ids(sample)["分数的初步认识"]
+
+    def live(app) -> str:
+        return str(app.screen.query_one("#live", Static).content)
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await open_scoring(pilot, app, sid)
+            total = scoring.fmt(app.screen.data["rubric"].total)
+            assert f"本次录入合计：0 / {total}，未填 4 项" in live(app)
+            await pilot.press("1", "8", "tab", "3", "5")
+            assert f"本次录入合计：53 / {total}，未填 2 项" in live(app)
+            await pilot.press("tab", "B", "tab", "2", "0")  # B: the grade counted as the save counts it
+            assert f"本次录入合计：89 / {total}" in live(app) and "未填" not in live(app)
+            await pilot.press("backspace", "backspace", "9", "9")  # over the item's maximum
+            assert "1 项无效" in live(app)
+            assert scoring.expert_sheet(sample, sid, "张老师")["total"] is None  # nothing saved by typing
+
+    run(go())

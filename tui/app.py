@@ -335,6 +335,17 @@ class StationApp(Guarded, App):
             sys.exit(self.return_code)
         return result
 
+    def setting(self, key: str) -> str | None:
+        """A setting kept in the station database (the same for every reviewer of this station)."""
+        from workflows import joblog
+
+        return joblog.setting(self.station, key)
+
+    def save_setting(self, key: str, value: str) -> None:
+        from workflows import joblog
+
+        joblog.set_setting(self.station, key, value)
+
     def campaign_name(self, campaign_id) -> str:
         if campaign_id not in self._campaign_names:
             self._campaign_names[campaign_id] = campaigns.name_of(self.station, campaign_id)

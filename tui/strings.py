@@ -48,6 +48,12 @@ POSITION_EMPTY = "没有符合条件的作品"
 MARKED = "已标记 {n}"
 FILTER = "筛选：{desc}"
 SORT = "排序：{name}"
+COL_NOTE = "备注"
+COL_SCORERS = "评分"
+COL_DECIDER = "决定人"
+COLUMNS_TITLE = "显示或隐藏的列（回车切换）"
+COLUMN_SHOWN = "[显示] "
+COLUMN_HIDDEN = "[隐藏] "
 SORTS = {"id": "编号", "title": "名称", "school": "学校", "decision": "决定"}
 QUICK = {"undecided": "未审", "failed": "检查不通过", "fix": "需修改", "marked": "已标记"}
 FACET = {"stage": "学段", "subject": "学科", "school": "学校", "project": "项目", "campaign_id": "征集活动"}
@@ -90,6 +96,7 @@ KEYS = {
     "queue.sort": "排序",
     "queue.clear": "清除筛选",
     "queue.score": "评分",
+    "queue.columns": "显示的列",
     "detail.score": "评分",
     "overview.down": "下一项",
     "overview.up": "上一项",
@@ -162,7 +169,15 @@ KEY_GROUPS = {
     },
     **{
         k: "筛选与搜索"
-        for k in ("queue.search", "queue.undecided", "queue.failed", "queue.filter", "queue.sort", "queue.clear")
+        for k in (
+            "queue.search",
+            "queue.undecided",
+            "queue.failed",
+            "queue.filter",
+            "queue.sort",
+            "queue.clear",
+            "queue.columns",
+        )
     },
     **{k: "切换页面" for k in ("app.overview", "app.import", "app.checks", "app.queue", "app.quota", "app.export")},
     **{k: "全局" for k in ("app.quit", "app.help", "app.palette")},
@@ -461,6 +476,9 @@ SCORE_CURRENT_NONE = "当前汇总分：暂无（还没有专家评完全部项�
 SCORE_LIST_SEP = "、"
 SCORE_VETOED = "已有专家标记否决项：{items}"
 SCORE_MINE = "{expert} 已评：总分 {total}"
+SCORE_LIVE = "本次录入合计：{total} / {full}"
+SCORE_LIVE_EMPTY = "，未填 {n} 项"
+SCORE_LIVE_INVALID = "，{n} 项无效"
 SCORE_MINE_PARTIAL = "{expert} 已评部分项目，尚未评完"
 SCORE_RECUSED = "[须回避] {expert} 与本作品同属「{unit}」，不能评分"
 SCORE_MINE_NONE = "{expert} 尚未评分"
@@ -488,6 +506,34 @@ CMD_HELP = "显示按键说明"
 CMD_QUIT = "退出评审工作站"
 CMD_THEME = "切换配色"
 CMD_UNDO = "撤销上一个决定"
+# The palette also matches the pinyin initials of a command's Chinese name (筛选：未审 -> sxws) and an English
+# name. Initials of every character used in command names (tests/test_tui.py checks none is missing).
+PINYIN_INITIALS = dict(
+    zip(
+        "转到总览导入检查评审名额出筛选未不通过需修改已标记取消排序按编号称学校决定清除全部显示键说明退工作站切换配色撤销上一个",
+        "zdzldrjcpsmecsxwbtgxxgybjqxpxabhcxxjdqcqbxsjsmtgzzqhpscxsyg",
+    )
+)
+CMD_ENGLISH = {
+    "section.overview": "go overview",
+    "section.import": "go import",
+    "section.checks": "go checks",
+    "section.queue": "go queue review",
+    "section.quota": "go quota",
+    "section.export": "go export",
+    "quick.undecided": "filter undecided",
+    "quick.failed": "filter failed",
+    "quick.fix": "filter fix",
+    "sort.id": "sort by id",
+    "sort.title": "sort by title",
+    "sort.school": "sort by school",
+    "sort.decision": "sort by decision",
+    "clear": "clear filters",
+    "undo": "undo",
+    "help": "help keys",
+    "theme": "theme colours",
+    "quit": "quit exit",
+}
 CMD_HELP_TEXT = {
     "section": "切换到该页面",
     "quick": "与其他筛选条件组合",

@@ -3,7 +3,9 @@ repaints from the model's overlay at once and reloads when the write (or someone
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -13,15 +15,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from tui import strings as S
-from tui.screens.detail import DetailScreen
-from tui.screens.score import ScoreScreen
 from tui.widgets import queue_model as q
 from tui.widgets.chrome import SectionBar, StationScreen, StatusLine
 from tui.widgets.messages import DecisionRefused, DecisionWritten, NoteRefused, NoteSaved, Undone, UndoRefused
 from tui.widgets.modals import ChoiceModal, ConfirmModal, InputModal
 from tui.widgets.queue_model import QueueModel
 from tui.widgets.queue_view import QueueView
-from workflows.review import decide as review
 
 CHANGES = {"mark", "mark_all"}  # decide, undo and note stay enabled when read-only, to say why they do nothing
 SORT_ORDER = list(q.SORTS)
@@ -36,6 +35,8 @@ def decide_on_writer(app, target, ids: list[int], value: str, reason: str | None
     """
 
     def write():
+        from workflows.review import decide as review
+
         own = app.own_revs  # touched only on the writer thread
         expected = {}
         for i, rev in seen.items():
@@ -57,6 +58,16 @@ def decide_on_writer(app, target, ids: list[int], value: str, reason: str | None
         lambda outcome: DecisionWritten(ids, outcome, value, reason),
         lambda error: DecisionRefused(ids, error, value, reason),
     )
+
+
+if TYPE_CHECKING:
+    from workflows.review.decide import Outcome
+
+COLUMNS_SETTING = "tui.queue.columns"
+
+# Imported once the queue has painted (what a decision, the detail and the scoring screens need): not before
+# the first frame, and not on the first key either.
+AFTER_FIRST_PAINT = ("workflows.review.decide", "tui.screens.detail", "tui.screens.score")
 
 
 def B(keys: str, action: str, binding_id: str, show: bool = False, **kw) -> Binding:
@@ -93,6 +104,7 @@ class QueueScreen(StationScreen):
         B("o", "sort", "queue.sort"),
         B("c", "clear", "queue.clear"),
         B("s", "score", "queue.score"),
+        B("l", "columns", "queue.columns"),
     ]
 
     def __init__(self):
@@ -113,10 +125,18 @@ class QueueScreen(StationScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        columns = self.app.setting(COLUMNS_SETTING)
+        if columns:
+            self.view.set_extra(tuple(columns.split(",")))
         self.model.reload()
         self.view.scroll_to_cursor()
         self.view.focus()
         self.update_status()
+        self.call_after_refresh(self._import_the_rest)
+
+    def _import_the_rest(self) -> None:
+        for name in AFTER_FIRST_PAINT:
+            importlib.import_module(name)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in CHANGES and self.app.reviewer.read_only:
@@ -192,6 +212,8 @@ class QueueScreen(StationScreen):
     def action_open(self) -> None:
         sid = self.model.current_id()
         if sid is not None:
+            from tui.screens.detail import DetailScreen
+
             self.app.push_screen(DetailScreen(sid))
 
     def action_score(self) -> None:
@@ -199,6 +221,8 @@ class QueueScreen(StationScreen):
         if sid is None:
             self.notify(S.NOTHING_SELECTED, markup=False)
         else:
+            from tui.screens.score import ScoreScreen
+
             self.app.push_screen(ScoreScreen(sid))
 
     # --- deciding ------------------------------------------------------------------------
@@ -317,7 +341,7 @@ class QueueScreen(StationScreen):
 
         self.app.show_refusal(message.error, on_override=again)
 
-    def _patch(self, outcome: review.Outcome) -> bool:
+    def _patch(self, outcome: Outcome) -> bool:
         return self.model.patch(
             {
                 c.id: {"decision": c.new.decision, "reason": c.new.reason, "reviewer": c.new.reviewer, "rev": c.new.rev}
@@ -333,6 +357,8 @@ class QueueScreen(StationScreen):
         self.pending += 1
 
         def write():
+            from workflows.review import decide as review
+
             if not app.undo_stack:
                 return None
             undone = review.undo(app.station, app.undo_stack.pop(), app.reviewer.name)
@@ -373,6 +399,8 @@ class QueueScreen(StationScreen):
         if self.app.reviewer.read_only:
             self.notify(S.READ_ONLY_REFUSED, severity="warning", markup=False)
             return
+        from workflows.review import decide as review
+
         old = review.note(self.app.station.db(), sid)
         app = self.app
 
@@ -414,6 +442,8 @@ class QueueScreen(StationScreen):
             self.notify(S.UNMARKED_ALL, timeout=2)
         else:
             # what the reviewer decides on is the state at marking time: later changes by others are conflicts
+            from workflows.review import decide as review
+
             unseen = [i for i in visible if i not in self.model.seen]
             self.model.saw({i: st.rev for i, st in review.current(self.app.station.db(), unseen).items()})
             self.model.marked |= visible
@@ -444,6 +474,22 @@ class QueueScreen(StationScreen):
         if box is not None:
             box.value = ""
         self.set_filter(self.model.filter.cleared())
+
+    def action_columns(self) -> None:
+        """Show or hide one optional column (note, scorers, decider); the choice is kept for the station."""
+        from tui.widgets.queue_view import OPTIONAL
+
+        shown = self.view.extra
+        options = [((S.COLUMN_SHOWN if k in shown else S.COLUMN_HIDDEN) + v[0], k) for k, v in OPTIONAL.items()]
+
+        def chosen(key) -> None:
+            if key is None:
+                return
+            extra = tuple(k for k in OPTIONAL if (k in shown) != (k == key))
+            self.view.set_extra(extra)
+            self.app.save_setting(COLUMNS_SETTING, ",".join(extra))
+
+        self.app.push_screen(ChoiceModal(S.COLUMNS_TITLE, options), chosen)
 
     def action_filter_menu(self) -> None:
         options = [((S.ACTIVE if k in self.model.filter.quick else "") + S.QUICK[k], ("quick", k)) for k in q.QUICK]

@@ -172,9 +172,45 @@ class ScoreScreen(StationScreen):
         widgets.append(
             Horizontal(Static(plain(S.SCORE_COMMENT), classes="label"), Input(sheet["comment"] or "", id="comment"))
         )
+        widgets.append(Static(id="live"))
         widgets.append(Static(S.SCORE_HINT, classes="hint", markup=False))
         await scroll.mount_all(widgets)
+        self.show_live_total()
         self.call_after_refresh(self._focus_first)
+
+    def live_total(self) -> tuple[float, int, int]:
+        """(the total of what is typed now, items left empty, items not valid), counted as saving would."""
+        rub = self.data["rubric"] if self.data else None
+        total, empty, invalid = 0.0, 0, 0
+        for n, item in enumerate(rub.items if rub else ()):
+            text = self.query_one(f"#item-{n}", Input).value.strip()
+            if not text:
+                empty += 1
+                continue
+            try:
+                value, _ = scoring.parse_value(rub, item, text)
+            except StationError:
+                invalid += 1
+                continue
+            total += item.counted(value)
+        return total, empty, invalid
+
+    def show_live_total(self) -> None:
+        if not self.query("#live") or not self.data or self.data["rubric"] is None:
+            return
+        total, empty, invalid = self.live_total()
+        text = S.SCORE_LIVE.format(
+            total=scoring.fmt(scoring.round2(total)), full=scoring.fmt(self.data["rubric"].total)
+        )
+        if empty:
+            text += S.SCORE_LIVE_EMPTY.format(n=empty)
+        if invalid:
+            text += S.SCORE_LIVE_INVALID.format(n=invalid)
+        self.query_one("#live", Static).update(plain(message(text), "bold" if not (empty or invalid) else ""))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.has_class("score"):
+            self.show_live_total()
 
     def _focus_first(self) -> None:
         first = self.query("#item-0")

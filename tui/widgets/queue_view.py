@@ -43,6 +43,12 @@ COLUMNS = [
     ("check", S.COL_CHECK, 9, False),
     ("decision", S.COL_DECISION, 6, False),
 ]
+# Columns the reviewer can show (the queue's `l` key): the note, how many experts scored, who decided.
+OPTIONAL = {
+    "note": (S.COL_NOTE, 12, False),
+    "scorers": (S.COL_SCORERS, 5, True),
+    "decider": (S.COL_DECIDER, 7, False),
+}
 FLEX_SHARE = {"title": 0.58, "school": 0.42}
 ANONYMOUS_HIDDEN = {"school", "teacher"}
 
@@ -70,6 +76,13 @@ class QueueView(Widget, can_focus=True):
         self._layout: list[tuple[str, str, int, bool]] = []
         self._layout_width = -1
         self._strips: dict[tuple, Strip] = {}
+        self.extra: tuple[str, ...] = ()  # of OPTIONAL, shown before the check column
+
+    def set_extra(self, extra: tuple[str, ...]) -> None:
+        self.extra = tuple(k for k in OPTIONAL if k in extra)
+        self._layout_width = -1
+        self._strips.clear()
+        self.refresh()
 
     # --- geometry ------------------------------------------------------------------------
 
@@ -80,6 +93,8 @@ class QueueView(Widget, can_focus=True):
     def columns(self, width: int) -> list[tuple[str, str, int, bool]]:
         if width != self._layout_width:
             cols = [c for c in COLUMNS if not (self.anonymous and c[0] in ANONYMOUS_HIDDEN)]
+            at = next(i for i, c in enumerate(cols) if c[0] == "check")
+            cols[at:at] = [(k, OPTIONAL[k][0], OPTIONAL[k][1], OPTIONAL[k][2]) for k in self.extra]
             fixed = sum(c[2] for c in cols if c[2])
             flex = [c for c in cols if c[2] is None]
             rest = max(0, width - fixed)
@@ -159,6 +174,10 @@ class QueueView(Widget, can_focus=True):
             r["warns"],
             r["checked"],
             r.get("status"),
+            self.extra,
+            r.get("note") if "note" in self.extra else None,
+            r.get("scorers") if "scorers" in self.extra else None,
+            r.get("reviewer") if "decider" in self.extra else None,
         )
         key = (content, cursor, marked, base)
         strip = self._strips.get(key)
@@ -184,6 +203,9 @@ class QueueView(Widget, can_focus=True):
             "teacher": r["teacher"] or "",
             "check": check_text,
             "decision": S.DECISION.get(r["decision"], r["decision"] or ""),
+            "note": r.get("note") or "",
+            "scorers": str(r.get("scorers") or "") + " ",
+            "decider": (r.get("reviewer") or "") if r["decision"] else "",
         }
         cells = []
         last = layout[-1][0]
