@@ -61,6 +61,8 @@ def test_county_rows_fill_end_to_end_through_the_cli(cli, tmp_path, video):
     assert code == 0 and out["counties_filled"] == 1, err
     assert _works(cli)["趣味科学"]["county"] == "新郑市"
     assert _works(cli)["快乐跳绳"]["county"] is None
+    code, out, _ = cli("quota", "status")
+    assert "1 件作品无法确定所属县区" in out and "station quota county" in out  # said, not silently uncounted
     # this station is 中牟县: its works that say nothing else are its own
     code, out, err = cli("quota", "county", "中牟县", "--json", check_json=True)
     assert code == 0 and out["changed"] == 1 and out["county"] == "中牟县", err
@@ -73,6 +75,7 @@ def test_county_rows_fill_end_to_end_through_the_cli(cli, tmp_path, video):
     code, _, err = cli("decide", ids["剪纸艺术"], "recommend", "--reviewer", "张老师")
     assert code == 1 and "名额已超" in err and "新郑市" in err  # the form's county counts against 新郑市's one place
     code, status, _ = cli("quota", "status", "--json", check_json=True)
+    assert status["no_county"] == 0
     used = {e["label"]: (e["used"], e["max"]) for e in status["entries"]}
     assert used == {"中牟县": (1, 2), "新郑市": (1, 1)}
 

@@ -76,6 +76,8 @@ def quota_lines(statuses: list[dict]) -> list[Row]:
     rows = []
     for status, summary in zip(statuses, quota_summary(statuses)):
         rows.append(Row(summary))
+        if status.get("no_county"):
+            rows.append(Row("  " + S.QUOTA_NO_COUNTY.format(n=status["no_county"]), "yellow"))
         for e in status["entries"]:
             state, word = entry_state(e)
             text = S.OVERVIEW_QUOTA_ENTRY.format(
