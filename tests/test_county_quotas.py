@@ -45,7 +45,6 @@ def _works(cli):
     return {r["title"]: r for r in rows}
 
 
-@pytest.mark.req("000-27")
 def test_county_rows_fill_end_to_end_through_the_cli(cli, tmp_path, video):
     assert cli("campaign", "add", "课后服务", "--profile", "after-school-2024", "--year", "2024")[0] == 0
     code, _, err = cli("import", _share(tmp_path, video))
@@ -62,6 +61,8 @@ def test_county_rows_fill_end_to_end_through_the_cli(cli, tmp_path, video):
     assert code == 0 and out["counties_filled"] == 1, err
     assert _works(cli)["趣味科学"]["county"] == "新郑市"
     assert _works(cli)["快乐跳绳"]["county"] is None
+    code, out, _ = cli("quota", "status")
+    assert "1 件作品无法确定所属县区" in out and "station quota county" in out  # said, not silently uncounted
     # this station is 中牟县: its works that say nothing else are its own
     code, out, err = cli("quota", "county", "中牟县", "--json", check_json=True)
     assert code == 0 and out["changed"] == 1 and out["county"] == "中牟县", err
@@ -74,6 +75,7 @@ def test_county_rows_fill_end_to_end_through_the_cli(cli, tmp_path, video):
     code, _, err = cli("decide", ids["剪纸艺术"], "recommend", "--reviewer", "张老师")
     assert code == 1 and "名额已超" in err and "新郑市" in err  # the form's county counts against 新郑市's one place
     code, status, _ = cli("quota", "status", "--json", check_json=True)
+    assert status["no_county"] == 0
     used = {e["label"]: (e["used"], e["max"]) for e in status["entries"]}
     assert used == {"中牟县": (1, 2), "新郑市": (1, 1)}
 
@@ -159,3 +161,40 @@ def test_a_county_folder_level_gives_the_county(station, tmp_path, video):
     importer.run(station, [str(share)], "课后服务")
     row = station.db().execute("SELECT county, county_source FROM submissions").fetchone()
     assert tuple(row) == ("新郑市", "folder")
+
+
+@pytest.mark.req("001-14")
+def test_jpk_county_table_of_the_city_fills_for_the_county_station(cli, tmp_path, video):
+    """001 三（三）3: the county recommends by the city's 推荐名额分配表 (附件3); the table has every county's row."""
+    assert cli("campaign", "add", "精品课", "--profile", "jpk-subject", "--year", "2024")[0] == 0
+    files = {}
+    for title, school, teacher in (
+        ("光合作用", "中牟县第三初级中学", "王芳"),
+        ("分数的意义", "城关镇第一小学", "李雷"),
+        ("春晓", "东风路小学", "赵敏"),
+    ):
+        stage = "初中" if "中学" in school else "小学"
+        files[f"{title}/{title}.mp4"] = video
+        rows = [["课程名称", title], ["授课教师", teacher], ["单位", school], ["学段", stage], ["学科", "语文"]]
+        files[f"{title}/申报表.xlsx"] = sheet(tmp_path / f"{title}.xlsx", rows)
+    assert cli("import", tree(tmp_path / "share", files))[0] == 0
+    city = _table(
+        tmp_path / "q.xlsx",
+        [["县（区）", "小学", "初中"], ["中牟县", 1, 1], ["新郑市", 2, 2]],
+    )
+    assert cli("quota", "import", city)[0] == 0
+    assert cli("quota", "county", "中牟县")[0] == 0
+    works = _works(cli)
+    assert {t: w["county_source"] for t, w in works.items()} == {
+        "光合作用": "school",
+        "分数的意义": "station",
+        "春晓": "station",
+    }
+    ids = {t: w["id"] for t, w in works.items()}
+    code, _, err = cli("decide", ids["光合作用"], ids["分数的意义"], "recommend", "--reviewer", "张老师")
+    assert code == 0, err
+    code, _, err = cli("decide", ids["春晓"], "recommend", "--reviewer", "张老师")
+    assert code == 1 and "中牟县·小学" in err and "2/1" in err
+    code, status, _ = cli("quota", "status", "--json", check_json=True)
+    used = {e["label"]: e["used"] for e in status["entries"]}
+    assert used == {"中牟县·小学": 1, "中牟县·初中": 1, "新郑市·小学": 0, "新郑市·初中": 0}

@@ -4,6 +4,7 @@ quota or campaign row opens the queue on those works (Esc comes back)."""
 import asyncio
 
 import openpyxl
+import pytest
 from rich.cells import cell_len
 from sample_station import copy_station, sample, sample_master  # noqa: F401
 from textual.widgets import Static
@@ -124,6 +125,7 @@ def test_quota_rows_fill_and_open_the_works_they_count(sample, tmp_path):
     run(go())
 
 
+@pytest.mark.req("000-38")
 def test_deadlines_show_days_left_highlight_the_near_and_mark_the_past(sample):
     # STATION_NOW is 2024-06-01T12:00 (conftest)
     deadlines.set_date(sample, "课后服务2024", "县级初审", "06-05")

@@ -64,6 +64,11 @@ def quota_status(run, campaign):
 
     def human(r):
         echo(f"{r['campaign']}：已推荐 {r['recommended']} 件（其中不占名额 {r['exempt']} 件）")
+        if r["no_county"]:
+            echo(
+                f"  注意：{r['no_county']} 件作品无法确定所属县区，不计入按县区分配的名额"
+                "（申报表填写县区，或设置本站所属县区：station quota county 县区名称）"
+            )
         for e in r["entries"]:
             state = "超出" if e["over"] else "还差 %d" % e["missing"] if e["missing"] else "正常"
             echo(

@@ -75,6 +75,8 @@ def quota_lines(statuses: list[dict]) -> list[Row]:
     rows = []
     for status, summary in zip(statuses, quota_summary(statuses)):
         rows.append(Row(summary))
+        if status.get("no_county"):
+            rows.append(Row("  " + S.QUOTA_NO_COUNTY.format(n=status["no_county"]), "yellow"))
         for e in status["entries"]:
             state, word = entry_state(e)
             text = S.OVERVIEW_QUOTA_ENTRY.format(
@@ -124,6 +126,7 @@ class OverviewScreen(ScrollKeys, StationScreen):
     ]
     selected = 0  # index among the rows Enter can open
     rendered: Text | None = None  # the body as last drawn
+    _sections: list | None = None  # what sections() read for the last draw
     targets: list[tuple[int, int, tuple]] = []  # (first line, lines, target) of each openable row, as drawn
 
     def compose(self) -> ComposeResult:
@@ -165,7 +168,7 @@ class OverviewScreen(ScrollKeys, StationScreen):
         self.external_change()
 
     def on_resize(self) -> None:
-        self.draw()
+        self.draw(reread=False)
 
     def sections(self) -> list[tuple[str, list[Row] | str, str]]:
         jobs = [
@@ -195,14 +198,17 @@ class OverviewScreen(ScrollKeys, StationScreen):
         self.run_worker(self._load_quotas, thread=True, exclusive=True, group="quotas", exit_on_error=False)
         self.draw()
 
-    def draw(self) -> None:
+    def draw(self, reread: bool = True) -> None:
+        """Paint the body; REREAD=False (a cursor move) reuses the counts read last time instead of querying."""
+        if reread or self._sections is None:
+            self._sections = self.sections()
         width = max(20, self.size.width - 6)
         body = Text()
         hint = wrap(S.OVERVIEW_HINT, width + 4)
         body.append("\n".join(hint) + "\n\n", style="dim")
         line_no = len(hint) + 1
         targets: list[tuple[int, int, tuple]] = []
-        for title, rows, empty in self.sections():
+        for title, rows, empty in self._sections:
             body.append(title + "\n", style="bold underline")
             line_no += 1
             for row in rows if isinstance(rows, list) and rows else [Row(rows if isinstance(rows, str) else empty)]:
@@ -225,7 +231,7 @@ class OverviewScreen(ScrollKeys, StationScreen):
         self.rendered = body
         if targets and self.selected >= len(targets):
             self.selected = len(targets) - 1
-            return self.draw()
+            return self.draw(reread=False)
         self.query_one("#body", Static).update(body)
 
     def action_move(self, delta: int) -> None:
@@ -235,7 +241,7 @@ class OverviewScreen(ScrollKeys, StationScreen):
             self.action_scroll(delta)
             return
         self.selected = index
-        self.draw()
+        self.draw(reread=False)
         first, lines, _ = self.targets[index]
         scroll = self.query_one("#scroll", StillScroll)
         top, height = round(scroll.scroll_y), max(1, scroll.size.height)
@@ -273,7 +279,7 @@ class QuotaScreen(OverviewScreen):
     SECTION = "quota"
     NAME = S.QUOTA_TITLE
 
-    def draw(self) -> None:
+    def draw(self, reread: bool = True) -> None:
         targets: list[tuple[int, int, tuple]] = []
         if self.quotas is None:
             body = Text(S.QUOTA_LOADING)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from tui import strings as S
-from tui.widgets.cells import fit, message
+from tui.widgets.cells import fit, message, wrap
 from workflows import campaigns
 from workflows.quotas import rules as quotas
 
@@ -59,6 +59,9 @@ def quota_text(statuses: list[dict], width: int = 78, targets: list | None = Non
         )
         if status["exempt"]:
             out.append("  " + S.QUOTA_EXEMPT.format(n=status["exempt"]) + "\n")
+        if status.get("no_county"):
+            for piece in wrap(S.QUOTA_NO_COUNTY.format(n=status["no_county"]), max(20, width - 2), 4):
+                out.append("  " + piece + "\n", style="yellow")
         if status["entries"]:
             out.append(
                 "  "

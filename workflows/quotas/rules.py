@@ -411,11 +411,14 @@ def status(station: Station, campaign: str | None = None) -> dict:
             }
         )
     violations = [v for v in evaluate(db, camp["id"], rule_set, recommended, all_works)]
+    by_region = any(k["region"] for k in keys)
     return {
         "campaign": camp["name"],
         "rules": rule_set,
         "recommended": len(recommended),
         "exempt": sum(1 for w in all_works if w.id in recommended and w.exempt),
+        # works no county row can count (their county is unknown): `station quota county` or the 申报表 fixes it
+        "no_county": sum(1 for w in all_works if not w.county) if by_region else 0,
         "entries": keys,
         "violations": [dict(v.as_dict(), overridden=overridden(db, v)) for v in violations],
     }
