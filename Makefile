@@ -12,7 +12,7 @@ BENCH_DEBS := mediaconch tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fo
 TEST_DEBS := libreoffice-calc-nogui libreoffice-writer-nogui libarchive-tools poppler-utils fonts-wqy-zenhei
 DEMO_DIR ?= demo-station
 # The sample's campaigns are the 2024 notices: the demo runs as on a day of that cycle (deadline clock only).
-DEMO_NOW ?= 2024-06-15T09:00
+DEMO_NOW ?= 2024-04-20T09:00
 export LANG := C.UTF-8
 export LC_ALL := C.UTF-8
 

@@ -223,7 +223,10 @@ def build(out: Path, cache: Path) -> Path:
         shutil.copy2(LOCK, top / "requirements.lock")
         shutil.copy2(ROOT / "kit" / "install.sh", top / "install.sh")
         (top / "install.sh").chmod(0o755)
-        shutil.copy2(ROOT / "sample_data" / "build.py", top / "sample_data" / "build.py")
+        # the sample builder, its media module and its two Word 97 forms
+        shutil.copytree(
+            ROOT / "sample_data", top / "sample_data", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
         manifest = {
             "name": "review-station",
             "version": version,

@@ -21,6 +21,8 @@ def _build(dest: Path) -> None:
 
 
 CACHE = ROOT / ".cache" / "test-sample-station"
+# Real RAR packages for the sample (RAR cannot be written with free tools); the sample skips them when absent.
+RAR_SAMPLES = ROOT.parent / "shared" / "fixtures" / "rar"
 
 
 def cache_key() -> str:
@@ -29,13 +31,18 @@ def cache_key() -> str:
     h = hashlib.sha256()
     for top in ("sample_data", "store", "workflows", "exporters"):
         for path in sorted((ROOT / top).rglob("*")):
-            if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and (top == "sample_data" or path.suffix in (".py", ".toml"))
+                and "__pycache__" not in path.parts
+            ):
                 h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     try:
         version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=30).stdout
     except OSError:
         version = "no ffmpeg"
     h.update(version.splitlines()[0].encode() if version else b"")
+    h.update(b"rar" if RAR_SAMPLES.is_dir() else b"no rar")
     return h.hexdigest()[:16]
 
 

@@ -288,9 +288,9 @@ def test_detail_puts_the_verdict_first_and_decides_and_steps_like_a_pager(sample
             body = str(detail.query_one("#body").render())
             assert body.index("检查结论") < body.index("基本信息")  # findings before metadata
             # 精品课 (Zhengzhou 001) gives neither an awards rule nor lengths: both are hints
-            assert "[警告] 往年获奖作品" in body and "[警告] 时长（微课视频.mp4）" in body
+            assert "[警告] 往年获奖作品" in body and "[警告] 时长（春晓（第1课时）.mp4）" in body
             assert "dup.awarded" not in body and "media.duration" not in body  # no English rule ids
-            assert "实测 00:00:08，要求 10-15 分钟" in body
+            assert "实测 00:09:00，要求 10-15 分钟" in body  # a lesson split into two 课时 of 9 and 8 minutes
             assert all(len(line) <= 78 for line in body.splitlines())
             await pilot.press("x")  # decide from the detail view, as in the queue
             await settle(pilot, app)
@@ -330,12 +330,13 @@ def test_anonymous_reviewer_never_sees_a_school_in_findings_or_history(sample):
     async def go():
         app = StationApp(sample, reviewer="匿名专家", watch=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            sid = t["趣味科学小实验"]
+            sid = t["快乐足球"]  # its video is also 东风路小学's
             app.screen.model.move_to(row_ids(app).index(sid))
             await pilot.press("enter")
             body = str(app.screen.query_one("#body").render())
             assert "一稿多投" in body and S.REDACTED in body
             assert "实验小学" not in body and "新华路小学" not in body and "中牟县" not in body
+            assert "东风路小学" not in body
             bar = str(app.screen.query_one("SectionBar").render())
             assert "匿名评审" in bar and "回避单位：实验小学" in bar
 

@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from sample_station import sample, sample_master  # noqa: F401
 
 from store import queries
+from store import queue as q
 from workflows.review import decide as review
 from workflows.review.eligibility import technical_failures
 
@@ -91,20 +92,23 @@ def assert_full_width(lines: list[str]) -> None:
 
 
 def test_station_in_tmux(sample):
+    order = q.ids(sample.db(), q.Filter())  # the queue's order
+    total = len(order)
     t = Tmux(sample.db_path)
     try:
-        lines = t.wait_for("第 1/13 条")
+        lines = t.wait_for(f"第 1/{total} 条")
         assert_full_width(lines)
         assert "评审工作站" in lines[0] and "评审人：终端测试员" in lines[0]
         assert "编号" in lines[1] and "作品名称" in lines[1] and "决定" in lines[1]
-        assert any("春晓" in line for line in lines)
-        third_id = next(s["id"] for s in queries.submissions(sample.db()) if s["title"] == "剪纸艺术")
+        first = queries.submissions(sample.db(), ids=order[:1])[0]["title"]
+        assert any(first in line for line in lines)
+        third_id = order[2]
         failing = len(technical_failures(sample.db(), [third_id]).get(third_id, []))
         assert failing
         t.keys("j", "j", "r")
         t.wait_for(f"技术检查有 {failing} 项不通过")  # a failing work: asked first
         t.keys("y")
-        lines = t.wait_for("第 4/13 条")
+        lines = t.wait_for(f"第 4/{total} 条")
         assert_full_width(lines)
         third = lines[4]
         assert "推荐" in third, third
@@ -133,7 +137,7 @@ def test_station_in_tmux(sample):
         assert not t.alive()
     finally:
         t.close()
-    decided = {i: s for i, s in review.current(sample.db(), range(1, 14)).items() if s.decision}
+    decided = {i: s for i, s in review.current(sample.db(), order).items() if s.decision}
     assert {s.decision for s in decided.values()} == {"recommend", "reject"}
     assert {s.reviewer for s in decided.values()} == {"终端测试员"}
 

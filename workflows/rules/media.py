@@ -256,9 +256,9 @@ def resolution(f, p, w):
     if not v or not v["width"]:
         return None
     width, height, rot = int(v["width"]), int(v["height"]), int(v["rotation"] or 0) % 360
-    measured = f"{width}x{height}" + (f"（旋转 {rot}°）" if rot else "") + _anamorphic(v)
+    measured = f"{width}x{height}" + (f"（旋转 {rot} 度）" if rot else "") + _anamorphic(v)
     if rot in (90, 270):
-        return Result("fail", measured, "横屏", f"视频分辨率 {measured}，画面为竖屏（旋转 {rot}°），要求横屏")
+        return Result("fail", measured, "横屏", f"视频分辨率 {measured}，画面为竖屏（旋转 {rot} 度），要求横屏")
     if "width" in p:
         want = f"{p['width']}x{p['height']}"
         ok = (width, height) == (p["width"], p["height"])
