@@ -3,7 +3,7 @@
 Seven campaigns, one per shipped profile (课后服务, 信息化交流, the three 精品课 profiles, 继续教育 video and
 audio), each with works that pass every check and works with the mistakes counties really receive. Media
 have real lengths (15-30 min 课后服务, 10-20 min 精品课) made cheaply by stream-copying short encoded units
-(`sample_data/media.py`); the forms are the notices' own forms as a teacher fills them in. RAR packages come
+(`sample_data/sample_media.py`); the forms are the notices' own forms as a teacher fills them in. RAR packages come
 from `../shared/fixtures/rar` (not part of the project): without it the build says so and skips them.
 """
 
@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import media  # noqa: E402  (sample_data/media.py, beside this script)
+import sample_media as media  # noqa: E402  (sample_data/sample_media.py, beside this script; tests/ has a media.py)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
