@@ -169,6 +169,9 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
             if tier == "T" and "V" in pending:
                 pending.append(tier)  # the deep pass measures the title card too: T runs only if it did not
                 continue
+            if tier == "O" and ("V" in pending or "T" in pending):
+                pending.append(tier)  # the OCR reads the card that T (or the deep pass standing in for it) located
+                continue
             if is_cancelled():
                 return
             report(task, tier, 0.0)
