@@ -127,6 +127,34 @@ def test_each_audio_variant_fails_exactly_its_rules(checked, clips, name):
         assert {f["rule"]: f["status"] for f in row["findings"]}["audio.bitdepth"] == "skip"
 
 
+@pytest.mark.req("000-20", "000-21")
+def test_title_card_read_from_the_deep_pass_gives_tier_ts_verdict_on_every_variant(checked, clips, tmp_path):
+    """Under --deep the title card comes from the V decode (no separate 12 s decode): on every video variant
+    the video.titlecard rule says what tier T's own decode makes it say."""
+    from workflows.checks.media import analyse
+    from workflows.rules import media as media_rules
+
+    station, summary = checked
+    compared = 0
+    for name, (path, _) in clips[0].items():
+        sid = next(r["id"] for r in queries.submissions(station.db()) if r["title"] == name and r["campaign"] == "视频")
+        (sha,) = [r[0] for r in station.db().execute("SELECT sha256 FROM files WHERE submission_id = ?", [sid])]
+        from_deep = facts.cached(station.db(), sha, "T")
+        m = facts.cached(station.db(), sha, "M")
+        if from_deep is None or from_deep == facts.SKIPPED or not (m and m["video"]):
+            continue
+        assert from_deep["source"] == "V", name
+        own = analyse.title_card(path, m, tmp_path / f"{name}.jpg")
+        verdicts = []
+        for data in (own, from_deep):
+            f = facts.FileFacts(1, f"{name}.mp4", "video", "课程视频", 1, sha, measured={"M": m, "T": data})
+            result = media_rules.titlecard(f, {"seconds": 5.0}, None)
+            verdicts.append(result.status if result else None)
+        assert verdicts[0] == verdicts[1], (name, own, from_deep)
+        compared += 1
+    assert compared >= 20
+
+
 def test_truncated_file_fails_integrity_without_crashing(checked):
     station, _ = checked
     bad, row = _bad_media_rules(station, "truncated")
@@ -309,34 +337,6 @@ def _copy(station: Station, tmp_path: Path) -> Station:
     station.db().conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copytree(station.root, dest)
     return Station.open(dest / "station.db")
-
-
-@pytest.mark.req("000-20", "000-21")
-def test_title_card_read_from_the_deep_pass_gives_tier_ts_verdict_on_every_variant(checked, clips, tmp_path):
-    """Under --deep the title card comes from the V decode (no separate 12 s decode): on every video variant
-    the video.titlecard rule says what tier T's own decode makes it say."""
-    from workflows.checks.media import analyse
-    from workflows.rules import media as media_rules
-
-    station, summary = checked
-    compared = 0
-    for name, (path, _) in clips[0].items():
-        sid = next(r["id"] for r in queries.submissions(station.db()) if r["title"] == name and r["campaign"] == "视频")
-        (sha,) = [r[0] for r in station.db().execute("SELECT sha256 FROM files WHERE submission_id = ?", [sid])]
-        from_deep = facts.cached(station.db(), sha, "T")
-        m = facts.cached(station.db(), sha, "M")
-        if from_deep is None or from_deep == facts.SKIPPED or not (m and m["video"]):
-            continue
-        assert from_deep["source"] == "V", name
-        own = analyse.title_card(path, m, tmp_path / f"{name}.jpg")
-        verdicts = []
-        for data in (own, from_deep):
-            f = facts.FileFacts(1, f"{name}.mp4", "video", "课程视频", 1, sha, measured={"M": m, "T": data})
-            result = media_rules.titlecard(f, {"seconds": 5.0}, None)
-            verdicts.append(result.status if result else None)
-        assert verdicts[0] == verdicts[1], (name, own, from_deep)
-        compared += 1
-    assert compared >= 20
 
 
 def test_a_timed_out_measurement_is_reported_but_not_cached(clips, station, campaign, monkeypatch):

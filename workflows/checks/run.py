@@ -184,6 +184,7 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
             saved = {tier: data}
             if tier == "V" and isinstance(data, dict) and "title" in data:
                 saved["T"] = data.pop("title")
+                saved["T"]["timed_out"] = data.get("timed_out")  # a cut-short pass is no fact about the bytes
                 if "T" in pending:
                     pending.remove("T")
             for name, value in saved.items():
