@@ -25,6 +25,7 @@ from sample_station import sample, sample_master  # noqa: F401
 WIDTH, HEIGHT = 80, 24
 SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_START = b"\x1b[?2026h"
+SYNC_END = b"\x1b[?2026l"
 KEYS = {"pagedown": b"\x1b[6~", "pageup": b"\x1b[5~", "end": b"\x1b[F", "home": b"\x1b[H", "enter": b"\r"}
 ANSI = re.compile(rb"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[@-Z\\-_=>78])")
 
@@ -46,16 +47,18 @@ class Terminal:
             finally:
                 os._exit(127)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
+        self.poll = select.poll()
+        self.poll.register(self.fd, select.POLLIN)
         self.output = b""
 
-    def read(self, quiet: float, timeout: float = 20.0) -> bytes:
-        """Everything written until QUIET seconds pass without output; answers the mode-2026 query."""
+    def read(self, quiet: float, timeout: float = 20.0, until: bytes = b"") -> bytes:
+        """Everything written until QUIET seconds pass without output (and, with UNTIL, not before UNTIL was
+        written: a loaded machine may take longer than QUIET to answer); answers the mode-2026 query."""
         got = b""
         end = time.monotonic() + timeout
         last = time.monotonic()
-        while time.monotonic() < end and time.monotonic() - last < quiet:
-            r, _, _ = select.select([self.fd], [], [], 0.02)
-            if not r:
+        while time.monotonic() < end and (time.monotonic() - last < quiet or (until and until not in got)):
+            if not self.poll.poll(20):  # poll, not select: the suite may have more than 1024 files open
                 continue
             try:
                 chunk = os.read(self.fd, 65536)
@@ -81,7 +84,7 @@ class Terminal:
     def key(self, name: str) -> tuple[int, int]:
         """Press NAME once; the frames and bytes written in answer (until 0.6 s of quiet)."""
         os.write(self.fd, KEYS.get(name, name.encode()))
-        got = self.read(quiet=0.6)
+        got = self.read(quiet=0.6, timeout=4, until=SYNC_END)  # a key that changes nothing paints nothing
         return got.count(SYNC_START), len(got)
 
     def close(self) -> None:
@@ -161,9 +164,9 @@ def full_frame(t: Terminal) -> bytes:
     """A complete repaint (a resize and back), all of it written with the current colours."""
     t.read(quiet=0.5)
     fcntl.ioctl(t.fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH - 1, 0, 0))
-    t.read(quiet=0.5)
+    t.read(quiet=0.5, until=SYNC_END)
     fcntl.ioctl(t.fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
-    return t.read(quiet=0.8)
+    return t.read(quiet=0.8, until=SYNC_END)
 
 
 def colour_of(runs, text: str) -> str | None:

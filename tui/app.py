@@ -3,6 +3,7 @@ database so several reviewers on one station see each other's decisions."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -61,6 +62,9 @@ ANSI_DARK = TerminalTheme(
     _BRIGHT[1:] + [(255, 255, 255)],
 )
 ANSI_LIGHT = TerminalTheme((255, 255, 255), (0, 0, 0), [*_NORMAL, _BRIGHT[0]], _BRIGHT[1:] + [(255, 255, 255)])
+
+
+SECTION_MODULES = ("tui.screens.jobs", "tui.screens.overview")
 
 
 def _section_screen(name: str) -> Screen:
@@ -184,6 +188,22 @@ class StationApp(Guarded, App):
         self._data_version = self._read_data_version()
         if self.watch:
             self.set_interval(POLL_SECONDS, self._poll)
+        self.call_after_refresh(self._import_sections)
+
+    def _import_sections(self) -> None:
+        """After the first frame, import the other sections' screens on a background thread: a section key
+        then finds its screen ready instead of importing the import, checks and export engines first (half a
+        second during which the keys typed next would reach the old screen)."""
+        import threading
+
+        def load() -> None:
+            for name in SECTION_MODULES:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # the section reports its own failure when it is opened
+                    pass
+
+        threading.Thread(target=load, name="station-import", daemon=True).start()
 
     def _set_reviewer(self, name: str | None) -> None:
         if not name:
