@@ -65,6 +65,7 @@ ANSI_LIGHT = TerminalTheme((255, 255, 255), (0, 0, 0), [*_NORMAL, _BRIGHT[0]], _
 
 
 SECTION_MODULES = ("tui.screens.jobs", "tui.screens.overview")
+IMPORT_SECTIONS_AFTER = 1.0  # seconds after start
 
 
 def _section_screen(name: str) -> Screen:
@@ -188,10 +189,11 @@ class StationApp(Guarded, App):
         self._data_version = self._read_data_version()
         if self.watch:
             self.set_interval(POLL_SECONDS, self._poll)
-        self.call_after_refresh(self._import_sections)
+        # a second later: on a thread, but it would compete for the interpreter with the first paint
+        self.set_timer(IMPORT_SECTIONS_AFTER, self._import_sections)
 
     def _import_sections(self) -> None:
-        """After the first frame, import the other sections' screens on a background thread: a section key
+        """After the first paint, import the other sections' screens on a background thread: a section key
         then finds its screen ready instead of importing the import, checks and export engines first (half a
         second during which the keys typed next would reach the old screen)."""
         import threading
