@@ -251,6 +251,38 @@ def test_case_sheet_author_table_reads_every_row_and_limits_to_three(station, ca
     assert "fail" not in statuses(sub, "package.formats")
 
 
+@pytest.mark.req("004-12", "004-13")
+def test_case_type_box_of_form4_is_not_the_project(station, campaign, tmp_path):
+    """附件4's 案例类型 (区域/校本教师研修应用案例…) is a sub-type of the 项目 国家中小学智慧教育平台教师研修应用案例:
+    read as the 项目 it gave a 项目不一致 warn and `station submit` wrote it as the 项目 folder."""
+    campaign(HEBEI)
+    types = "区域教师研修应用案例□校本教师研修应用案例☑线上名师名校长工作室建设与应用案例□"
+    rows = [
+        ["案例名称", "基于智慧平台的校本研修", "", "", ""],
+        ["作者信息 (最多3人)", "姓名", "工作单位", "职称/职务", "手机"],
+        ["", "赵强", "正定县第三中学", "一级教师", "13800000001"],
+        ["案例类型", types, "", "", ""],
+        ["案例概述", "（300字以内）依托平台开展校本研修。", "", "", ""],
+    ]
+    grid(tmp_path / "f4.docx", rows)
+    form = forms.read(tmp_path / "f4.docx", "docx")
+    assert "project" not in form.fields and form.fields["case_type"] == "校本教师研修应用案例"
+    work = "初中+第三中学+赵强/国家中小学智慧教育平台教师研修应用案例/基于智慧平台的校本研修"
+    share = tree(
+        tmp_path / "share",
+        {
+            f"{work}/案例信息表.pdf": PDF,
+            f"{work}/案例信息表.docx": grid(tmp_path / "f.docx", rows),
+            f"{work}/案例介绍.docx": grid(tmp_path / "d.docx", [["案例", "x"]]),
+            f"{work}/相关材料.zip": b"PK\x05\x06" + b"\x00" * 18,
+        },
+    )
+    sub = run(station, share)["基于智慧平台的校本研修"]
+    assert sub["project"] == "国家中小学智慧教育平台教师研修应用案例"
+    assert sub["meta"]["form"]["case_type"] == "校本教师研修应用案例"
+    assert not [f for f in sub["findings"] if f["rule"] == "meta.mismatch"]
+
+
 @pytest.mark.req("004-13")
 def test_three_author_rows_of_form1_pass(tmp_path):
     rows = hebei_form1(authors=(("吴敏", "城北小学"), ("张丽", "城北小学"), ("赵刚", "实验小学")))

@@ -542,7 +542,15 @@ class Importer:
         values["county"], values["county_source"] = county.explicit(form_values, folder)
         findings += self._split_warning(work) + self._scope(values)
         values["out_of_scope"] = any(f["rule"] == "eligibility.scope" for f in findings)
-        meta = {"form": form_values, "folder": folder, "form_file": form_file, "boxes": form.boxes}
+        # The folders from the package root down to the work, as the teacher named them (`station submit` keeps
+        # the teacher's 一级文件夹 name for 004's one-archive-per-teacher).
+        meta = {
+            "form": form_values,
+            "folder": folder,
+            "form_file": form_file,
+            "boxes": form.boxes,
+            "path": list(work.path) if work.layout else [],
+        }
         return meta, values, authors
 
     def _split_warning(self, work: layout.Work) -> list[dict]:
