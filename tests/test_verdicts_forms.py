@@ -192,6 +192,43 @@ def test_hebei_form_reads_the_ticked_stage_and_project(station, campaign, tmp_pa
     assert "演示视频" in found(sub)[("package.components", "pass")]["message"]
 
 
+@pytest.mark.req("004-01", "004-18")
+@pytest.mark.parametrize(
+    "folder, ticked, mismatch",
+    [
+        ("幼儿园+城关镇中心幼儿园+孙丽", "学前教育☑特殊教育□ 小学□初中□高中□", False),  # one 学段, two names
+        ("学前+城关镇中心幼儿园+孙丽", "学前教育☑特殊教育□ 小学□初中□高中□", False),
+        ("小学+城北小学+孙丽", "学前教育□特殊教育□ 小学□初中☑高中□", True),  # a real disagreement stays
+    ],
+)
+def test_stage_synonyms_are_one_stage(station, campaign, tmp_path, video, folder, ticked, mismatch):
+    """004 一：基础教育（含学前、特殊教育）: a 幼儿园 folder with 学前教育 ticked is the same 学段, not a 学段不一致."""
+    campaign(HEBEI)
+    work = f"{folder}/精品课后服务资源/扎染"
+    share = tree(
+        tmp_path / "share",
+        {
+            f"{work}/作品登记表.pdf": PDF,
+            f"{work}/作品登记表.docx": grid(tmp_path / "f.docx", hebei_form1(ticked, (("孙丽", "城北小学"),))),
+            f"{work}/演示视频.mp4": video,
+        },
+    )
+    sub = run(station, share, "project.group")["扎染"]
+    stage_warns = [f for f in sub["findings"] if f["rule"] == "meta.mismatch" and "学段" in f["message"]]
+    assert bool(stage_warns) is mismatch, stage_warns
+    assert statuses(sub, "project.group") == ["pass"]
+
+
+def test_stage_synonyms_have_one_key():
+    from workflows.rules import stages
+
+    assert {stages.key(s) for s in ("幼儿园", "学前", "学前教育")} == {"学前"}
+    assert (stages.key("中等职业教育"), stages.key("中职"), stages.key("普通高中")) == ("中职", "中职", "高中")
+    assert stages.keys("小学、初中") == ["小学", "初中"] and stages.key("九年一贯") == "九年一贯"
+    assert stages.same("特教", "特殊教育") is True and stages.same("小学", "初中") is False
+    assert stages.same("美术", "小学") is None
+
+
 @pytest.mark.req("004-13", "004-18", "004-03")
 def test_hebei_form2_stage_ticked_inside_the_project_block(tmp_path):
     rows = [

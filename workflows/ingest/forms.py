@@ -22,6 +22,7 @@ import docx
 import openpyxl
 
 from workflows.ingest import archives
+from workflows.rules import stages
 
 LABELS: dict[str, list[str]] = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "课题名称"],
@@ -85,7 +86,7 @@ HEADERS = {
     "分工": "role",
 }
 # 学段 words a ticked box may carry outside a 学段 row (附件2 puts them in the 项目 block).
-STAGE_WORDS = ("学前教育", "学前", "幼儿园", "特殊教育", "小学", "初中", "普通高中", "高中", "中职", "中等职业教育")
+STAGE_WORDS = stages.WORDS
 
 
 @dataclass

@@ -28,6 +28,7 @@ from workflows.ingest.archives import ArchiveError, Problem
 from workflows.profiles import load as profiles
 from workflows.profiles import roles
 from workflows.progress import Progress, ProgressFn
+from workflows.rules import stages
 from workflows.station import Station, actor
 
 FORM_KINDS = ("xlsx", "docx", "doc", "wps")  # in order of preference when a work has several copies
@@ -518,7 +519,7 @@ class Importer:
             folder["title"] = PurePosixPath(video).stem if video and work.layout else work.path[-1]
         for key, label in MISMATCH_FIELDS.items():
             a, b = form_values.get(key), work.fields.get(key)
-            if a and b and not _same(a, b):
+            if a and b and not _agrees(key, a, b):
                 findings.append(
                     dict(
                         rule="meta.mismatch",
@@ -706,6 +707,15 @@ def _tree_size(path: Path) -> int:
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return "".join(c for c in text if c.isalnum())
+
+
+def _agrees(key: str, a: str, b: str) -> bool:
+    """Whether the form's and the folder's value of KEY say the same (幼儿园 and 学前教育 are one 学段)."""
+    if key == "stage":
+        same = stages.same(a, b)
+        if same is not None:
+            return same
+    return _same(a, b)
 
 
 def _same(a: str, b: str) -> bool:
