@@ -315,6 +315,23 @@ def test_jpk_duration_by_stage_and_unknown_stage_warns(clips):
         assert st == "warn" and "未注明学段" in msg
 
 
+@pytest.mark.req("001-07", "001-02", "002-01")
+def test_jpk_special_education_length_is_the_whole_micro_lesson_range(clips):
+    """特殊教育类 is a 微课 like 学科课程 (001 二, 002 四); its 学段 is 特殊教育, not 小学/中学: 10-20 minutes,
+    a warn citing the practice, never "作品未注明学段"."""
+    for pid in ("jpk-special", "jpk-special-jiangsu"):
+        assert profiles.load(pid).data["rules"]["media.duration"]["by_stage"]["特殊教育"] == [10, 20]
+        assert status(pid, clips["low_603"], "media.duration", stage="特殊教育") == "pass"
+        assert status(pid, clips["low_1197"], "media.duration", stage="特殊教育") == "pass"
+        ((st, msg),) = verdict(work(pid, clips["low_1203"], stage="特殊教育"), "media.duration")
+        assert st == "warn" and "（特殊教育）" in msg and "10-20 分钟" in msg
+        assert status(pid, clips["low_597"], "media.duration", stage="特教") == "warn"
+        assert status(pid, clips["low_903"], "media.duration", stage="特殊教育、小学") == "warn"  # 小学 row wins
+    # a 学段 the profile has no row for is named, not called missing
+    ((st, msg),) = verdict(work("jpk-subject", clips["low_903"], stage="学前教育"), "media.duration")
+    assert st == "warn" and "学段“学前教育”在本活动的时长要求中没有对应项" in msg
+
+
 @pytest.mark.req("001-05")
 def test_jpk_experiment_length_has_no_clause(clips):
     ((st, msg),) = verdict(work("jpk-experiment", clips["low_597"]), "media.duration")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import PurePosixPath
 
-from workflows.rules import textmatch
+from workflows.rules import stages, textmatch
 from workflows.rules.base import Result, rule
 
 VIDEO = ("video",)
@@ -183,7 +183,9 @@ def duration(f, p, w):
         return None
     lo, hi = p.get("min_minutes"), p.get("max_minutes")
     by_stage = p.get("by_stage", {})
-    stage = next((k for k in w.stage_keys() if k in by_stage), None)
+    written = w.submission.get("stage") or ""
+    # 小学/初中/高中 (中学) first; then the 学段's own key (特殊教育, 学前…) for a profile with a row for it
+    stage = next((k for k in [*w.stage_keys(), *stages.keys(written)] if k in by_stage), None)
     if stage:
         lo, hi = by_stage[stage]
     results = []
@@ -198,13 +200,17 @@ def duration(f, p, w):
         if by_stage and not stage:
             # No 学段 known: never widen silently to the union of the stages' ranges (W12).
             ranges = "，".join(f"{k} {a:g}-{b:g} 分钟" for k, (a, b) in by_stage.items())
+            why = (
+                f"学段“{written}”在本活动的时长要求中没有对应项"
+                if written
+                else "作品未注明学段（登记表或文件夹中没有小学/初中/高中）"
+            )
             results.append(
                 Result(
                     "warn",
                     _hms(d),
                     f"按学段：{ranges}",
-                    f"时长 {_hms(d)}；作品未注明学段（登记表或文件夹中没有小学/初中/高中），"
-                    f"无法确定时长要求（{ranges}），请补充学段后重新检查",
+                    f"时长 {_hms(d)}；{why}，无法确定时长要求（{ranges}），请核对学段后重新检查",
                 )
             )
         else:
