@@ -196,6 +196,36 @@ def test_ce_video_browser_playback(clips):
     assert st == "warn" and "moov" in msg
 
 
+PLATFORM_PLAYBACK = (
+    "after-school-2024",
+    "jpk-subject",
+    "jpk-special",
+    "jpk-experiment",
+    "jpk-subject-jiangsu",
+    "jpk-special-jiangsu",
+    "jpk-experiment-jiangsu",
+)
+
+
+@pytest.mark.req("000-12", "001-06")
+def test_high10_and_444_h264_warn_where_the_platform_plays_the_video(clips):
+    """000 二（二）2 (MP4, H.264, for the provincial platform) and 精品课 (H.264 practice, national/provincial
+    platforms) name no H.264 profile: High 10 and 4:4:4 are H.264 yet play in no browser, a warn with the reason.
+    Codec, audio and moov position stay with video.codec / audio.codec (not reported twice)."""
+    variants = media.cached("video", media.variants)
+    for pid in PLATFORM_PLAYBACK:
+        spec = profiles.load(pid).data["rules"]["video.playback"]
+        assert (spec["checks"], spec["severity"]) == (["profile", "depth", "chroma"], "warn"), pid
+        ((st, msg),) = verdict(work(pid, clips["hd_high10"]), "video.playback")
+        assert st == "warn" and "色深 10 位" in msg and "无法在线播放" in msg and "High 10" in msg, pid
+        ((st, msg),) = verdict(work(pid, clips["hd_high444"]), "video.playback")
+        assert st == "warn" and "色度采样 4:4:4" in msg, pid
+        assert status(pid, clips["hd_main"], "video.playback") == "pass", pid
+        assert status(pid, clips["hd_moov_end"], "video.playback") == "pass", pid  # faststart not judged here
+        assert verdict(work(pid, variants["hevc"][0]), "video.playback") == [], pid  # video.codec's finding
+    assert "通知未规定，仅作提示" in profiles.load("after-school-2024").data["rules"]["video.playback"]["clause"]
+
+
 @pytest.mark.req("003-15")
 def test_resource_type_matches_the_media(clips):
     """W16: A02 on a video and A01 on an mp3 fail; the matching codes pass."""
