@@ -1055,8 +1055,8 @@ COUNTY = "中牟县"
 
 
 def units_cache() -> Path:
-    """Where the encoded units are kept across builds: keyed on media.py and ffmpeg's version."""
-    h = hashlib.sha256((HERE / "media.py").read_bytes())
+    """Where the encoded units are kept across builds: keyed on sample_media.py and ffmpeg's version."""
+    h = hashlib.sha256((HERE / "sample_media.py").read_bytes())
     try:
         h.update(subprocess.run(["ffmpeg", "-version"], capture_output=True, check=True).stdout.splitlines()[0])
     except (OSError, subprocess.CalledProcessError, IndexError):
