@@ -290,4 +290,4 @@ def _value(grid, r, c) -> int | None:
 
 
 def _norm(dim: str, value: str) -> str:
-    return stages.key(value) or value if dim == "stage" else value
+    return (stages.key(value) or value) if dim == "stage" else value
