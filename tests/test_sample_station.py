@@ -106,8 +106,18 @@ def test_sample_station_has_every_case(sample):
     two = [
         s for s in queries.submissions(sample.db()) if s["campaign"] == "信息化交流" and s["authors"][:1] == ["赵强"]
     ]
-    # one folder, two 项目 (the 附件4's 案例类型 box is read as the 项目 of the second: reported, not pinned here)
-    assert len(two) == 2 and "融合创新应用教学案例" in {s["project"] for s in two}
+    # one folder, two 项目; the 附件4's 案例类型 box is a sub-type of its 项目, not the 项目
+    assert len(two) == 2
+    assert {s["project"] for s in two} == {"融合创新应用教学案例", "国家中小学智慧教育平台教师研修应用案例"}
+    assert not [f for s in two for f in s["findings"] if f["rule"] == "meta.mismatch"]
+    # 幼儿园 folder, 学前教育 ticked: one 学段
+    assert statuses(found["小小建筑师"], "meta.mismatch") == [] and found["小小建筑师"]["stage"] == "学前教育"
+    # 特殊教育 has its own 微课 length; High 10 / 4:4:4 warn under 000 and 精品课 as under 继续教育 (a fail there)
+    for title in ("手语：我的家", "认识颜色"):
+        assert not [f for f in found[title]["findings"] if "未注明学段" in f["message"]], title
+    assert statuses(found["春晓"], "video.playback") == ["warn", "warn"]
+    assert statuses(found["茶艺入门"], "video.playback") == ["warn"]
+    assert statuses(found["观察植物细胞"], "video.playback") == ["warn"]
     # 精品课: 是否原创=否 hinted, a missing part failed; 继续教育: formats and the metadata sheet
     assert "package.components" in failed(found["光合作用"])
     assert "form.original" in {f["rule"] for f in found["光合作用"]["findings"] if f["status"] == "warn"}

@@ -196,6 +196,36 @@ def test_ce_video_browser_playback(clips):
     assert st == "warn" and "moov" in msg
 
 
+PLATFORM_PLAYBACK = (
+    "after-school-2024",
+    "jpk-subject",
+    "jpk-special",
+    "jpk-experiment",
+    "jpk-subject-jiangsu",
+    "jpk-special-jiangsu",
+    "jpk-experiment-jiangsu",
+)
+
+
+@pytest.mark.req("000-12", "001-06")
+def test_high10_and_444_h264_warn_where_the_platform_plays_the_video(clips):
+    """000 二（二）2 (MP4, H.264, for the provincial platform) and 精品课 (H.264 practice, national/provincial
+    platforms) name no H.264 profile: High 10 and 4:4:4 are H.264 yet play in no browser, a warn with the reason.
+    Codec, audio and moov position stay with video.codec / audio.codec (not reported twice)."""
+    variants = media.cached("video", media.variants)
+    for pid in PLATFORM_PLAYBACK:
+        spec = profiles.load(pid).data["rules"]["video.playback"]
+        assert (spec["checks"], spec["severity"]) == (["profile", "depth", "chroma"], "warn"), pid
+        ((st, msg),) = verdict(work(pid, clips["hd_high10"]), "video.playback")
+        assert st == "warn" and "色深 10 位" in msg and "无法在线播放" in msg and "High 10" in msg, pid
+        ((st, msg),) = verdict(work(pid, clips["hd_high444"]), "video.playback")
+        assert st == "warn" and "色度采样 4:4:4" in msg, pid
+        assert status(pid, clips["hd_main"], "video.playback") == "pass", pid
+        assert status(pid, clips["hd_moov_end"], "video.playback") == "pass", pid  # faststart not judged here
+        assert verdict(work(pid, variants["hevc"][0]), "video.playback") == [], pid  # video.codec's finding
+    assert "通知未规定，仅作提示" in profiles.load("after-school-2024").data["rules"]["video.playback"]["clause"]
+
+
 @pytest.mark.req("003-15")
 def test_resource_type_matches_the_media(clips):
     """W16: A02 on a video and A01 on an mp3 fail; the matching codes pass."""
@@ -313,6 +343,23 @@ def test_jpk_duration_by_stage_and_unknown_stage_warns(clips):
         assert status(pid, clips["low_597"], "media.duration", stage="小学") == "warn"
         ((st, msg),) = verdict(work(pid, clips["low_903"], stage=""), "media.duration")
         assert st == "warn" and "未注明学段" in msg
+
+
+@pytest.mark.req("001-07", "001-02", "002-01")
+def test_jpk_special_education_length_is_the_whole_micro_lesson_range(clips):
+    """特殊教育类 is a 微课 like 学科课程 (001 二, 002 四); its 学段 is 特殊教育, not 小学/中学: 10-20 minutes,
+    a warn citing the practice, never "作品未注明学段"."""
+    for pid in ("jpk-special", "jpk-special-jiangsu"):
+        assert profiles.load(pid).data["rules"]["media.duration"]["by_stage"]["特殊教育"] == [10, 20]
+        assert status(pid, clips["low_603"], "media.duration", stage="特殊教育") == "pass"
+        assert status(pid, clips["low_1197"], "media.duration", stage="特殊教育") == "pass"
+        ((st, msg),) = verdict(work(pid, clips["low_1203"], stage="特殊教育"), "media.duration")
+        assert st == "warn" and "（特殊教育）" in msg and "10-20 分钟" in msg
+        assert status(pid, clips["low_597"], "media.duration", stage="特教") == "warn"
+        assert status(pid, clips["low_903"], "media.duration", stage="特殊教育、小学") == "warn"  # 小学 row wins
+    # a 学段 the profile has no row for is named, not called missing
+    ((st, msg),) = verdict(work("jpk-subject", clips["low_903"], stage="学前教育"), "media.duration")
+    assert st == "warn" and "学段“学前教育”在本活动的时长要求中没有对应项" in msg
 
 
 @pytest.mark.req("001-05")

@@ -192,6 +192,43 @@ def test_hebei_form_reads_the_ticked_stage_and_project(station, campaign, tmp_pa
     assert "演示视频" in found(sub)[("package.components", "pass")]["message"]
 
 
+@pytest.mark.req("004-01", "004-18")
+@pytest.mark.parametrize(
+    "folder, ticked, mismatch",
+    [
+        ("幼儿园+城关镇中心幼儿园+孙丽", "学前教育☑特殊教育□ 小学□初中□高中□", False),  # one 学段, two names
+        ("学前+城关镇中心幼儿园+孙丽", "学前教育☑特殊教育□ 小学□初中□高中□", False),
+        ("小学+城北小学+孙丽", "学前教育□特殊教育□ 小学□初中☑高中□", True),  # a real disagreement stays
+    ],
+)
+def test_stage_synonyms_are_one_stage(station, campaign, tmp_path, video, folder, ticked, mismatch):
+    """004 一：基础教育（含学前、特殊教育）: a 幼儿园 folder with 学前教育 ticked is the same 学段, not a 学段不一致."""
+    campaign(HEBEI)
+    work = f"{folder}/精品课后服务资源/扎染"
+    share = tree(
+        tmp_path / "share",
+        {
+            f"{work}/作品登记表.pdf": PDF,
+            f"{work}/作品登记表.docx": grid(tmp_path / "f.docx", hebei_form1(ticked, (("孙丽", "城北小学"),))),
+            f"{work}/演示视频.mp4": video,
+        },
+    )
+    sub = run(station, share, "project.group")["扎染"]
+    stage_warns = [f for f in sub["findings"] if f["rule"] == "meta.mismatch" and "学段" in f["message"]]
+    assert bool(stage_warns) is mismatch, stage_warns
+    assert statuses(sub, "project.group") == ["pass"]
+
+
+def test_stage_synonyms_have_one_key():
+    from workflows.rules import stages
+
+    assert {stages.key(s) for s in ("幼儿园", "学前", "学前教育")} == {"学前"}
+    assert (stages.key("中等职业教育"), stages.key("中职"), stages.key("普通高中")) == ("中职", "中职", "高中")
+    assert stages.keys("小学、初中") == ["小学", "初中"] and stages.key("九年一贯") == "九年一贯"
+    assert stages.same("特教", "特殊教育") is True and stages.same("小学", "初中") is False
+    assert stages.same("美术", "小学") is None
+
+
 @pytest.mark.req("004-13", "004-18", "004-03")
 def test_hebei_form2_stage_ticked_inside_the_project_block(tmp_path):
     rows = [
@@ -249,6 +286,38 @@ def test_case_sheet_author_table_reads_every_row_and_limits_to_three(station, ca
     assert limit["measured"].startswith("4 人") and "不超过 3 人" in limit["message"]
     # W8: the Word copy beside the signed PDF is not a format failure
     assert "fail" not in statuses(sub, "package.formats")
+
+
+@pytest.mark.req("004-12", "004-13")
+def test_case_type_box_of_form4_is_not_the_project(station, campaign, tmp_path):
+    """附件4's 案例类型 (区域/校本教师研修应用案例…) is a sub-type of the 项目 国家中小学智慧教育平台教师研修应用案例:
+    read as the 项目 it gave a 项目不一致 warn and `station submit` wrote it as the 项目 folder."""
+    campaign(HEBEI)
+    types = "区域教师研修应用案例□校本教师研修应用案例☑线上名师名校长工作室建设与应用案例□"
+    rows = [
+        ["案例名称", "基于智慧平台的校本研修", "", "", ""],
+        ["作者信息 (最多3人)", "姓名", "工作单位", "职称/职务", "手机"],
+        ["", "赵强", "正定县第三中学", "一级教师", "13800000001"],
+        ["案例类型", types, "", "", ""],
+        ["案例概述", "（300字以内）依托平台开展校本研修。", "", "", ""],
+    ]
+    grid(tmp_path / "f4.docx", rows)
+    form = forms.read(tmp_path / "f4.docx", "docx")
+    assert "project" not in form.fields and form.fields["case_type"] == "校本教师研修应用案例"
+    work = "初中+第三中学+赵强/国家中小学智慧教育平台教师研修应用案例/基于智慧平台的校本研修"
+    share = tree(
+        tmp_path / "share",
+        {
+            f"{work}/案例信息表.pdf": PDF,
+            f"{work}/案例信息表.docx": grid(tmp_path / "f.docx", rows),
+            f"{work}/案例介绍.docx": grid(tmp_path / "d.docx", [["案例", "x"]]),
+            f"{work}/相关材料.zip": b"PK\x05\x06" + b"\x00" * 18,
+        },
+    )
+    sub = run(station, share)["基于智慧平台的校本研修"]
+    assert sub["project"] == "国家中小学智慧教育平台教师研修应用案例"
+    assert sub["meta"]["form"]["case_type"] == "校本教师研修应用案例"
+    assert not [f for f in sub["findings"] if f["rule"] == "meta.mismatch"]
 
 
 @pytest.mark.req("004-13")

@@ -22,13 +22,17 @@ import docx
 import openpyxl
 
 from workflows.ingest import archives
+from workflows.rules import stages
 
 LABELS: dict[str, list[str]] = {
     "title": ["作品名称", "课程名称", "资源名称", "案例名称", "课题名称"],
     "first_author": ["申报人姓名", "申报人", "授课教师", "主讲教师", "第一作者", "作者姓名"],
     "school": ["单位", "所在单位", "工作单位", "学校", "学校名称"],
     "county": ["县区", "所属县区", "所在县区", "县（区）", "县(区)", "县（市、区）", "县(市、区)", "区县"],
-    "project": ["项目", "参赛项目", "资源类别", "作品类别", "类别", "案例类型"],
+    "project": ["项目", "参赛项目", "资源类别", "作品类别", "类别"],
+    # 004 附件4's 案例类型 (区域/校本教师研修应用案例, 线上名师名校长工作室…) is a sub-type within the 项目
+    # 国家中小学智慧教育平台教师研修应用案例, never the 项目 itself (the 项目 is the folder under 学段+学校+教师姓名).
+    "case_type": ["案例类型"],
     "group": ["组别"],
     "form_type": ["作品形态"],
     "stage": ["学段"],
@@ -82,7 +86,7 @@ HEADERS = {
     "分工": "role",
 }
 # 学段 words a ticked box may carry outside a 学段 row (附件2 puts them in the 项目 block).
-STAGE_WORDS = ("学前教育", "学前", "幼儿园", "特殊教育", "小学", "初中", "普通高中", "高中", "中职", "中等职业教育")
+STAGE_WORDS = stages.WORDS
 
 
 @dataclass

@@ -28,6 +28,7 @@ from workflows.ingest.archives import ArchiveError, Problem
 from workflows.profiles import load as profiles
 from workflows.profiles import roles
 from workflows.progress import Progress, ProgressFn
+from workflows.rules import stages
 from workflows.station import Station, actor
 
 FORM_KINDS = ("xlsx", "docx", "doc", "wps")  # in order of preference when a work has several copies
@@ -518,7 +519,7 @@ class Importer:
             folder["title"] = PurePosixPath(video).stem if video and work.layout else work.path[-1]
         for key, label in MISMATCH_FIELDS.items():
             a, b = form_values.get(key), work.fields.get(key)
-            if a and b and not _same(a, b):
+            if a and b and not _agrees(key, a, b):
                 findings.append(
                     dict(
                         rule="meta.mismatch",
@@ -542,7 +543,15 @@ class Importer:
         values["county"], values["county_source"] = county.explicit(form_values, folder)
         findings += self._split_warning(work) + self._scope(values)
         values["out_of_scope"] = any(f["rule"] == "eligibility.scope" for f in findings)
-        meta = {"form": form_values, "folder": folder, "form_file": form_file, "boxes": form.boxes}
+        # The folders from the package root down to the work, as the teacher named them (`station submit` keeps
+        # the teacher's 一级文件夹 name for 004's one-archive-per-teacher).
+        meta = {
+            "form": form_values,
+            "folder": folder,
+            "form_file": form_file,
+            "boxes": form.boxes,
+            "path": list(work.path) if work.layout else [],
+        }
         return meta, values, authors
 
     def _split_warning(self, work: layout.Work) -> list[dict]:
@@ -698,6 +707,15 @@ def _tree_size(path: Path) -> int:
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return "".join(c for c in text if c.isalnum())
+
+
+def _agrees(key: str, a: str, b: str) -> bool:
+    """Whether the form's and the folder's value of KEY say the same (幼儿园 and 学前教育 are one 学段)."""
+    if key == "stage":
+        same = stages.same(a, b)
+        if same is not None:
+            return same
+    return _same(a, b)
 
 
 def _same(a: str, b: str) -> bool:

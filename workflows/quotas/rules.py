@@ -21,6 +21,7 @@ from workflows.ingest import county
 from workflows.profiles import load as profiles
 from workflows.profiles.schema import RULE_KEYS
 from workflows.quotas import table as quota_table
+from workflows.rules import stages
 from workflows.station import Station
 from workflows.station import actor as os_user
 
@@ -209,7 +210,7 @@ class Work:
 def stage_key(value: str | None) -> str | None:
     if not value:
         return value
-    return quota_table.STAGES.get(value, next((v for k, v in quota_table.STAGES.items() if k in value), value))
+    return stages.key(value)
 
 
 def works(db, campaign_id: int) -> tuple[list[Work], set[int]]:

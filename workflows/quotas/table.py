@@ -12,19 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workflows.errors import StationError, regular_file
+from workflows.rules import stages
 
-STAGES = {
-    "学前": "学前",
-    "学前教育": "学前",
-    "小学": "小学",
-    "初中": "初中",
-    "高中": "高中",
-    "普通高中": "高中",
-    "中职": "中职",
-    "中等职业教育": "中职",
-    "特殊教育": "特殊教育",
-    "特教": "特殊教育",
-}
+STAGES = stages.SYNONYMS  # 学段 synonyms (幼儿园/学前教育 -> 学前, 普通高中 -> 高中 …), one table for the station
 DIMENSION_WORDS = {
     "region": ("县区", "县（区）", "县(市、区)", "地区", "区县", "县市区", "地市", "市", "单位", "县"),
     "stage": ("学段",),
@@ -300,4 +290,4 @@ def _value(grid, r, c) -> int | None:
 
 
 def _norm(dim: str, value: str) -> str:
-    return STAGES.get(value, value) if dim == "stage" else value
+    return (stages.key(value) or value) if dim == "stage" else value

@@ -310,6 +310,22 @@ def after_school(ctx: Ctx) -> None:
 # --- 信息化交流 (004) ------------------------------------------------------------------------
 
 
+def teacher_folder(work: dict) -> str:
+    """The 一级文件夹 “学段+学校+教师姓名” as the teacher named it (四（一）2; issue 15: one archive per teacher
+    “named after the folder”), not rebuilt from the form, whose 单位 may be longer (正定县第三中学 for 第三中学).
+
+    A folder written without separators (小学城关小学陈静, layout.concatenated) is rebuilt from its own split parts
+    with “+”, as 四（一）2 names it; "" when the work did not come from such a folder."""
+    meta = work.get("meta") or {}
+    path, folder = meta.get("path") or [], meta.get("folder") or {}
+    if not path or not all(folder.get(k) for k in ("stage", "school", "teacher")):
+        return ""
+    top = str(path[0])
+    if top == folder["stage"] + folder["school"] + folder["teacher"]:
+        return f"{safe(folder['stage'])}+{safe(folder['school'])}+{safe(folder['teacher'])}"
+    return safe(top)
+
+
 def infotech(ctx: Ctx) -> None:
     base = ctx.root / "上传FTP"
     base.mkdir()
@@ -324,7 +340,7 @@ def infotech(ctx: Ctx) -> None:
                 f"#{w['id']}《{w['title']}》缺少{'、'.join(missing)}，无法按“学段+学校+教师姓名/项目/作品名称”建立文件夹"
             )
             continue
-        by_teacher.setdefault(f"{safe(stage)}+{safe(school)}+{safe(teacher)}", []).append(w)
+        by_teacher.setdefault(teacher_folder(w) or f"{safe(stage)}+{safe(school)}+{safe(teacher)}", []).append(w)
     for top, works in by_teacher.items():
         entries: list[tuple[Path, str]] = []
         taken: set[str] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import PurePosixPath
 
-from workflows.rules import textmatch
+from workflows.rules import stages, textmatch
 from workflows.rules.base import Result, rule
 
 VIDEO = ("video",)
@@ -183,7 +183,9 @@ def duration(f, p, w):
         return None
     lo, hi = p.get("min_minutes"), p.get("max_minutes")
     by_stage = p.get("by_stage", {})
-    stage = next((k for k in w.stage_keys() if k in by_stage), None)
+    written = w.submission.get("stage") or ""
+    # 小学/初中/高中 (中学) first; then the 学段's own key (特殊教育, 学前…) for a profile with a row for it
+    stage = next((k for k in [*w.stage_keys(), *stages.keys(written)] if k in by_stage), None)
     if stage:
         lo, hi = by_stage[stage]
     results = []
@@ -198,13 +200,17 @@ def duration(f, p, w):
         if by_stage and not stage:
             # No 学段 known: never widen silently to the union of the stages' ranges (W12).
             ranges = "，".join(f"{k} {a:g}-{b:g} 分钟" for k, (a, b) in by_stage.items())
+            why = (
+                f"学段“{written}”在本活动的时长要求中没有对应项"
+                if written
+                else "作品未注明学段（登记表或文件夹中没有小学/初中/高中）"
+            )
             results.append(
                 Result(
                     "warn",
                     _hms(d),
                     f"按学段：{ranges}",
-                    f"时长 {_hms(d)}；作品未注明学段（登记表或文件夹中没有小学/初中/高中），"
-                    f"无法确定时长要求（{ranges}），请补充学段后重新检查",
+                    f"时长 {_hms(d)}；{why}，无法确定时长要求（{ranges}），请核对学段后重新检查",
                 )
             )
         else:
@@ -406,33 +412,51 @@ def video_bitrate(f, p, w):
 BROWSER_PROFILES = ("High", "Main", "Baseline", "Constrained Baseline")
 
 
-@rule("video.playback", params={"faststart": str}, media=VIDEO, mechanical=True)
+PLAYBACK_CHECKS = ("codec", "profile", "depth", "chroma", "audio", "faststart")
+
+
+@rule("video.playback", params={"faststart": str, "checks": list}, media=VIDEO, mechanical=True)
 def playback(f, p, w):
     """What "主流浏览器在线播放" means for an MP4 (W14): H.264 High/Main/Baseline 8-bit 4:2:0 with AAC audio.
 
     moov after mdat still plays once the browser has fetched the end of the file: by default a warn
     (faststart = "warn"), or "fail" where a county requires progressive playback.
+
+    CHECKS picks what is judged (default all of PLAYBACK_CHECKS): a profile whose video.codec and audio.codec
+    already require H.264 and AAC judges only what those let through ("profile", "depth", "chroma": a High 10
+    or 4:4:4 file is H.264 yet plays in no browser), so one problem is not reported twice.
     """
     v, a = _v(f), _a(f)
     if not v:
         return None
+    checks = set(p.get("checks") or PLAYBACK_CHECKS)
     problems = []
     profile = (v.get("profile") or "").split("@")[0]
     if v.get("codec") != "AVC":
-        problems.append(f"视频编码为 {v.get('codec') or '未知'}（浏览器普遍支持的是 H.264）")
-    elif profile and profile not in BROWSER_PROFILES:
+        if "codec" in checks:
+            problems.append(f"视频编码为 {v.get('codec') or '未知'}（浏览器普遍支持的是 H.264）")
+    elif profile and profile not in BROWSER_PROFILES and "profile" in checks:
         problems.append(f"H.264 档次为 {profile}（浏览器只支持 High/Main/Baseline）")
-    if v.get("bit_depth") and int(v["bit_depth"]) != 8:
+    if v.get("bit_depth") and int(v["bit_depth"]) != 8 and "depth" in checks:
         problems.append(f"色深 {int(v['bit_depth'])} 位（浏览器只支持 8 位）")
-    if v.get("chroma") and v["chroma"] != "4:2:0":
+    if v.get("chroma") and v["chroma"] != "4:2:0" and "chroma" in checks:
         problems.append(f"色度采样 {v['chroma']}（浏览器只支持 4:2:0）")
-    if a and a.get("codec") != "AAC":
+    if a and a.get("codec") != "AAC" and "audio" in checks:
         problems.append(f"音频编码为 {a.get('codec') or '未知'}（要求 AAC）")
-    want = "H.264 High/Main/Baseline、8 位、4:2:0，AAC 音频，moov 在文件开头"
+    want = "H.264 High/Main/Baseline、8 位、4:2:0" + (
+        "，AAC 音频，moov 在文件开头" if {"audio", "faststart"} <= checks else ""
+    )
     shown = f"H.264 {profile or '?'}、{int(v.get('bit_depth') or 8)} 位、{v.get('chroma') or '?'}"
     if problems:
-        return Result("fail", "；".join(problems), want, "；".join(problems) + "，主流浏览器无法在线播放")
-    if f.m["general"].get("streamable") is False:
+        return Result(
+            "fail",
+            "；".join(problems),
+            want,
+            "；".join(problems) + "，主流浏览器和多数平台播放器无法在线播放，重新编码为 H.264 High 8 位 4:2:0 即可",
+        )
+    if v.get("codec") != "AVC":
+        return None  # not judged here: video.codec reports it
+    if f.m["general"].get("streamable") is False and "faststart" in checks:
         status = "fail" if p.get("faststart") == "fail" else "warn"
         return Result(
             status,
@@ -441,7 +465,8 @@ def playback(f, p, w):
             f"{shown}可在浏览器播放，但索引（moov）在文件末尾，需下载到文件末尾才能开始播放；"
             f"用 -movflags +faststart 重新封装即可",
         )
-    return Result("pass", shown, want, f"{shown}，索引在文件开头，主流浏览器可在线播放")
+    where = "，索引在文件开头" if "faststart" in checks else ""
+    return Result("pass", shown, want, f"{shown}{where}，主流浏览器可在线播放")
 
 
 # --- 资源类型 matches the media (003 附件4 表2) ------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
+from workflows.rules import stages
 from workflows.rules.base import Result, rule
 
 WORK: dict[str, Any] = dict(scope="work", needs=())
@@ -269,7 +270,12 @@ def project_group(w, p):
     if not own:
         return None
     stage = w.submission["stage"] or ""
-    stage_groups = [g for g, words in p.get("stages", {}).items() if any(x in stage for x in words)]
+    found = set(stages.keys(stage))  # 幼儿园, 学前, 学前教育 are one 学段
+    stage_groups = [
+        g
+        for g, words in p.get("stages", {}).items()
+        if any(x in stage for x in words) or found & {stages.key(x) for x in words}
+    ]
     problems = []
     if stage_groups and not set(stage_groups) & set(own):
         allowed = "、".join(dict.fromkeys(x for g in stage_groups for x in groups.get(g, [])))
