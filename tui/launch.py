@@ -53,7 +53,9 @@ def main() -> None:
     try:
         open_tui(options["db"], options["reviewer"])
     except KeyboardInterrupt:  # before the app owns the terminal (it reads ctrl+c as a key)
-        print("\n已中断（Ctrl+C），操作已取消", file=sys.stderr)
+        from tui import strings as S
+
+        print("\n" + S.INTERRUPTED, file=sys.stderr)
         sys.exit(130)
     sys.exit(0)
 
