@@ -33,7 +33,7 @@ async def main(db):
     original = app._display
 
     def display(screen, renderable):
-        if renderable is not None and not seen and not app._batch_count and screen is not app.get_default_screen():
+        if renderable is not None and not seen and not app._batch_count and screen.id != "_default":
             seen["modules"] = sorted(sys.modules)
             seen["screen"] = type(screen).__name__
             seen["total"] = screen.model.total

@@ -161,6 +161,10 @@ class StationApp(Guarded, App):
         watch: bool = True,
     ):
         configure()
+        if reviewer:
+            # Start in the section's own mode: Textual then composes its screen first, instead of a blank default
+            # screen and a switch (a second CSS refresh) before the first frame. Without a name, the app asks first.
+            self.DEFAULT_MODE = section  # type: ignore[misc]
         super().__init__()
         self.station = station
         who = reviewers.get(station.conn(), reviewer) if reviewer else reviewers.Reviewer("")
@@ -209,7 +213,7 @@ class StationApp(Guarded, App):
             renderable is not None
             and not self._first_frame_out
             and not self._batch_count  # Textual drops a frame made during a batch: not on screen yet
-            and screen is not self.get_default_screen()
+            and screen.id != "_default"  # Textual's blank default screen
         ):
             self._first_frame_out = True
             self._import_the_rest()
