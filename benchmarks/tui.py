@@ -206,9 +206,12 @@ async def station_settle(app, pilot) -> None:
         await pilot.pause(0.005)
 
 
-def launch(argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0) -> tuple[float, float]:
+def launch(
+    argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0, linger: float = 0.0
+) -> tuple[float, float]:
     """Seconds from just before exec of ARGV in a new 80x24 pseudo-terminal to output that matches READY,
-    and the CPU seconds the process used from start to exit (less sensitive to a busy machine)."""
+    and the CPU seconds the process used from start to exit (less sensitive to a busy machine). The process
+    is asked to quit LINGER seconds after READY."""
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: a terminal of 80x24, then the program
@@ -231,6 +234,14 @@ def launch(argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0)
         seen = ANSI.sub("", raw.decode("utf-8", "ignore"))
         if ready.search(seen):
             elapsed = time.perf_counter() - started
+    stop = time.perf_counter() + linger
+    while time.perf_counter() < stop:  # keep reading: a full pty would block the process
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                break
     os.write(fd, b"\x11")  # ctrl+q
     stop = time.perf_counter() + 10
     while time.perf_counter() < stop:
@@ -255,16 +266,30 @@ def launch(argv: list[str], env: dict, ready: re.Pattern, timeout: float = 60.0)
 
 
 def measure_launches(db_path: Path, launches: int) -> dict:
-    """Medians of LAUNCHES process starts of the station and of the minimal app, alternately."""
-    env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", STATION_DB=str(db_path))
+    """Medians of LAUNCHES process starts of the station and of the minimal app, alternately.
+
+    Both run with bytecode caches, as installed programs do (pip compiles the station's wheel as it does
+    Textual's): with PYTHONDONTWRITEBYTECODE set, as on some build machines, an editable checkout would compile
+    every module of the station from source on every launch (~0.15 s) while Textual's are cached. The caches go
+    to a folder beside the database (PYTHONPYCACHEPREFIX), written by the unmeasured warm-up launches.
+    """
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        STATION_DB=str(db_path),
+        PYTHONPYCACHEPREFIX=str(db_path.parent / "pycache"),
+    )
     env.pop("TEXTUAL", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     script = Path(sys.executable).parent / "station"
     station = [str(script)] if script.exists() else [sys.executable, "-m", "tui.cli.main"]
     station += ["--reviewer", "基准"]
     minimal = [sys.executable, "-c", MINIMAL_APP]
     times: dict[str, list[float]] = {"minimal": [], "station": [], "minimal_cpu": [], "station_cpu": []}
-    launch(minimal, env, re.compile("按键次数"))  # warm the file cache for both, unmeasured
-    launch(station, env, re.compile(r"（\d+）"))
+    launch(minimal, env, re.compile("按键次数"))  # warm the file and bytecode caches for both, unmeasured
+    launch(station, env, re.compile(r"（\d+）"), linger=3.0)  # and what it imports after its first frame
     for _ in range(launches):
         for name, argv, ready in (("minimal", minimal, "按键次数"), ("station", station, r"（\d+）")):
             wall, cpu = launch(argv, env, re.compile(ready))

@@ -13,36 +13,63 @@ import signal
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Iterator
 
 from store import audit, schema
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
 _local = threading.local()
 
 
-def connect(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
+def open_connection(path: str | Path, migrate: bool = True) -> sqlite3.Connection:
+    """A plain sqlite3 connection to PATH, set up as every station connection is (and migrated)."""
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    db = sqlite_utils.Database(conn)
+    conn.execute("PRAGMA recursive_triggers = on")  # as sqlite_utils.Database sets it on every connection
     if migrate:
-        schema.migrate(db)
-    return db
+        schema.migrate(conn)
+    return conn
+
+
+def connect(path: str | Path, migrate: bool = True) -> sqlite_utils.Database:
+    import sqlite_utils  # imported on first use: with numpy installed it costs ~0.2 s, before the TUI's first frame
+
+    return sqlite_utils.Database(open_connection(path, migrate))
+
+
+def _key(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def thread_conn(path: str | Path) -> sqlite3.Connection:
+    """The calling thread's own plain connection to PATH (SQLite objects are per thread): what read-only code
+    that only runs SQL uses, so it does not need sqlite_utils (the TUI's first frame). `thread_db` wraps the
+    same connection, so both see the same transaction."""
+    conns = getattr(_local, "conns", None)
+    if conns is None:
+        conns = _local.conns = {}
+    key = _key(path)
+    if key not in conns:
+        conns[key] = open_connection(path)
+    return conns[key]
 
 
 def thread_db(path: str | Path) -> sqlite_utils.Database:
-    """The calling thread's own connection to PATH (SQLite objects are per thread)."""
+    """The calling thread's own connection to PATH as a sqlite_utils.Database (SQLite objects are per thread)."""
     cache = getattr(_local, "dbs", None)
     if cache is None:
         cache = _local.dbs = {}
-    key = str(Path(path).resolve())
+    key = _key(path)
     if key not in cache:
-        cache[key] = connect(path)
+        import sqlite_utils
+
+        cache[key] = sqlite_utils.Database(thread_conn(path))
     return cache[key]
 
 

@@ -1,11 +1,21 @@
-"""The review queue as paged SQL: filters compose, the order is stable, pages are cheap at 50,000 rows."""
+"""The review queue as paged SQL: filters compose, the order is stable, pages are cheap at 50,000 rows.
+
+Every function takes a plain sqlite3 connection (what the TUI reads through up to its first frame, before
+sqlite_utils is imported) or a sqlite_utils.Database: both have `execute`, and nothing else is used.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Union
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite3
+
+    import sqlite_utils
+
+    DB = Union[sqlite_utils.Database, sqlite3.Connection]
 
 QUICK = ("undecided", "failed", "fix", "marked")
 SORTS = {
@@ -106,29 +116,29 @@ def _from(f: Filter) -> str:
     return FROM if depends_on_decision(f) else FROM_PLAIN
 
 
-def count(db: sqlite_utils.Database, f: Filter) -> int:
+def count(db: DB, f: Filter) -> int:
     sql, params = where(f)
     return db.execute(f"SELECT COUNT(*) FROM {_from(f)} WHERE {sql}", params).fetchone()[0]
 
 
-def page(db: sqlite_utils.Database, f: Filter, offset: int, limit: int) -> list[dict]:
+def page(db: DB, f: Filter, offset: int, limit: int) -> list[dict]:
     sql, params = where(f)
     # Pick the page's ids first: with OFFSET, SQLite would compute every column of every skipped row.
-    return list(
-        db.query(
-            f"SELECT {COLUMNS} FROM {FROM} WHERE s.id IN (SELECT s.id FROM {_from(f)} WHERE {sql} "
-            f"ORDER BY {order(f)} LIMIT ? OFFSET ?) ORDER BY {order(f)}",
-            [*params, limit, offset],
-        )
+    cursor = db.execute(
+        f"SELECT {COLUMNS} FROM {FROM} WHERE s.id IN (SELECT s.id FROM {_from(f)} WHERE {sql} "
+        f"ORDER BY {order(f)} LIMIT ? OFFSET ?) ORDER BY {order(f)}",
+        [*params, limit, offset],
     )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
 
 
-def ids(db: sqlite_utils.Database, f: Filter) -> list[int]:
+def ids(db: DB, f: Filter) -> list[int]:
     sql, params = where(f)
     return [r[0] for r in db.execute(f"SELECT s.id FROM {_from(f)} WHERE {sql} ORDER BY {order(f)}", params)]
 
 
-def position(db: sqlite_utils.Database, f: Filter, submission_id: int) -> int | None:
+def position(db: DB, f: Filter, submission_id: int) -> int | None:
     """Row index of SUBMISSION_ID in the filtered, sorted queue, or None when it is not there."""
     sql, params = where(f)
     if f.sort == "id":
@@ -145,7 +155,7 @@ def position(db: sqlite_utils.Database, f: Filter, submission_id: int) -> int | 
     return row[0] if row else None
 
 
-def facet(db: sqlite_utils.Database, f: Filter, column: str) -> list[tuple[str, int]]:
+def facet(db: DB, f: Filter, column: str) -> list[tuple[str, int]]:
     """Values of COLUMN in the queue as filtered by everything else, with counts."""
     if column not in FACETS:
         raise ValueError(column)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 MIGRATIONS: list[str] = [
     # 1: the foundation
@@ -363,18 +365,19 @@ MIGRATIONS: list[str] = [
 VERSION = len(MIGRATIONS)
 
 
-def version(db: sqlite_utils.Database) -> int:
+def version(db: sqlite_utils.Database | sqlite3.Connection) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Bring DB forward to VERSION. Refuses a database newer than this program."""
+def migrate(db: sqlite_utils.Database | sqlite3.Connection) -> int:
+    """Bring DB (a sqlite_utils.Database or a plain connection) forward to VERSION. Refuses a database newer
+    than this program."""
     current = version(db)
     if current > VERSION:
         raise RuntimeError(f"database schema {current} is newer than this program ({VERSION})")
     if current == VERSION:
         return current
-    conn = db.conn
+    conn = db if isinstance(db, sqlite3.Connection) else db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
         current = version(db)  # another process may have migrated while we waited

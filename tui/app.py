@@ -27,7 +27,7 @@ from tui import strings as S
 from tui.palette import StationCommands, StationPalette
 from tui.widgets.guard import Guarded
 from tui.widgets.modals import ConfirmModal, ErrorModal, InputModal, RefusalModal
-from workflows import campaigns, reviewers
+from workflows import reviewers
 from workflows.errors import StationError
 from workflows.station import Station
 
@@ -64,8 +64,18 @@ ANSI_DARK = TerminalTheme(
 ANSI_LIGHT = TerminalTheme((255, 255, 255), (0, 0, 0), [*_NORMAL, _BRIGHT[0]], _BRIGHT[1:] + [(255, 255, 255)])
 
 
-SECTION_MODULES = ("tui.screens.jobs", "tui.screens.overview")
-IMPORT_SECTIONS_AFTER = 1.0  # seconds after start
+# Imported on a background thread once the first frame is out (never before it): sqlite_utils (~0.2 s with
+# numpy installed) for the writer's first decision, the queue's decision, detail and score modules, and the other
+# sections' screens with the import, checks and export engines behind them. A key typed meanwhile that needs
+# one of them waits for that import to finish; the first frame waits for none of them.
+AFTER_FIRST_FRAME = (
+    "sqlite_utils",
+    "workflows.review.decide",
+    "tui.screens.detail",
+    "tui.screens.score",
+    "tui.screens.jobs",
+    "tui.screens.overview",
+)
 
 
 def _section_screen(name: str) -> Screen:
@@ -151,9 +161,13 @@ class StationApp(Guarded, App):
         watch: bool = True,
     ):
         configure()
+        if reviewer:
+            # Start in the section's own mode: Textual then composes its screen first, instead of a blank default
+            # screen and a switch (a second CSS refresh) before the first frame. Without a name, the app asks first.
+            self.DEFAULT_MODE = section  # type: ignore[misc]
         super().__init__()
         self.station = station
-        who = reviewers.get(station.db(), reviewer) if reviewer else reviewers.Reviewer("")
+        who = reviewers.get(station.conn(), reviewer) if reviewer else reviewers.Reviewer("")
         self.reviewer = reviewers.Reviewer(
             who.name, who.unit, who.read_only or read_only, who.anonymous or anonymous, who.registered
         )
@@ -170,6 +184,7 @@ class StationApp(Guarded, App):
         self.fatal_text = ""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-writer")
         self._data_version = None
+        self._first_frame_out = False
         self._campaign_names: dict[int, str] = {}
         self.sub_title = S.REVIEWER.format(name=self.reviewer.name)
         self.set_keymap(self._load_keymap())
@@ -189,20 +204,32 @@ class StationApp(Guarded, App):
         self._data_version = self._read_data_version()
         if self.watch:
             self.set_interval(POLL_SECONDS, self._poll)
-        # a second later: on a thread, but it would compete for the interpreter with the first paint
-        self.set_timer(IMPORT_SECTIONS_AFTER, self._import_sections)
 
-    def _import_sections(self) -> None:
-        """After the first paint, import the other sections' screens on a background thread: a section key
-        then finds its screen ready instead of importing the import, checks and export engines first (half a
-        second during which the keys typed next would reach the old screen)."""
+    def _display(self, screen: Screen, renderable) -> None:
+        """Textual hands each frame to the driver here; after the first frame of a section or dialog (not
+        Textual's blank default screen), start importing the rest."""
+        super()._display(screen, renderable)
+        if (
+            renderable is not None
+            and not self._first_frame_out
+            and not self._batch_count  # Textual drops a frame made during a batch: not on screen yet
+            and screen.id != "_default"  # Textual's blank default screen
+        ):
+            self._first_frame_out = True
+            self._import_the_rest()
+
+    def _import_the_rest(self) -> None:
+        """Import AFTER_FIRST_FRAME on a background thread: a section key or a decision then finds its code
+        ready instead of importing it first (half a second during which the keys typed next would reach the
+        old screen). Not before the first frame: done on the main thread just after the first refresh, these
+        imports held the first frame back from the terminal for 0.7 s."""
         import threading
 
         def load() -> None:
-            for name in SECTION_MODULES:
+            for name in AFTER_FIRST_FRAME:
                 try:
                     importlib.import_module(name)
-                except Exception:  # the section reports its own failure when it is opened
+                except Exception:  # whoever needs the module reports its failure when it is used
                     pass
 
         threading.Thread(target=load, name="station-import", daemon=True).start()
@@ -211,7 +238,7 @@ class StationApp(Guarded, App):
         if not name:
             self.exit()
             return
-        self.reviewer = reviewers.get(self.station.db(), name.strip())
+        self.reviewer = reviewers.get(self.station.conn(), name.strip())
         self.sub_title = S.REVIEWER.format(name=self.reviewer.name)
         self.switch_mode(self.start_section)
 
@@ -370,6 +397,8 @@ class StationApp(Guarded, App):
 
     def campaign_name(self, campaign_id) -> str:
         if campaign_id not in self._campaign_names:
+            from workflows import campaigns  # imports the profiles: not needed for the first frame
+
             self._campaign_names[campaign_id] = campaigns.name_of(self.station, campaign_id)
         return self._campaign_names[campaign_id]
 

@@ -548,6 +548,8 @@ CMD_HELP_TEXT = {
 
 # errors and quitting
 ERROR_LOGGED = "\n详细信息已记入 {path}"
+# Ctrl+C before the app owns the terminal (the same words as the command line's, tui.cli.main)
+INTERRUPTED = "已中断（Ctrl+C），操作已取消"
 FATAL = "评审工作站遇到内部错误，已退出：{error}。已保存的评审数据不受影响，请重新启动。"
 QUIT_JOB_RUNNING = "{kind}正在进行。停止任务并退出吗？"
 QUIT_STOPPING_TITLE = "正在退出"

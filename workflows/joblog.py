@@ -42,7 +42,7 @@ def recent(station: Station, limit: int = RECENT) -> list[dict]:
 
 
 def setting(station: Station, key: str) -> str | None:
-    row = station.db().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    row = station.conn().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 import store
 from store import audit
 from workflows.errors import StationError
 from workflows.station import Station
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import sqlite_utils
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ def related(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and (a in b or b in a)
 
 
-def get(db: sqlite_utils.Database, name: str) -> Reviewer:
+def get(db: sqlite_utils.Database | sqlite3.Connection, name: str) -> Reviewer:
     row = db.execute("SELECT name, unit, read_only, anonymous FROM reviewers WHERE name = ?", [name]).fetchone()
     if row is None:
         return Reviewer(name)

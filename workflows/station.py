@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
-from store import ObjectStore, thread_db
+from store import ObjectStore, thread_conn, thread_db
 from workflows.errors import StationError
 
 DB_NAME = "station.db"
@@ -65,9 +66,14 @@ class Station:
         """This thread's connection (one per thread)."""
         return thread_db(self.db_path)
 
+    def conn(self) -> sqlite3.Connection:
+        """This thread's plain connection (the one `db()` wraps): for code that only runs SQL, without
+        importing sqlite_utils (the TUI up to its first frame)."""
+        return thread_conn(self.db_path)
+
     def data_version(self) -> int:
         """Changes whenever another connection commits (PRAGMA data_version): cheap polling for the TUI."""
-        return self.db().execute("PRAGMA data_version").fetchone()[0]
+        return self.conn().execute("PRAGMA data_version").fetchone()[0]
 
     @classmethod
     def open(cls, db_path: str | Path | None = None, create: bool = True) -> "Station":
@@ -83,7 +89,7 @@ class Station:
         station = cls(path.resolve())
         station.limits = station._read_limits()
         try:
-            station.db()
+            station.conn()
         except Exception as e:  # sqlite3.DatabaseError, newer schema
             raise StationError("station.database", f"无法打开数据库 {path}：{e}") from e
         return station

@@ -3,7 +3,6 @@ repaints from the model's overlay at once and reloads when the write (or someone
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -65,10 +64,6 @@ if TYPE_CHECKING:
 
 COLUMNS_SETTING = "tui.queue.columns"
 
-# Imported once the queue has painted (what a decision, the detail and the scoring screens need): not before
-# the first frame, and not on the first key either.
-AFTER_FIRST_PAINT = ("workflows.review.decide", "tui.screens.detail", "tui.screens.score")
-
 
 def B(keys: str, action: str, binding_id: str, show: bool = False, **kw) -> Binding:
     return Binding(keys, action, S.KEYS[binding_id], show=show, id=binding_id, **kw)
@@ -111,7 +106,7 @@ class QueueScreen(StationScreen):
         super().__init__()
         app = self.app
         f = q.Filter(recuse_unit=app.reviewer.unit)
-        self.model = QueueModel(app.station.db, f)
+        self.model = QueueModel(app.station.conn, f)  # plain sqlite3: the first frame needs no sqlite_utils
         self.view = QueueView(self.model, anonymous=app.reviewer.anonymous)
         self.pending = 0  # writes sent to the writer thread, not yet back
         self._stale = False  # the database changed while writes were pending
@@ -131,12 +126,7 @@ class QueueScreen(StationScreen):
         self.model.reload()
         self.view.scroll_to_cursor()
         self.view.focus()
-        self.update_status()
-        self.call_after_refresh(self._import_the_rest)
-
-    def _import_the_rest(self) -> None:
-        for name in AFTER_FIRST_PAINT:
-            importlib.import_module(name)
+        self.update_status()  # what this screen uses next is imported after the first frame (app.AFTER_FIRST_FRAME)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in CHANGES and self.app.reviewer.read_only:
@@ -510,7 +500,7 @@ class QueueScreen(StationScreen):
         self.app.push_screen(ChoiceModal(S.CHOOSE_FILTER, options), chosen)
 
     def facet_menu(self, column: str) -> None:
-        values = q.facet(self.app.station.db(), self.model._query_filter(), column)
+        values = q.facet(self.app.station.conn(), self.model._query_filter(), column)
         options = [
             (f"{self.app.campaign_name(v) if column == 'campaign_id' else (v or S.FACET_EMPTY)}  ({n})", v)
             for v, n in values
