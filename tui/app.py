@@ -232,7 +232,19 @@ class StationApp(Guarded, App):
                 except Exception:  # whoever needs the module reports its failure when it is used
                     pass
 
-        threading.Thread(target=load, name="station-import", daemon=True).start()
+        self._loader = threading.Thread(target=load, name="station-import", daemon=True)
+        self._loader.start()
+
+    async def on_event(self, event) -> None:
+        """A key waits until the background imports are done (at most about half a second after the first
+        frame): the code it runs then never imports the same modules concurrently with that thread, which left
+        the app stuck now and then when a section key came right after the first frame."""
+        from textual import events
+
+        loader = getattr(self, "_loader", None)
+        if isinstance(event, events.Key) and loader is not None and loader.is_alive():
+            loader.join(timeout=30)
+        await super().on_event(event)
 
     def _set_reviewer(self, name: str | None) -> None:
         if not name:
