@@ -247,9 +247,6 @@ def test_snapshot_storyboard_at_80x24(snap_compare, boarded):
     assert snap_compare(app_for(station, anonymous=True), terminal_size=(80, 24), run_before=scroll_to_pictures)
 
 
-@pytest.mark.xfail(
-    strict=False, reason="integrated loudness of the generated clip differs by 0.1 LUFS between fresh builds"
-)
 def test_snapshot_loudness_chart_at_80x24(snap_compare, boarded):
     station, _ = boarded
 
