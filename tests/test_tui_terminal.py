@@ -99,7 +99,7 @@ class Terminal:
         os.close(self.fd)
 
 
-@pytest.mark.parametrize("section", ["detail", "overview"])
+@pytest.mark.parametrize("section", ["detail", "overview", "help"])
 def test_one_frame_per_scroll_key(sample, section):
     t = Terminal(sample.db_path)
     try:
@@ -109,13 +109,18 @@ def test_one_frame_per_scroll_key(sample, section):
             t.key("G")
             t.key("enter")
             t.wait_for("检查结论")
+        elif section == "help":  # the queue's keys do not fit the dialog: it scrolls
+            t.key("?")
+            t.wait_for("按键说明")
         else:
             t.key("1")
             t.wait_for("检查")
         t.read(quiet=1.0)  # start-up work (the overview's doctor thread) has painted
-        for name in ("pagedown", "end", "home", "pagedown", "pageup"):
+        for n, name in enumerate(("pagedown", "end", "home", "pagedown", "pageup")):
             frames, size = t.key(name)
             assert frames <= 2, f"{section}: {name} wrote {frames} frames ({size} bytes)"
+            if n in (0, 2):  # the first PgDn and Home from the end scroll (the key reached the scroll area)
+                assert frames >= 1, f"{section}: {name} did not scroll"
             assert size < 40_000, f"{section}: {name} wrote {size} bytes in {frames} frames"
     finally:
         t.close()

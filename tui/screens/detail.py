@@ -14,8 +14,9 @@ from tui.safe_text import safe
 from tui.screens.score import ScoreScreen
 from tui.widgets import player
 from tui.widgets.cells import message, wrap
-from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen, StillScroll
+from tui.widgets.chrome import SectionBar, StationScreen
 from tui.widgets.loudness import LoudnessView
+from tui.widgets.scrolling import SCROLL_BINDINGS, ScrollKeys, StillScroll
 from tui.widgets.storyboard import StoryboardView
 from workflows import submissions
 from workflows.checks import pictures
@@ -182,12 +183,7 @@ class DetailScreen(ScrollKeys, StationScreen):
         Binding("p", "decide('pending')", S.KEYS["detail.pending"], id="detail.pending"),
         Binding("J", "step(1)", S.KEYS["detail.next"], id="detail.next"),
         Binding("K", "step(-1)", S.KEYS["detail.previous"], id="detail.previous"),
-        Binding("j,down", "scroll(1)", S.KEYS["detail.down"], show=False, id="detail.down"),
-        Binding("k,up", "scroll(-1)", S.KEYS["detail.up"], show=False, id="detail.up"),
-        Binding("pagedown,space", "page(1)", S.KEYS["detail.page_down"], show=False, id="detail.page_down"),
-        Binding("pageup", "page(-1)", S.KEYS["detail.page_up"], show=False, id="detail.page_up"),
-        Binding("home,g", "edge(0)", S.KEYS["detail.top"], show=False, id="detail.top"),
-        Binding("end,G", "edge(1)", S.KEYS["detail.bottom"], show=False, id="detail.bottom"),
+        *SCROLL_BINDINGS,
         Binding("s", "score", S.KEYS["detail.score"], show=False, id="detail.score"),
         # the storyboard, loudness chart and player (issue 16): see compose_media
         Binding("right", "frame(1)", S.KEYS["detail.frame_next"], show=False, id="detail.frame_next"),

@@ -11,8 +11,9 @@ from textual.widgets import Footer, Static
 
 from tui import strings as S
 from tui.widgets.cells import message, wrap
-from tui.widgets.chrome import ScrollKeys, SectionBar, StationScreen, StillScroll
+from tui.widgets.chrome import SectionBar, StationScreen
 from tui.widgets.quota_view import ENTRY_STYLE, entry_state, quota_statuses, quota_summary, quota_text
+from tui.widgets.scrolling import ScrollKeys, StillScroll
 from workflows import deadlines, doctor, overview
 from workflows.quotas import rules as quotas
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -68,33 +67,6 @@ class SectionBar(Static):
             text = label if current or not compact else label.split()[0]
             line.append(f" {text} " if not compact else f"{text} ", style="reverse bold" if current else "")
         return line
-
-
-class StillScroll(VerticalScroll, inherit_bindings=False):
-    """A vertical scroll container without key bindings of its own: Textual's (pagedown, home, end, arrows)
-    belong to the focused container, win over the screen's, and animate (22 frames, 68 KB for one PgDn at
-    80x24). The screen's ScrollKeys do the scrolling instead."""
-
-    BINDINGS = []
-
-
-class ScrollKeys:
-    """Line, page and edge scrolling of a screen's `#scroll` container (a StillScroll), one repaint per key: no
-    scroll animation (it writes a dozen frames and smears over SSH). Used by the detail and overview screens."""
-
-    def action_scroll(self, lines: int) -> None:
-        self.query_one("#scroll", VerticalScroll).scroll_relative(y=lines, animate=False)  # type: ignore[attr-defined]
-
-    def action_page(self, direction: int) -> None:
-        scroll = self.query_one("#scroll", VerticalScroll)  # type: ignore[attr-defined]
-        scroll.scroll_relative(y=direction * max(1, scroll.size.height - 1), animate=False)
-
-    def action_edge(self, end: int) -> None:
-        scroll = self.query_one("#scroll", VerticalScroll)  # type: ignore[attr-defined]
-        if end:
-            scroll.scroll_end(animate=False)
-        else:
-            scroll.scroll_home(animate=False)
 
 
 class StationScreen(Guarded, Screen):

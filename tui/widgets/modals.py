@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from tui import strings as S
 from tui.widgets.cells import fit, message, plain
 from tui.widgets.guard import Guarded
+from tui.widgets.scrolling import SCROLL_BINDINGS, ScrollKeys, StillScroll
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -150,11 +151,15 @@ class ChoiceModal(Guarded, ModalScreen):
         self.dismiss(None)
 
 
-class HelpModal(Guarded, ModalScreen[None]):
-    """Keys grouped by task; the list scrolls (arrows, PgUp/PgDn) and says so."""
+class HelpModal(ScrollKeys, Guarded, ModalScreen[None]):
+    """Keys grouped by task; the list scrolls (arrows, PgUp/PgDn, Home/End: one repaint per key, no animation)
+    and says so."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="HelpModal") + "HelpModal VerticalScroll { height: auto; max-height: 16; }"
-    BINDINGS = [Binding("escape,question_mark,f1,enter", "close", S.KEYS["modal.ok"], id="modal.ok")]
+    DEFAULT_CSS = MODAL_CSS.format(name="HelpModal") + "HelpModal StillScroll { height: auto; max-height: 16; }"
+    BINDINGS = [
+        Binding("escape,question_mark,f1,enter", "close", S.KEYS["modal.ok"], id="modal.ok"),
+        *SCROLL_BINDINGS,
+    ]
 
     def __init__(self, screen_name: str, groups: list[tuple[str, list[tuple[str, str]]]]):
         super().__init__()
@@ -175,12 +180,12 @@ class HelpModal(Guarded, ModalScreen[None]):
         body.rstrip()
         with Vertical():
             yield Static(plain(S.HELP_TITLE.format(screen=self.screen_name)), classes="title")
-            with VerticalScroll():
+            with StillScroll(id="scroll"):
                 yield Static(body if self.groups else plain(S.HELP_NO_KEYS), id="keys")
             yield Static(S.HELP_CLOSE, classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(VerticalScroll).focus()
+        self.query_one(StillScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
