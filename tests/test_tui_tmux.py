@@ -1,6 +1,7 @@
 """End to end: the real `station` command in tmux at 80x24, driven by keys and read back with capture-pane."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -163,5 +164,147 @@ def test_ctrl_q_during_an_import_asks_stops_and_exits_cleanly(station, campaign,
             time.sleep(0.05)
         assert status.read_text().strip() == "0"
         assert not any("Aborted" in line or "Traceback" in line for line in t.screen())
+    finally:
+        t.close()
+
+
+# --- every screen, every key its `?` lists ------------------------------------------------------------------
+
+TMUX_KEYS = {"Down": "Down", "Up": "Up", "Left": "Left", "Right": "Right", "PgDn": "NPage", "PgUp": "PPage"}
+TMUX_KEYS |= {"Home": "Home", "End": "End", "Space": "Space", "Enter": "Enter", "Esc": "Escape", "Tab": "Tab"}
+TMUX_KEYS |= {"Backspace": "BSpace", "Del": "DC"}
+
+
+def tmux_key(label: str) -> tuple[str, bool]:
+    """The tmux send-keys argument for a key as the help dialog writes it, and whether it is literal text."""
+    if label.startswith("Ctrl+"):
+        return "C-" + label[5:].lower(), False
+    if label.startswith("Shift+"):
+        return ("BTab", False) if label == "Shift+Tab" else ("S-" + TMUX_KEYS.get(label[6:], label[6:]), False)
+    if label in TMUX_KEYS:
+        return TMUX_KEYS[label], False
+    if len(label) > 1 and label[0] == "F" and label[1:].isdigit():
+        return label, False
+    assert len(label) == 1, f"unknown key label {label!r}"
+    return label, True
+
+
+def dialog_rows(lines: list[str]) -> list[str]:
+    """The text inside the help dialog's frame, row by row."""
+    rows = []
+    for line in lines:
+        if line.count("|") >= 2:
+            rows.append(line[line.index("|") + 1 : line.rindex("|")])
+    return rows
+
+
+def help_entries(t: Tmux) -> list[tuple[str, str]]:
+    """(key label, description) of every row the help dialog shows, scrolling it to the end."""
+    t.keys("?")
+    t.wait_for("按键说明")
+    seen: dict[str, str] = {}
+    for _ in range(8):
+        for row in dialog_rows(t.screen()):
+            m = re.match(r"^ {3}(\S+(?: \S+)*?) {2,}(\S.*?)\s*$", row)  # padding 1, then the key indented 2
+            if m:
+                seen.setdefault(m.group(1), m.group(2))
+        before = t.screen()
+        t.keys("NPage", pause=0.2)
+        if t.screen() == before:
+            break
+    t.keys("Escape")
+    return list(seen.items())
+
+
+def first_key(label: str) -> str:
+    return label if label == "/" else label.split("/")[0]
+
+
+def assert_sound(t: Tmux, what: str) -> list[str]:
+    assert t.alive(), f"the station ended after {what}"
+    lines = t.screen()
+    text = "\n".join(lines)
+    assert "Traceback" not in text and "发生意外错误" not in text, f"after {what}:\n{text}"
+    assert len(lines) == HEIGHT
+    for number, line in enumerate(lines):
+        assert cell_len(line) <= WIDTH, f"after {what}: line {number} is {cell_len(line)} cells: {line!r}"
+    return lines
+
+
+# (screen, keys that open it from anywhere, a text it always shows at the top)
+SWEEP = [
+    ("总览", ["1", "Home"], "上下键选中活动"),
+    ("导入", ["2"], "要导入的文件夹"),
+    ("检查", ["3"], "运行技术检查"),
+    ("评审", ["4"], "编号 作品名称"),
+    ("名额", ["5", "Home"], "已推荐"),
+    ("导出", ["6"], "导出所选征集活动"),
+    ("详情", ["4", "Enter"], "检查结论"),
+]
+
+
+@pytest.mark.parametrize(
+    "screen,path,shows", SWEEP, ids=["overview", "import", "checks", "queue", "quota", "export", "detail"]
+)
+def test_every_key_in_help_on_every_screen_at_80x24(sample, screen, path, shows):
+    """Issue 14: through every screen, every key its help lists, pressed in tmux at 80x24: no traceback, no
+    unexpected-error dialog, no line wider than the terminal, and the station still runs."""
+    t = Tmux(sample.db_path)
+    try:
+        t.wait_for("第 1/")
+
+        def settle() -> list[str]:
+            """The screen once it has stopped changing: a key sent while the app is busy right after Esc would
+            reach it in the same read as the Esc and be taken as Alt+key, as in any terminal."""
+            lines = t.screen()
+            for _ in range(30):
+                time.sleep(0.1)
+                again = t.screen()
+                if again == lines:
+                    break
+                lines = again
+            return lines
+
+        def go() -> None:
+            for _ in range(3):  # close what the last key opened (a dialog over a dialog); a field gives keys back
+                t.keys("Escape", pause=0.05)
+                lines = settle()
+                if not any("+---" in line for line in lines) and lines[-1].rstrip().endswith("? 按键"):
+                    break
+            for key in path:
+                t.keys(key, pause=0.05)
+                settle()
+            t.wait_for(shows)
+
+        go()
+        entries = help_entries(t)
+        assert len(entries) >= 5, entries
+        pressed = []
+        for label, description in entries:
+            if "退出" in description:  # Ctrl+Q is the last key, below
+                continue
+            key, literal = tmux_key(first_key(label))
+            if literal:
+                t.text(key)
+            else:
+                t.keys(key, pause=0.25)
+            lines = assert_sound(t, f"{screen}: {label} ({description})")
+            pressed.append(label)
+            home = any(shows in line for line in lines) and lines[-1].rstrip().endswith("? 按键")
+            if home and not any("+---" in line for line in lines):
+                continue  # still on the screen, no dialog, no field holding the keys
+            try:
+                go()
+            except AssertionError as e:
+                raise AssertionError(f"{screen}: cannot come back after {label} ({description})") from e
+        assert len(pressed) == len(entries) - sum("退出" in d for _, d in entries)
+        t.keys("C-q", pause=0.5)
+        for _ in range(100):
+            if not t.alive():
+                break
+            if any("y" in line and "退出" in line for line in t.screen()):  # a job still running: confirm
+                t.keys("y")
+            time.sleep(0.2)
+        assert not t.alive()
     finally:
         t.close()
