@@ -143,6 +143,23 @@ def test_station_in_tmux(sample):
     assert {s.reviewer for s in decided.values()} == {"终端测试员"}
 
 
+def test_keys_typed_while_a_screen_is_built_reach_that_screen(station, campaign, sample_master):
+    """A section key makes its screen current at once but builds it over the next moments: Enter and the
+    path typed right after `2` must reach the import screen's field (they were lost, and the path's `4`
+    switched to the queue)."""
+    campaign("after-school-2024", "课后服务2024")
+    source = str(sample_master / "share" / "课后服务2024")
+    t = Tmux(station.db_path)
+    try:
+        t.wait_for("评审人：终端测试员")
+        t.keys("2", "Enter", pause=0.01)
+        t.text(source)
+        lines = t.wait_for(source[-30:])
+        assert lines[-1].rstrip().endswith("F1 按键")  # the field has the keys
+    finally:
+        t.close()
+
+
 def test_ctrl_q_during_an_import_asks_stops_and_exits_cleanly(station, campaign, sample_master, tmp_path):
     campaign("after-school-2024", "课后服务2024")
     source = sample_master / "share" / "课后服务2024"

@@ -3,6 +3,7 @@ database so several reviewers on one station see each other's decisions."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import re
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from tui.screens.queue import QueueScreen
 
 POLL_SECONDS = 1.0
+MOUNT_WAIT_SECONDS = 5.0
+KEY_WAIT_SECONDS = 2.0  # at most this long a key waits for the one before it to be handled (see _key_pump)  # at most this long a key waits for the screen it goes to (see on_event)
 # More unexpected errors than this within ERROR_WINDOW seconds: something is broken for good, stop.
 ERROR_LIMIT = 5
 ERROR_WINDOW = 10.0
@@ -186,6 +189,9 @@ class StationApp(Guarded, App):
         self._data_version = None
         self._first_frame_out = False
         self._campaign_names: dict[int, str] = {}
+        self._key_inbox: asyncio.Queue | None = None  # keys from a terminal, handled one at a time
+        self._key_in_flight = None
+        self._key_done = False
         self.sub_title = S.REVIEWER.format(name=self.reviewer.name)
         self.set_keymap(self._load_keymap())
 
@@ -195,6 +201,10 @@ class StationApp(Guarded, App):
         return mapping
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # a real terminal; Pilot presses one key at a time and waits already
+            self._key_inbox = asyncio.Queue()
+            self.message_signal.subscribe(self, self._message_handled, immediate=True)
+            self._key_task = asyncio.create_task(self._key_pump())
         for problem in self._keymap_problems:
             self.notify(problem, severity="warning", timeout=8, markup=False)
         if self.reviewer.name:
@@ -236,15 +246,61 @@ class StationApp(Guarded, App):
         self._loader.start()
 
     async def on_event(self, event) -> None:
-        """A key waits until the background imports are done (at most about half a second after the first
-        frame): the code it runs then never imports the same modules concurrently with that thread, which left
-        the app stuck now and then when a section key came right after the first frame."""
+        """Keys from a terminal are handled one at a time (see _key_pump); Pilot's keys as Textual does."""
         from textual import events
 
-        loader = getattr(self, "_loader", None)
-        if isinstance(event, events.Key) and loader is not None and loader.is_alive():
-            loader.join(timeout=30)
+        if isinstance(event, events.Key) and not event.is_forwarded and self._key_inbox is not None:
+            self._key_inbox.put_nowait(event)
+            return
         await super().on_event(event)
+
+    async def _key_pump(self) -> None:
+        """Hand keys on one at a time, each after the last has been handled.
+
+        Textual forwards a key to the focused widget's queue and acts on its binding only when the key comes
+        back up to the app. Keys that arrive together (typed ahead while the station was busy, or over a slow
+        SSH link) were all queued at the old focus before the first one had acted: `2`, Enter and a path
+        typed quickly all went to the queue screen, and the path's `4` and `b` acted there. Here a key waits
+        until the one before it has done its work (or was taken by a field), the background imports are done,
+        and the screen it goes to is built."""
+        import time
+
+        inbox = self._key_inbox
+        assert inbox is not None
+        while True:
+            event = await inbox.get()
+            loader = getattr(self, "_loader", None)
+            if loader is not None and loader.is_alive():
+                await asyncio.to_thread(loader.join, 30)
+            await self._until_screen_mounted()
+            self._key_in_flight, self._key_done = event, False
+            try:
+                await App.on_event(self, event)
+            except Exception as error:  # an action that fails becomes the app's error dialog, as before
+                self._handle_exception(error)
+                continue
+            deadline = time.monotonic() + KEY_WAIT_SECONDS
+            while event.is_forwarded and not self._key_done and time.monotonic() < deadline:
+                if event._stop_propagation:  # taken by a widget (a field typed into): its handler has run
+                    break
+                await asyncio.sleep(0.002)
+            await asyncio.sleep(0)
+
+    def _message_handled(self, message) -> None:
+        if message is self._key_in_flight:
+            self._key_done = True
+
+    async def _until_screen_mounted(self) -> None:
+        """Hold a key until the screen it goes to is mounted. A section key or Enter makes the new screen
+        current at once but builds it over the next moments: a key typed meanwhile (Enter, then the path
+        to import) reached a screen without its widgets and was lost, or acted as a section key."""
+        screen = self.screen
+        mounted = getattr(screen, "_mounted_event", None)
+        if not screen.is_mounted and isinstance(mounted, asyncio.Event):
+            try:
+                await asyncio.wait_for(mounted.wait(), MOUNT_WAIT_SECONDS)
+            except asyncio.TimeoutError:  # never hold the keyboard for good: the key goes on as it came
+                pass
 
     def _set_reviewer(self, name: str | None) -> None:
         if not name:
@@ -255,6 +311,9 @@ class StationApp(Guarded, App):
         self.switch_mode(self.start_section)
 
     def on_unmount(self) -> None:
+        task = getattr(self, "_key_task", None)
+        if task is not None:
+            task.cancel()
         self._writer.shutdown(wait=True)
 
     # --- sections and help ---------------------------------------------------------------

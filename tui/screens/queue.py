@@ -226,7 +226,7 @@ class QueueScreen(StationScreen):
             self.notify(S.NOTHING_SELECTED)
             return
         bulk = len(targets) > 1 or bool(self.model.marked)
-        rows = self.model.rows_for(targets)
+        rows = self.model.shown_rows(targets)
         if value == "recommend":
             refused = [i for i in targets if rows.get(i, {}).get("status") == "rejected"]
             if refused:  # a refused archive never counts, so it can never be recommended

@@ -103,6 +103,16 @@ class QueueModel:
             out.update({r["id"]: r["rev"] for r in self.rows_for(missing).values()})
         return out
 
+    def shown_rows(self, ids: list[int]) -> dict[int, dict]:
+        """The rows of IDS as the reviewer sees them: the row under the cursor from the page already read,
+        the others from the database. A single decision then reads nothing before it is shown."""
+        current = self.current() if self.total else None
+        out = {i: current for i in ids if current is not None and current["id"] == i}
+        missing = [i for i in ids if i not in out]
+        if missing:
+            out.update(self.rows_for(missing))
+        return out
+
     def rows_for(self, ids: list[int]) -> dict[int, dict]:
         """The queue rows of IDS (status, checks, decision), whatever the filter shows."""
         f = q.Filter(quick=frozenset({"marked"}), marked=frozenset(ids))
