@@ -56,6 +56,33 @@ def test_queue_rows_show_where_a_title_was_cut(sample):
     asyncio.run(go())
 
 
+def test_queue_names_a_long_stage_by_its_short_name(sample):
+    """学前教育 did not fit the 4-cell 学段 column and showed as a cut `学>`; it shows 学前 (the quota tables'
+    short name), and a 学段 that fits is shown as written."""
+    import asyncio
+
+    from tui.app import StationApp
+    from tui.widgets.cells import CUT
+
+    async def go():
+        app = StationApp(sample, reviewer="张老师", watch=False)
+        async with app.run_test(size=(80, 24)):
+            view, model = app.screen.view, app.screen.model
+            shown = {}
+            for index in range(model.total):
+                row = model.row(index)
+                if row["stage"]:
+                    view.move(index)
+                    shown[row["stage"]] = view.render_line(index - view.top + 1).text
+            assert "学前教育" in shown, shown.keys()  # the sample has a 幼儿园 work ticked 学前教育
+            assert " 学前 " in shown["学前教育"] and "学" + CUT not in shown["学前教育"]
+            for written, line in shown.items():
+                if len(written) == 2:
+                    assert f" {written} " in line
+
+    asyncio.run(go())
+
+
 def test_a_non_utf8_locale_gets_one_ascii_line_before_the_tui():
     from tui.app import locale_warning
 

@@ -3,6 +3,7 @@ and drawn; moving the cursor repaints two lines."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -12,6 +13,7 @@ from textual.widget import Widget
 from tui import strings as S
 from tui.widgets.cells import fit
 from tui.widgets.queue_model import QueueModel
+from workflows.rules import stages
 
 HEADER = Style(bold=True, underline=True)
 CURSOR = Style(reverse=True, bold=True)
@@ -197,7 +199,7 @@ class QueueView(Widget, can_focus=True):
             "mark": "",
             "id": f"{r['id']} ",
             "title": r["title"],
-            "stage": r["stage"] or "",
+            "stage": stage_label(r["stage"]),
             "subject": r["subject"] or "",
             "school": r["school"] or "",
             "teacher": r["teacher"] or "",
@@ -232,3 +234,20 @@ class QueueView(Widget, can_focus=True):
                 style = CURSOR if key not in ("decision", "check") else style + CURSOR
             segments.append(Segment(text, style))
         return Strip(segments).adjust_cell_length(width)
+
+
+STAGE_CELLS = 4  # the 学段 column: two Chinese characters
+STAGE_SHORT = {"特殊教育": "特教"}  # the 学段 keys (workflows.rules.stages) that do not fit the column
+
+
+def stage_label(written: str | None) -> str:
+    """The 学段 as the queue shows it: as written when it fits, else its short name (学前教育 -> 学前, 普通高中 ->
+    高中, 特殊教育 -> 特教), so the column names the 学段 instead of a cut `学>`."""
+    if not written:
+        return ""
+    if cell_len(written) <= STAGE_CELLS:
+        return written
+    found = stages.keys(written)
+    if len(found) == 1:
+        return STAGE_SHORT.get(found[0], found[0])
+    return written
