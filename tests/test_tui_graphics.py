@@ -8,9 +8,18 @@ picture that the app no longer shows but never painted over would be found.
 """
 
 import base64
+import fcntl
 import io
+import os
+import pty
 import re
+import select
+import struct
+import sys
+import termios
+import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 from boarded_station import boarded  # noqa: F401
@@ -25,7 +34,8 @@ from workflows.checks import pictures
 RIGHT = "\x1b[C"
 ESC = "\x1b"
 CELL = (10, 20)  # the cell size the emulated terminals report (CSI 16 t)
-KITTY = {b"\x1b[c": b"\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t\x1b[?62;22c"}  # graphics OK, then DA1 without 4
+# graphics OK, its name and version (XTVERSION), the cell size, then DA1 without 4
+KITTY = {b"\x1b[c": b"\x1b_Gi=31;OK\x1b\\\x1bP>|kitty(0.35.2)\x1b\\\x1b[6;20;10t\x1b[?62;22c"}
 SIXEL = {b"\x1b[c": b"\x1b[6;20;10t\x1b[?62;4;22c"}  # DA1 with attribute 4
 QUADRANTS = set(board_widget.QUADRANTS.values())
 APC = re.compile(rb"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
@@ -242,7 +252,11 @@ def test_the_override_forces_sixel_on_a_terminal_that_does_not_answer(boarded): 
 @pytest.mark.parametrize(
     "answer, mode, cell",
     [
-        (b"\x1b_Gi=31;OK\x1b\\\x1b[6;18;9t\x1b[?62;22c", "kitty", (9, 18)),
+        (b"\x1b_Gi=31;OK\x1b\\\x1bP>|kitty(0.35.2)\x1b\\\x1b[6;18;9t\x1b[?62;22c", "kitty", (9, 18)),
+        (b"\x1b_Gi=31;OK\x1b\\\x1bP>|ghostty 1.1.3\x1b\\\x1b[?62;22c", "kitty", graphics.DEFAULT_CELL),
+        # Debian 12's kitty answers the query but draws no placeholders; a terminal that does not say who it is
+        (b"\x1b_Gi=31;OK\x1b\\\x1bP>|kitty(0.26.5)\x1b\\\x1b[?62;22c", "blocks", graphics.DEFAULT_CELL),
+        (b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c", "blocks", graphics.DEFAULT_CELL),
         (b"\x1b_Gi=31;ENOENT:no\x1b\\\x1b[?62;22c", "blocks", graphics.DEFAULT_CELL),
         (b"\x1b[?65;4;6;18;22c", "sixel", graphics.DEFAULT_CELL),
         (b"\x1b_Gi=31;OK\x1b\\\x1b[?62;4;22c", "sixel", graphics.DEFAULT_CELL),  # both: Sixel (module docstring)
@@ -307,3 +321,78 @@ def test_kitty_ids_survive_256_colours():
         assert same == rgb and true == (rgb[0] << 16) | (rgb[1] << 8) | rgb[2]
         assert Color.from_rgb(*rgb).downgrade(ColorSystem.EIGHT_BIT).number == eight
     assert len(picture_codes.kitty_palette()) >= 100
+
+
+def _doctor_in_pty(db, answers: dict[bytes, bytes], **env: str) -> str:
+    """`station doctor` with a pseudo-terminal as its terminal, answering its questions with ANSWERS."""
+    full = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", STATION_DB=str(db))
+    for name in ("TMUX", "STY", "STATION_GRAPHICS", "COLORTERM"):
+        full.pop(name, None)
+    full.update(env)
+    argv = [str(Path(sys.executable).parent / "station"), "doctor"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
+            os.execve(argv[0], argv, full)
+        finally:
+            os._exit(127)
+    out = b""
+    end = time.monotonic() + 120
+    try:
+        while time.monotonic() < end:
+            if not select.select([fd], [], [], 0.5)[0]:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            for query, answer in answers.items():
+                if query in chunk:
+                    os.write(fd, answer)
+            out += chunk
+    finally:
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return out.decode("utf-8", "ignore")
+
+
+def test_doctor_names_the_picture_mode_this_terminal_gets(boarded):  # noqa: F811
+    station, _ = boarded
+    assert "评审界面画面图片：Sixel 图形（按终端的应答）" in _doctor_in_pty(station.db_path, SIXEL)
+    assert "评审界面画面图片：字符块（在 tmux/screen 中）" in _doctor_in_pty(station.db_path, KITTY, STY="1.pts-0.x")
+
+
+def test_the_screen_model_finds_a_picture_left_behind():
+    """The stale-picture check above can fail: a picture no text or later picture covered stays in the model."""
+    screen = ScreenModel()
+    screen.feed(b'\x1b[3;5H\x1bP0;1;0q"1;1;20;40#0~\x1b\\')  # 2x2 cells at row 2, column 4
+    screen.feed(b"\x1b[1;1Hsomething else")
+    assert {cell for cell, g in screen.sixel.items() if g != screen.generation} == {(2, 4), (2, 5), (3, 4), (3, 5)}
+    screen.feed(b"\x1b[3;5H  \x1b[4;5H\xe4\xb8\xad")  # two spaces, one wide character
+    assert screen.sixel == {}
+
+
+def test_the_probe_reads_answers_that_arrived_while_the_app_loaded_and_gives_the_terminal_back():
+    """On a real pty pair: the question is written once; an answer that arrived before finish() (the app's
+    imports took longer than the timeout) still counts; nothing is echoed; the terminal modes come back."""
+    leader, follower = pty.openpty()
+    try:
+        before = termios.tcgetattr(follower)
+        probe = graphics.Probe({"TERM": "xterm-256color"}, fd_in=follower, fd_out=follower).start()
+        assert os.read(leader, 1024) == graphics.QUERY
+        os.write(leader, SIXEL[b"\x1b[c"])
+        time.sleep(graphics.TIMEOUT + 0.2)  # slow imports
+        found = probe.finish()
+        assert (found.mode, found.cell, found.why) == ("sixel", CELL, "answer")
+        assert not select.select([leader], [], [], 0.2)[0]  # the answer was not echoed to the screen
+        assert termios.tcgetattr(follower) == before
+        silent = graphics.Probe({"TERM": "xterm-256color"}, fd_in=follower, fd_out=follower).start()
+        os.read(leader, 1024)
+        assert silent.finish().mode == "blocks" and silent.result.why == "no-answer"
+        assert termios.tcgetattr(follower) == before
+    finally:
+        os.close(leader)
+        os.close(follower)

@@ -7,6 +7,7 @@ sends its three questions in one write as the first thing `station` does, lets t
 imports the app, and reads the answers afterwards:
 
 - `ESC _ G i=31,s=1,v=1,a=q,t=d,f=24;AAAA ESC \\`: a Kitty graphics query (a Kitty terminal answers OK);
+- `ESC [ > 0 q` (XTVERSION): the terminal's name and version (see below);
 - `ESC [ 16 t`: the size of a cell in pixels (a Sixel picture is drawn pixel for pixel);
 - `ESC [ c` (DA1): every terminal answers it, after the other answers, so it ends the wait; attribute 4
   in the answer is Sixel.
@@ -17,7 +18,9 @@ forces a mode without asking; any other value is ignored (blocks).
 
 A terminal that offers both gets Sixel: the station draws Kitty pictures as Unicode placeholders (text
 cells that scroll, crop and get painted over like any text), which Kitty and Ghostty draw but WezTerm
-and Konsole do not, and those two speak Sixel; Kitty and Ghostty do not.
+and Konsole do not, and those two speak Sixel; Kitty and Ghostty do not. Kitty draws placeholders from
+0.28 on (Debian 12 ships 0.26, which answers the graphics query all the same), so a Kitty answer counts
+only from a terminal whose XTVERSION names kitty 0.28+ or Ghostty; any other gets blocks.
 
 This module imports nothing heavy: it runs before the first frame.
 """
@@ -32,15 +35,28 @@ from dataclasses import dataclass, field
 MODES = ("kitty", "sixel", "blocks")
 ENV = "STATION_GRAPHICS"
 TIMEOUT = 0.3  # seconds from the question to the DA1 answer; later means blocks
+LATE = 1.0  # ... unless the terminal has begun to answer: then it gets this long for the rest
 DEFAULT_CELL = (10, 20)  # pixels of one cell (width, height) when the terminal does not say
 KITTY_QUERY = b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
+VERSION_QUERY = b"\x1b[>0q"
 CELL_QUERY = b"\x1b[16t"
 DA1_QUERY = b"\x1b[c"
-QUERY = KITTY_QUERY + CELL_QUERY + DA1_QUERY
+QUERY = KITTY_QUERY + VERSION_QUERY + CELL_QUERY + DA1_QUERY
+KITTY_PLACEHOLDERS = (0, 28)  # the first kitty version that draws Unicode placeholders
 
 _KITTY_REPLY = re.compile(rb"\x1b_Gi=31;([^\x1b]*)\x1b\\")
 _CELL_REPLY = re.compile(rb"\x1b\[6;(\d+);(\d+)t")
 _DA1_REPLY = re.compile(rb"\x1b\[\?([0-9;]*)c")
+_VERSION_REPLY = re.compile(rb"\x1bP>\|([^\x1b]*)\x1b\\")
+_KITTY_VERSION = re.compile(r"kitty\((\d+)\.(\d+)")
+
+
+def draws_placeholders(version: str) -> bool:
+    """Whether the terminal named by this XTVERSION answer draws Kitty's Unicode placeholders."""
+    found = _KITTY_VERSION.match(version.strip().lower())
+    if found:
+        return (int(found.group(1)), int(found.group(2))) >= KITTY_PLACEHOLDERS
+    return version.strip().lower().startswith("ghostty")
 
 
 @dataclass
@@ -49,7 +65,7 @@ class Graphics:
 
     mode: str = "blocks"
     cell: tuple[int, int] = DEFAULT_CELL
-    why: str = ""  # how the mode was chosen (station doctor, tests)
+    why: str = ""  # how it was chosen: answer, no-answer, multiplexer, not-tty, forced, error (tui.strings)
     ids: dict[str, int] = field(default_factory=dict)  # picture (object sha256) -> Kitty image id
     sent: set[int] = field(default_factory=set)  # Kitty image ids whose picture the terminal holds
     next_slot: int = 0  # the next Kitty id to hand out (tui.widgets.picture_codes.kitty_image_id)
@@ -77,13 +93,19 @@ def decide(answer: bytes, cell: tuple[int, int] | None = None) -> Graphics:
     cell = cell or DEFAULT_CELL
     da1 = _DA1_REPLY.search(answer)
     if da1 is None:
-        return Graphics("blocks", cell, "no answer")
+        return Graphics("blocks", cell, "no-answer")
     if "4" in da1.group(1).decode().split(";"):
-        return Graphics("sixel", cell, "DA1 4")
+        return Graphics("sixel", cell, "answer")
     kitty = _KITTY_REPLY.search(answer)
-    if kitty and kitty.group(1) == b"OK":
-        return Graphics("kitty", cell, "graphics query OK")
-    return Graphics("blocks", cell, "no graphics")
+    version = _VERSION_REPLY.search(answer)
+    if (
+        kitty
+        and kitty.group(1) == b"OK"
+        and version
+        and draws_placeholders(version.group(1).decode("utf-8", "replace"))
+    ):
+        return Graphics("kitty", cell, "answer")
+    return Graphics("blocks", cell, "answer")
 
 
 def _ioctl_cell(fd: int) -> tuple[int, int] | None:
@@ -115,16 +137,16 @@ class Probe:
     def start(self) -> Probe:
         mode = forced(self.env)
         if mode is not None:
-            self.result = Graphics(mode, _ioctl_cell(self.fd_out) or DEFAULT_CELL, f"{ENV}={self.env.get(ENV)}")
+            self.result = Graphics(mode, _ioctl_cell(self.fd_out) or DEFAULT_CELL, "forced")
             return self
         if multiplexer(self.env):
-            self.result = Graphics("blocks", DEFAULT_CELL, "tmux/screen")
+            self.result = Graphics("blocks", DEFAULT_CELL, "multiplexer")
             return self
         try:
             import termios
 
             if not (os.isatty(self.fd_in) and os.isatty(self.fd_out)):
-                self.result = Graphics("blocks", DEFAULT_CELL, "not a terminal")
+                self.result = Graphics("blocks", DEFAULT_CELL, "not-tty")
                 return self
             self.saved = termios.tcgetattr(self.fd_in)
             quiet = termios.tcgetattr(self.fd_in)
@@ -133,9 +155,9 @@ class Probe:
             termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
             os.write(self.fd_out, QUERY)
             self.sent_at = time.monotonic()
-        except Exception as e:  # noqa: BLE001 - no termios, termios.error, OSError: blocks, never a crash
+        except Exception:  # noqa: BLE001 - no termios, termios.error, OSError: blocks, never a crash
             self._restore()
-            self.result = Graphics("blocks", DEFAULT_CELL, f"no query: {e}")
+            self.result = Graphics("blocks", DEFAULT_CELL, "error")
         return self
 
     def finish(self) -> Graphics:
@@ -146,8 +168,11 @@ class Probe:
         answer = b""
         try:
             while not _DA1_REPLY.search(answer):
-                left = self.sent_at + TIMEOUT - time.monotonic()
-                if left <= 0 or not select.select([self.fd_in], [], [], left)[0]:
+                # what arrived while the app was imported is read even when that took longer than TIMEOUT; a
+                # terminal that has begun to answer gets until LATE for its DA1 (its answers must not reach
+                # the app, which would take them for key presses)
+                left = self.sent_at + (LATE if answer else TIMEOUT) - time.monotonic()
+                if not select.select([self.fd_in], [], [], max(0.0, left))[0]:
                     break
                 chunk = os.read(self.fd_in, 4096)
                 if not chunk:
