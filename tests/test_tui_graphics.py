@@ -397,3 +397,48 @@ def test_the_probe_reads_answers_that_arrived_while_the_app_loaded_and_gives_the
     finally:
         os.close(leader)
         os.close(follower)
+
+
+def test_an_anonymous_reviewer_is_never_sent_the_title_card_picture(boarded):  # noqa: F811
+    """In Kitty mode the pictures leave the app as transmissions: the title card (it names the teacher and the
+    school) is among them for a named reviewer and never for an anonymous one (StoryboardView.show)."""
+    import asyncio
+
+    from rich.color import ColorSystem
+    from test_storyboard import _open_detail_of
+    from textual.geometry import Region
+
+    from tui.app import StationApp
+
+    station, _ = boarded
+    sid = station.db().execute("SELECT id FROM submissions WHERE title = 'long'").fetchone()[0]
+    (board,) = pictures.storyboards(station, sid)
+    title = _frame(board.frames[0])
+    assert board.frames[0].title
+
+    def sent(anonymous: bool) -> list[Image.Image]:
+        async def go():
+            app = StationApp(
+                station, reviewer="张老师", watch=False, anonymous=anonymous, graphics=graphics.Graphics("kitty")
+            )
+            async with app.run_test(size=(80, 24)) as pilot:
+                # headless, the console has no colour system; a Kitty terminal has 256 colours or more
+                pilot.app.console._color_system = ColorSystem.EIGHT_BIT
+                await _open_detail_of("long")(pilot)
+                view = pilot.app.screen.query_one(board_widget.StoryboardView)
+                assert view.mode() == "kitty"
+                strips = view.render_lines(Region(0, 0, view.size.width, view.size.height))
+                return "".join(s.text for strip in strips for s in strip if s.control).encode()
+
+        out = []
+        for png in kitty_images(asyncio.run(go())).values():
+            with Image.open(io.BytesIO(png)) as picture:
+                out.append(picture.crop(picture.getbbox()).convert("RGB").resize((160, 90)))
+        assert len(out) >= 10  # every frame of the storyboard, sent once
+        return out
+
+    def is_title(picture) -> bool:
+        return ImageStat.Stat(ImageChops.difference(picture, title)).mean[0] < 12
+
+    assert any(is_title(p) for p in sent(anonymous=False))
+    assert not any(is_title(p) for p in sent(anonymous=True))
