@@ -8,6 +8,7 @@ from pathlib import Path
 
 import media
 import pytest
+from boarded_station import WORKS, boarded  # noqa: F401
 from PIL import Image
 from rich.cells import cell_len
 
@@ -16,35 +17,8 @@ from tui.app import StationApp
 from tui.widgets import loudness as loudness_widget
 from tui.widgets import player
 from tui.widgets import storyboard as board_widget
-from workflows import campaigns
 from workflows.checks import facts, pictures
-from workflows.checks import run as checks
 from workflows.checks.media import analyse
-from workflows.ingest import importer as ingest
-from workflows.profiles import load as profiles
-from workflows.station import Station
-
-WORKS = ("long", "gap", "notitle")
-
-
-@pytest.fixture(scope="session")
-def boarded(tmp_path_factory):
-    """A station with three deep-checked works: 'long' (about 48 s), 'gap' (silent 4-19 s), 'notitle'."""
-    video = media.cached("video", media.variants)
-    root = tmp_path_factory.mktemp("boarded")
-    station = Station.open(root / "station" / "station.db")
-    (station.config_dir / "profiles").mkdir(parents=True, exist_ok=True)
-    builtin = (profiles.builtin_dir() / "after-school-2024.toml").read_text("utf-8")
-    (station.config_dir / "profiles" / "after-school-2024.toml").write_text(media.test_profile(builtin), "utf-8")
-    campaigns.add(station, "视频", "after-school-2024")
-    share = root / "share" / "测试学校课后服务课程资源"
-    for name in WORKS:
-        target = share / name / f"{name}.mp4"
-        target.parent.mkdir(parents=True)
-        shutil.copyfile(video[name][0], target)
-    ingest.run(station, [str(root / "share")], "视频")
-    summary = checks.run(station, deep=True)
-    return station, summary
 
 
 def _work(station, title: str) -> tuple[int, str]:

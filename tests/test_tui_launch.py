@@ -49,7 +49,16 @@ asyncio.run(main(sys.argv[1]))
 print(json.dumps(seen))
 """
 
-NOT_BEFORE_FIRST_FRAME = ("sqlite_utils", "numpy", "click", "dateutil", "pluggy", "tui.cli", "workflows.profiles")
+NOT_BEFORE_FIRST_FRAME = (
+    "sqlite_utils",
+    "numpy",
+    "click",
+    "dateutil",
+    "pluggy",
+    "tui.cli",
+    "workflows.profiles",
+    "PIL",
+)
 
 
 def test_first_frame_of_the_queue_needs_neither_sqlite_utils_nor_click(sample):  # noqa: F811

@@ -33,8 +33,12 @@ ANSI = re.compile(rb"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|
 class Terminal:
     """`station` in an 80x24 pseudo-terminal that supports synchronized output."""
 
-    def __init__(self, db: Path, **extra_env: str):
+    def __init__(self, db: Path, answers: dict[bytes, bytes] | None = None, **extra_env: str):
+        """ANSWERS: what this terminal writes back when the app writes a query (a key of it)."""
+        self.answers = answers or {}
         env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8", STATION_DB=str(db))
+        for name in ("TMUX", "STY", "STATION_GRAPHICS", "COLORTERM"):  # this pty is the terminal, nothing between
+            env.pop(name, None)
         env.update(extra_env)
         env.pop("TEXTUAL_ANIMATIONS", None)
         env.pop("TEXTUAL", None)
@@ -68,6 +72,9 @@ class Terminal:
                 break
             if SYNC_QUERY in chunk:
                 os.write(self.fd, b"\x1b[?2026;2$y")  # supported (reset): Textual then wraps each frame
+            for query, answer in self.answers.items():
+                if query in chunk:
+                    os.write(self.fd, answer)
             got += chunk
             last = time.monotonic()
         self.output += got

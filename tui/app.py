@@ -25,6 +25,7 @@ from textual.scrollbar import ScrollBarRender
 
 from tui import keymap
 from tui import strings as S
+from tui.graphics import Graphics
 from tui.palette import StationCommands, StationPalette
 from tui.widgets.guard import Guarded
 from tui.widgets.modals import ConfirmModal, ErrorModal, InputModal, RefusalModal
@@ -162,6 +163,7 @@ class StationApp(Guarded, App):
         anonymous: bool = False,
         section: str = "queue",
         watch: bool = True,
+        graphics: Graphics | None = None,
     ):
         configure()
         if reviewer:
@@ -176,6 +178,8 @@ class StationApp(Guarded, App):
         )
         self.start_section = section
         self.watch = watch
+        # the terminal's picture protocol, asked before the app started (tui.launch); blocks without one
+        self.graphics = graphics if graphics is not None else Graphics()
         self.undo_stack: list = []  # Outcomes of this session; touched only on the writer thread
         # (submission id, rev before) -> rev after, for this session's own writes; writer thread only
         self.own_revs: dict[tuple[int, int], int] = {}

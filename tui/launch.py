@@ -62,12 +62,18 @@ def main() -> None:
 
 def open_tui(db: str | None, reviewer: str | None) -> None:
     """What `station` without a command does (tui.cli.main._open_tui), without click."""
-    from tui.app import StationApp
-    from workflows.errors import StationError
-    from workflows.station import Station
+    from tui.graphics import Probe
+
+    probe = Probe().start()  # the terminal answers while Python imports the app (tui.graphics)
+    try:
+        from tui.app import StationApp
+        from workflows.errors import StationError
+        from workflows.station import Station
+    finally:
+        graphics = probe.finish()
 
     try:
-        StationApp(Station.open(db), reviewer=reviewer).run()  # no name: the app asks
+        StationApp(Station.open(db), reviewer=reviewer, graphics=graphics).run()  # no name: the app asks
     except StationError as e:
         from tui.cli import kit  # the error path may pay for click: the message is the CLI's
 

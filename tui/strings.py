@@ -597,3 +597,15 @@ KEYS = {
     "detail.play": "播放视频",
 }
 KEY_GROUPS = {**KEY_GROUPS, "detail.frame_next": "本屏幕", "detail.frame_previous": "本屏幕", "detail.play": "本屏幕"}
+
+# station doctor: the picture mode the review TUI would use in this terminal (tui.graphics)
+GRAPHICS_FACT = "评审界面画面图片：{mode}（{why}）"
+GRAPHICS_MODES = {"kitty": "Kitty 图形协议", "sixel": "Sixel 图形", "blocks": "字符块"}
+GRAPHICS_WHY = {
+    "answer": "按终端的应答",
+    "no-answer": "终端 0.3 秒内未应答",
+    "multiplexer": "在 tmux/screen 中",
+    "not-tty": "不是终端",
+    "forced": "由环境变量 STATION_GRAPHICS 指定",
+    "error": "无法询问终端",
+}

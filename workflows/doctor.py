@@ -54,14 +54,18 @@ def exit_code(items: list[Item]) -> int:
     return LEVELS.index(overall(items))
 
 
-def run(station: Station, env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> list[Item]:
+def run(
+    station: Station, env: Mapping[str, str] | None = None, stream: TextIO | None = None, pictures: str = ""
+) -> list[Item]:
     """Every check, in the order shown. STATION need not exist yet (it is then not created).
 
-    STREAM is the terminal the TUI draws on (default sys.stdout); ENV the environment it runs in.
+    STREAM is the terminal the TUI draws on (default sys.stdout); ENV the environment it runs in; PICTURES
+    how the TUI would draw pictures there (asked of the terminal by the caller, tui.graphics).
     """
     env = os.environ if env is None else env
     stream = sys.stdout if stream is None else stream
-    items = [program(), media_tools(), unar(), libarchive(), ocr_engine(), utf8_locale(env), terminal(env, stream)]
+    items = [program(), media_tools(), unar(), libarchive(), ocr_engine(), utf8_locale(env)]
+    items.append(terminal(env, stream, pictures))
     items += station_items(station)
     return items
 
@@ -211,7 +215,7 @@ def _tmux_escape_time() -> int | None:
         return None
 
 
-def terminal(env: Mapping[str, str], stream: TextIO) -> Item:
+def terminal(env: Mapping[str, str], stream: TextIO, pictures: str = "") -> Item:
     title = "终端（颜色、大小、TERM）"
     try:
         tty = stream.isatty()
@@ -227,6 +231,8 @@ def terminal(env: Mapping[str, str], stream: TextIO) -> Item:
     facts = [f"TERM={term or '（未设置）'}", f"{colours if colours < 2**24 else '真彩色'} 色" if colours else "无颜色"]
     if size:
         facts.append(f"{size.columns}x{size.lines}")
+    if pictures:
+        facts.append(pictures)
     warnings, fixes = [], []
     if colours < 16:
         warnings.append("颜色不足 16 色，界面难以分辨状态")

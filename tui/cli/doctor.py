@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tui import strings as S
 from tui.cli.kit import command, echo
+from tui.graphics import Probe
 from workflows import doctor
 from workflows.station import Station, default_db
 
@@ -14,7 +16,9 @@ def doctor_cmd(run):
     """体检：检查工作站和这台电脑是否可以正常工作（退出码 0 正常，1 有警告，2 有问题）。"""
     # Station(...) without open(): the doctor looks, it never creates or migrates a station.
     station = Station(Path(run.db or default_db()).resolve())
-    items = doctor.run(station)
+    found = Probe().start().finish()  # at most 0.3 s, only when stdin and stdout are a terminal
+    pictures = S.GRAPHICS_FACT.format(mode=S.GRAPHICS_MODES[found.mode], why=S.GRAPHICS_WHY[found.why])
+    items = doctor.run(station, pictures=pictures)
     data = {"status": doctor.overall(items), "station": str(station.db_path), "items": [i.as_dict() for i in items]}
     run.emit(data, _human)
     return doctor.exit_code(items)

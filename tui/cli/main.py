@@ -97,11 +97,17 @@ def station(ctx: click.Context, db: str | None, reviewer: str | None) -> None:
 
 
 def _open_tui(ctx: click.Context) -> None:
-    from tui.app import StationApp
-    from workflows.station import Station
+    from tui.graphics import Probe
+
+    probe = Probe().start()  # the terminal answers while Python imports the app (tui.graphics)
+    try:
+        from tui.app import StationApp
+        from workflows.station import Station
+    finally:
+        graphics = probe.finish()
 
     try:
-        StationApp(Station.open(ctx.obj["db"]), reviewer=ctx.obj["reviewer"]).run()  # no name: the app asks
+        StationApp(Station.open(ctx.obj["db"]), reviewer=ctx.obj["reviewer"], graphics=graphics).run()
     except kit.StationError as e:
         kit.fail(e, False)
 

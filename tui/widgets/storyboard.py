@@ -16,15 +16,17 @@ from pathlib import Path
 
 from rich.cells import cell_len
 from rich.color import Color
-from rich.segment import Segment
+from rich.segment import ControlType, Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
 from tui import strings as S
 from tui.safe_text import safe
+from tui.widgets import picture_codes as codes
 
 # 2x2 masks (upper-left, upper-right, lower-left, lower-right) -> glyph drawn in the foreground colour.
 # Every glyph here is East-Asian width N; the complement of a mask is the same glyph with fg/bg swapped.
@@ -97,15 +99,24 @@ def clock(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def grid(frames, selected: int, width: int, cache: dict) -> Text:
+def grid(frames, selected: int, width: int, cache: dict, places: list | None = None) -> Text:
     """FRAMES (workflows.checks.pictures.Frame) as rows of small pictures with their times under them;
-    the SELECTED one's caption is reversed. CACHE keeps drawn pictures by object id."""
+    the SELECTED one's caption is reversed. CACHE keeps drawn pictures by object id.
+
+    With PLACES (terminal graphics) the pictures are left blank and PLACES gets (line, column, frame) of
+    each picture's top-left cell, for the widget to draw the real picture there."""
     out = Text()
     per_row = max(1, (width + CELL_GAP) // (CELL_COLS + CELL_GAP))
+    blank = [[Segment(" " * CELL_COLS)] for _ in range(PICTURE_ROWS)]
+    line = 0
     for start in range(0, len(frames), per_row):
         row = frames[start : start + per_row]
         pictures = []
-        for frame in row:
+        for i, frame in enumerate(row):
+            if places is not None:
+                places.append((line, i * (CELL_COLS + CELL_GAP), frame))
+                pictures.append(blank)
+                continue
             if frame.sha256 not in cache:
                 try:
                     cache[frame.sha256] = picture_lines(frame.path, CELL_COLS, PICTURE_ROWS)
@@ -126,6 +137,7 @@ def grid(frames, selected: int, width: int, cache: dict) -> Text:
                 out.append(" " * CELL_GAP)
             out.append(_fit(label, CELL_COLS), style="reverse bold" if index == selected else "dim")
         out.append("\n")
+        line += PICTURE_ROWS + 1
     return out
 
 
@@ -147,6 +159,11 @@ class StoryboardView(Static):
         self.cache: dict = {}
         self.width_cells = 76
         self.selected_rows: tuple[int, int] | None = None
+        # terminal graphics (tui.graphics): where each blank picture sits, its fitted picture and codes
+        self.places: list[tuple[int, int, object]] = []
+        self.fitted: dict[str, object] = {}  # sha256 -> RGBA picture in the cell box (None: unreadable)
+        self.sixels: dict[tuple, str] = {}
+        self.kitty_shown: set[int] = set()
 
     def show(self, boards: list, width: int, anonymous: bool) -> None:
         """BOARDS from workflows.checks.pictures.storyboards. An anonymous reviewer does not see the title
@@ -208,12 +225,144 @@ class StoryboardView(Static):
         )
         offset = 0
         per_row = max(1, (self.width_cells + CELL_GAP) // (CELL_COLS + CELL_GAP))
+        graphic = self.mode() != "blocks"
+        self.places = []
         for b in self.boards:
             every = S.STORYBOARD_EVERY.format(every=b.every) if b.every else ""
             out.append("  " + safe(b.file_path) + every + "\n", style="dim")
             if offset <= self.selected < offset + len(b.frames):
                 first = len(out.plain.split("\n")) - 1 + (self.selected - offset) // per_row * (PICTURE_ROWS + 1)
                 self.selected_rows = (1, first + PICTURE_ROWS + 1)  # the status line (1) down to the caption
-            out.append_text(grid(b.frames, self.selected - offset, self.width_cells, self.cache))
+            places: list | None = [] if graphic else None
+            top = len(out.plain.split("\n")) - 1
+            out.append_text(grid(b.frames, self.selected - offset, self.width_cells, self.cache, places))
+            self.places += [(top + y, x, f) for y, x, f in places or ()]
             offset += len(b.frames)
         self.update(out)
+
+    # --- terminal graphics: the real pictures over the blank cells grid() left ------------------------------
+
+    def mode(self) -> str:
+        """kitty, sixel or blocks for this run (blocks without a probe: Pilot, snapshots, a pipe)."""
+        found = getattr(self.app, "graphics", None)
+        mode = found.mode if found is not None else "blocks"
+        if mode == "kitty" and self.app.console.color_system not in ("truecolor", "256"):
+            return "blocks"  # 16 colours cannot carry the image id
+        return mode
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        strips = super().render_lines(crop)
+        if not self.places or not self.is_mounted or not self.screen.is_active:
+            return strips  # under a modal Textual tints the screen: blank cells, no pictures
+        mode = self.mode()
+        if mode == "blocks":
+            return strips
+        graphics = self.app.graphics
+        strips = list(strips)
+        head = []
+        truecolor = self.app.console.color_system == "truecolor"
+        for y, x, frame in self.places:
+            top, bottom = max(y, crop.y), min(y + PICTURE_ROWS, crop.bottom)
+            left, right = max(x, crop.x), min(x + CELL_COLS, crop.right)
+            if top >= bottom or left >= right:
+                continue
+            picture = self._fitted(frame, graphics.cell)
+            if picture is None:
+                continue
+            a, b = left - crop.x, right - crop.x
+            if mode == "kitty":
+                rgb, send = self._kitty(graphics, frame, picture, truecolor)
+                head.append(send)
+                for row in range(top, bottom):
+                    strip = strips[row - crop.y]
+                    cells = list(strip.crop(a, b))
+                    style = Style(color=Color.from_rgb(*rgb), bgcolor=cells[0].style.bgcolor if cells else None)
+                    marks = Segment(codes.kitty_row(row - y, left - x, right - x), style)
+                    strips[row - crop.y] = _spliced(strip, a, b, marks)
+            else:
+                code = self._sixel(frame, picture, graphics.cell, (top - y, bottom - y, left - x, right - x))
+                up = bottom - 1 - top
+                move = "\x1b7" + f"\x1b[{right - left}D" + (f"\x1b[{up}A" if up else "")
+                strip = strips[bottom - 1 - crop.y]
+                strips[bottom - 1 - crop.y] = _spliced(strip, b, b, Segment(move + code + "\x1b8", None, _NO_MOVE))
+        if any(head):
+            first = strips[0]
+            strips[0] = Strip([Segment("".join(head), None, _NO_MOVE), *first], first.cell_length)
+        return strips
+
+    def _fitted(self, frame, cell: tuple[int, int]):
+        if frame.sha256 not in self.fitted:
+            try:
+                self.fitted[frame.sha256] = codes.boxed(frame.path, cell, CELL_COLS, PICTURE_ROWS)
+            except (OSError, ValueError):  # a missing or unreadable object: the blank box stays
+                self.fitted[frame.sha256] = None
+        return self.fitted[frame.sha256]
+
+    def _sixel(self, frame, picture, cell: tuple[int, int], part: tuple[int, int, int, int]) -> str:
+        key = (frame.sha256, *part)
+        if key not in self.sixels:
+            if len(self.sixels) > 256:
+                self.sixels.clear()
+            r0, r1, c0, c1 = part
+            self.sixels[key] = codes.sixel(picture.crop((c0 * cell[0], r0 * cell[1], c1 * cell[0], r1 * cell[1])))
+        return self.sixels[key]
+
+    def _kitty(self, graphics, frame, picture, truecolor: bool) -> tuple[tuple[int, int, int], str]:
+        """The colour naming FRAME's Kitty image and, the first time, the command that sends it."""
+        slot = graphics.ids.get(frame.sha256)
+        if slot is None:
+            slot = graphics.next_slot % len(codes.kitty_palette())
+            graphics.next_slot += 1
+            for sha, used in list(graphics.ids.items()):
+                if used == slot:  # a recycled id: the terminal gets the new picture under it
+                    del graphics.ids[sha]
+                    graphics.sent.discard(codes.kitty_image_id(slot, truecolor)[0])
+            graphics.ids[frame.sha256] = slot
+        image_id, rgb = codes.kitty_image_id(slot, truecolor)
+        self.kitty_shown.add(image_id)
+        if image_id in graphics.sent:
+            return rgb, ""
+        graphics.sent.add(image_id)
+        return rgb, codes.kitty_transmit(image_id, picture, CELL_COLS, PICTURE_ROWS)
+
+    def on_unmount(self) -> None:
+        """The screen goes: the terminal forgets this view's Kitty pictures (and their placements)."""
+        graphics = getattr(self.app, "graphics", None)
+        if not self.kitty_shown or graphics is None:
+            return
+        graphics.sent -= self.kitty_shown
+        driver = self.app._driver  # noqa: SLF001 - Textual has no public raw write; the frames go the same way
+        if driver is not None:
+            driver.write(codes.kitty_free(self.kitty_shown))
+            driver.flush()
+        self.kitty_shown = set()
+
+
+_NO_MOVE = ((ControlType.CURSOR_FORWARD, 0),)  # a control segment: zero cells wide, written as it is
+
+
+def _spliced(strip: Strip, a: int, b: int, middle: Segment) -> Strip:
+    """STRIP with cells A..B replaced by MIDDLE (B - A cells; A == B inserts a control segment). Strip.crop
+    counts a control segment's text as cells, so the cut is made here, control segments kept whole."""
+    left: list[Segment] = []
+    right: list[Segment] = []
+    pos = 0
+    for segment in strip:
+        if segment.control:
+            if pos <= a:
+                left.append(segment)
+            elif pos >= b:
+                right.append(segment)
+            continue
+        width = segment.cell_length
+        if pos + width <= a:
+            left.append(segment)
+        elif pos >= b:
+            right.append(segment)
+        else:
+            if pos < a:
+                left.append(segment.split_cells(a - pos)[0])
+            if pos + width > b:
+                right.append(segment.split_cells(b - pos)[1])
+        pos += width
+    return Strip([*left, middle, *right], strip.cell_length)
