@@ -18,6 +18,7 @@ import pytest
 from conftest import tree
 from test_ingest import xlsx_form
 
+from workflows.checks import facts
 from workflows.checks import run as checks
 from workflows.rules import textmatch
 from workflows.station import Station
@@ -65,12 +66,22 @@ WORKS = {  # school -> lines on the card (None: no title card)
 }
 
 
-def _station_cli(db: Path):
+def _station_cli(db: Path, path: str | None = None):
     def run(*args):
-        env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8")
+        env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8", PATH=path or os.environ["PATH"])
         return subprocess.run([STATION, *map(str, args)], capture_output=True, text=True, env=env, timeout=600)
 
     return run
+
+
+def ffmpeg_shim(folder: Path) -> tuple[str, Path]:
+    """A PATH whose `ffmpeg` logs its arguments (one line per run) and execs the real one; and the log."""
+    real, log = shutil.which("ffmpeg"), folder / "ffmpeg.log"
+    shim = folder / "ffmpeg"
+    folder.mkdir(parents=True, exist_ok=True)
+    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}", log
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +102,37 @@ def checked(tmp_path_factory):
     assert run("campaign", "add", "课后服务2024", "--profile", "after-school-2024", "--year", "2024").returncode == 0
     imported = run("import", share, "--campaign", "课后服务2024", "--no-check")
     assert imported.returncode == 0, imported.stderr
-    p = run("check", "--deep", "--json")
+    path, _log = ffmpeg_shim(root / "shim")
+    p = _station_cli(db, path)("check", "--deep", "--json")  # every ffmpeg run of the check is logged
     assert p.returncode in (0, 1), p.stderr  # 1: the 960x540 clips fail the resolution rule
     rows = json.loads(p.stdout)
     return db, {r["school"]: r for r in rows}, run
+
+
+@pytest.mark.req("000-21")
+def test_deep_ocr_reads_the_frames_the_one_decode_kept_and_runs_no_ffmpeg_of_its_own(checked):
+    db, rows, _ = checked
+    runs = (db.parent.parent / "shim" / "ffmpeg.log").read_text("utf-8").splitlines()  # the check's ffmpeg runs
+    # one ffmpeg per video, the deep pass (its filter graph keeps the card's candidate frames); no seek
+    assert len(runs) == len(WORKS), runs
+    assert all("-filter_complex" in r and "tc-%02d.jpg" in r for r in runs), runs
+    assert not any(" -ss " in f" {r} " for r in runs), runs
+    station = Station(db)
+    for school, lines in WORKS.items():
+        sid = rows[school]["id"]
+        (sha,) = [
+            r[0]
+            for r in station.db().execute("SELECT sha256 FROM files WHERE submission_id = ? AND kind = 'video'", [sid])
+        ]
+        o = facts.cached(station.db(), sha, "O")
+        t = facts.cached(station.db(), sha, "T")
+        if lines is None:
+            assert o["card"] is False and t["frames_for"] == "fixed"
+            continue
+        # the card is a 5 s still: the deep pass kept one frame inside it, and the O tier read that one
+        assert t["source"] == "V" and t["frames_for"] == "card"
+        assert o["source"] == "v-decode" and o["frames"] == [at for at, _ in t["frames"]] and len(o["frames"]) == 1
+        assert 0.5 <= o["frames"][0] <= 4.5
 
 
 def _finding(row: dict) -> dict:
