@@ -20,6 +20,7 @@ from test_ingest import xlsx_form
 
 from workflows.checks import facts
 from workflows.checks import run as checks
+from workflows.checks.media import analyse, ocr, probe
 from workflows.rules import textmatch
 from workflows.station import Station
 
@@ -30,11 +31,12 @@ STATION = str(Path(sys.executable).parent / "station")
 pytestmark = pytest.mark.skipif(not Path(FONT).exists(), reason="fonts-wqy-zenhei (make test installs it)")
 
 
-def clip(out: Path, lines: list[str] | None) -> Path:
-    """A 7 s 960x540 clip: a 5 s still card with LINES (or, for None, motion from the first frame)."""
+def clip(out: Path, lines: list[str] | None, card: float = 5) -> Path:
+    """A 960x540 clip: a CARD s still card with LINES (or, for None, motion from the first frame), then 2 s of
+    motion."""
     work = out.parent
     if lines is None:
-        video = "testsrc2=s=960x540:r=25:d=7[v]"
+        video = f"testsrc2=s=960x540:r=25:d={card + 2}[v]"
     else:
         draws = []
         for i, text in enumerate(lines):
@@ -45,12 +47,12 @@ def clip(out: Path, lines: list[str] | None) -> Path:
                 f":x=(w-tw)/2:y=h*{0.28 + 0.2 * i:.2f}"
             )
         video = (
-            f"color=c=0x1f3a93:s=960x540:r=25:d=5,{','.join(draws)}[c];"
+            f"color=c=0x1f3a93:s=960x540:r=25:d={card},{','.join(draws)}[c];"
             "testsrc2=s=960x540:r=25:d=2[m];[c][m]concat=n=2:v=1:a=0[v]"
         )
     subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-y", "-filter_complex", video, "-f", "lavfi", "-i"]
-        + ["sine=f=440:d=7", "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast"]
+        + [f"sine=f=440:d={card + 2}", "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast"]
         + ["-b:v", "1500k", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(out)],
         check=True,
         cwd=work,
@@ -133,6 +135,27 @@ def test_deep_ocr_reads_the_frames_the_one_decode_kept_and_runs_no_ffmpeg_of_its
         assert t["source"] == "V" and t["frames_for"] == "card"
         assert o["source"] == "v-decode" and o["frames"] == [at for at, _ in t["frames"]] and len(o["frames"]) == 1
         assert 0.5 <= o["frames"][0] <= 4.5
+
+
+def test_a_short_card_ending_in_a_cut_is_read_from_frames_before_the_cut_and_once_when_they_are_alike(tmp_path):
+    """A 3.8 s still card, then a cut: too short for a still title card, so the frames come from before the
+    cut (two of them, at 0.4 and 0.85 of it); both show the same picture, so the second is not read."""
+    video = clip(tmp_path / "short.mp4", [f"《{TITLE}》", "金水区第一实验小学", f"主讲教师：{TEACHER}"], card=3.8)
+    store = tmp_path / "kept"
+    store.mkdir()
+
+    def keep(picture: Path) -> str:
+        name = f"{len(list(store.iterdir())):02d}"
+        shutil.copyfile(picture, store / name)
+        return name
+
+    title = analyse.deep(video, probe.metadata(video), keep=keep)["title"]
+    assert title["frames_for"] == "card" and any(3.5 <= c <= 4.0 for c in title["cuts"]), title
+    times = [at for at, _ in title["frames"]]
+    assert len(times) == 2 and all(at < 3.8 for at in times), times
+    o = ocr.read_title_card(video, title, [(at, store / name) for at, name in title["frames"]])
+    assert o["source"] == "v-decode" and o["frames"] == times and o["same"] == [times[1]]
+    assert textmatch.find("teacher", TEACHER, o["text"]) and textmatch.find("title", TITLE, o["text"])
 
 
 def _finding(row: dict) -> dict:

@@ -212,7 +212,8 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
             report(task, tier, 1.0)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="check") as pool:
-        futures = [pool.submit(one, t) for t in tasks]
+        # longest first: the last tasks are short, so no worker is left alone on a long decode at the end
+        futures = [pool.submit(one, t) for t in sorted(tasks, key=lambda t: -t.weight)]
         try:
             for fut in as_completed(futures):
                 fut.result()
