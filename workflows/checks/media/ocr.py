@@ -24,7 +24,10 @@ from workflows.checks.media import ffrun
 ENGINE = "rapidocr-onnxruntime"
 FRAME_WIDTH = 960  # frames are scaled down to this width before detection (benchmarks/ocr.py: no field lost)
 DETECT_SIDE = 736  # the detector's input: longest side (1280/960 cost 30 % more CPU for no field more)
-THREADS = 2  # onnxruntime threads per model: the station's 2 cores (its default would also count SMT siblings)
+# onnxruntime threads per model: one. On the 2-core station, loaded (load 4-5), one thread read a card in
+# 0.35 s CPU and 0.46-0.51 s wall, two threads in 0.65-0.69 s CPU and 0.9-1.3 s wall (their workers spin);
+# in a deep check the other worker's ffmpeg has the other core anyway.
+THREADS = 1
 SAME_LEVEL = 2.0  # mean absolute difference (0-255) of two 64x36 grey copies under which frames are the same picture
 MIN_SCORE = 0.5
 TITLE_WINDOW = 5.0  # 000 二（二）2: 片头 5 秒
