@@ -111,7 +111,6 @@ def checked(tmp_path_factory):
     return db, {r["school"]: r for r in rows}, run
 
 
-@pytest.mark.req("000-21")
 def test_deep_ocr_reads_the_frames_the_one_decode_kept_and_runs_no_ffmpeg_of_its_own(checked):
     db, rows, _ = checked
     runs = (db.parent.parent / "shim" / "ffmpeg.log").read_text("utf-8").splitlines()  # the check's ffmpeg runs
