@@ -511,6 +511,28 @@ def print_table(r: dict) -> None:
     )
 
 
+def summary(r: dict) -> dict:
+    """The batch goal in one line: WALL time of the deep check of 8 works against the 8 plain decodes."""
+    b = r["batch"]
+    plain_cpu = (b["before"]["cpu"] + b["after"]["cpu"]) / 2
+    out = {
+        "batch_wall_ratio": round(b["ratio"], 3),
+        "batch_wall_ratio_before_after": [round(b["ratio_before"], 3), round(b["ratio_after"], 3)],
+        "batch_cpu_ratio": round(b["ours"]["cpu"] / plain_cpu, 3) if plain_cpu else None,
+        "deep_cpu_ratio": round(r["deep"]["cpu_ratio"], 3),
+        "load_during_batch": [round(x, 2) for x in b["load"]],
+        "stream": r["stream"],
+    }
+    out["line"] = (
+        f"BATCH WALL RATIO ({r['stream']}): deep check of {b['files']} works / {b['files']} plain decodes one after "
+        f"another = {out['batch_wall_ratio']:.2f} (goal <= {GOAL_BATCH}; against the decodes before "
+        f"{out['batch_wall_ratio_before_after'][0]:.2f}, after {out['batch_wall_ratio_before_after'][1]:.2f}); "
+        f"CPU {out['batch_cpu_ratio']:.2f}; one deep pass CPU {out['deep_cpu_ratio']:.2f} (goal <= {GOAL_DEEP}); "
+        f"load average {b['load'][0]:.1f} {b['load'][1]:.1f} {b['load'][2]:.1f}"
+    )
+    return out
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -577,10 +599,12 @@ def main(argv: list[str] | None = None) -> int:
         r["generation"] = {"encode_seconds": media.encode_seconds, "copy_seconds": media.copy_seconds}
         r["load_after"] = os.getloadavg()
         r["goals"] = {"m_seconds": GOAL_M_SECONDS, "deep_ratio": GOAL_DEEP, "batch_ratio": GOAL_BATCH}
+        r["summary"] = summary(r)
         if args.json:
             print(json.dumps(r, ensure_ascii=False, indent=2))
         else:
             print_table(r)
+        log(r["summary"]["line"])  # on stderr too, so a --json run shows it
     finally:
         if args.keep:
             log(f"kept {workdir}")

@@ -51,14 +51,17 @@ def test_the_deep_pass_keeps_a_storyboard_and_the_title_card_from_its_one_decode
     assert deep["error_count"] == 0
     title = facts.cached(station.db(), sha, "T")
     assert title["source"] == "V" and title["thumbnail_sha"]
-    assert [round(t, 1) for t, _ in title["frames"]] == [1.0, 2.5, 4.0]
+    assert [round(t, 1) for t, _ in title["frames"]] == [2.5] and title["frames_for"] == "card"
     with Image.open(station.objects.path(deep["storyboard"]["frames"][0][1])) as small:
         assert small.size == (160, 90)
     with Image.open(station.objects.path(title["thumbnail_sha"])) as thumb:
         assert thumb.size == (320, 180)  # 640 px at most: the clip is smaller
     frames = pictures.titlecard_frames(station, sha)
-    assert [round(t, 1) for t, _ in frames] == [1.0, 2.5, 4.0]
-    with Image.open(frames[1][1]) as full:
+    assert [round(t, 1) for t, _ in frames] == [2.5]  # the middle of the 5 s still card its detectors found
+    _sid, bare = _work(station, "notitle")  # no title card: the frames at 1, 2.5 and 4 s for the reviewer
+    assert [round(t, 1) for t, _ in pictures.titlecard_frames(station, bare)] == [1.0, 2.5, 4.0]
+    assert facts.cached(station.db(), bare, "T")["frames_for"] == "fixed"
+    with Image.open(frames[0][1]) as full:
         assert full.size == (320, 180)  # the title-card frames are full size (for OCR)
         # the title card of the test clips is a plain dark blue still
         r, g, b = full.convert("RGB").getpixel((160, 90))

@@ -18,7 +18,9 @@ import pytest
 from conftest import tree
 from test_ingest import xlsx_form
 
+from workflows.checks import facts
 from workflows.checks import run as checks
+from workflows.checks.media import analyse, ocr, probe
 from workflows.rules import textmatch
 from workflows.station import Station
 
@@ -29,11 +31,12 @@ STATION = str(Path(sys.executable).parent / "station")
 pytestmark = pytest.mark.skipif(not Path(FONT).exists(), reason="fonts-wqy-zenhei (make test installs it)")
 
 
-def clip(out: Path, lines: list[str] | None) -> Path:
-    """A 7 s 960x540 clip: a 5 s still card with LINES (or, for None, motion from the first frame)."""
+def clip(out: Path, lines: list[str] | None, card: float = 5) -> Path:
+    """A 960x540 clip: a CARD s still card with LINES (or, for None, motion from the first frame), then 2 s of
+    motion."""
     work = out.parent
     if lines is None:
-        video = "testsrc2=s=960x540:r=25:d=7[v]"
+        video = f"testsrc2=s=960x540:r=25:d={card + 2}[v]"
     else:
         draws = []
         for i, text in enumerate(lines):
@@ -44,12 +47,12 @@ def clip(out: Path, lines: list[str] | None) -> Path:
                 f":x=(w-tw)/2:y=h*{0.28 + 0.2 * i:.2f}"
             )
         video = (
-            f"color=c=0x1f3a93:s=960x540:r=25:d=5,{','.join(draws)}[c];"
+            f"color=c=0x1f3a93:s=960x540:r=25:d={card},{','.join(draws)}[c];"
             "testsrc2=s=960x540:r=25:d=2[m];[c][m]concat=n=2:v=1:a=0[v]"
         )
     subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-y", "-filter_complex", video, "-f", "lavfi", "-i"]
-        + ["sine=f=440:d=7", "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast"]
+        + [f"sine=f=440:d={card + 2}", "-map", "[v]", "-map", "0:a", "-c:v", "libx264", "-preset", "ultrafast"]
         + ["-b:v", "1500k", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(out)],
         check=True,
         cwd=work,
@@ -65,12 +68,22 @@ WORKS = {  # school -> lines on the card (None: no title card)
 }
 
 
-def _station_cli(db: Path):
+def _station_cli(db: Path, path: str | None = None):
     def run(*args):
-        env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8")
+        env = dict(os.environ, STATION_DB=str(db), LANG="C.UTF-8", PATH=path or os.environ["PATH"])
         return subprocess.run([STATION, *map(str, args)], capture_output=True, text=True, env=env, timeout=600)
 
     return run
+
+
+def ffmpeg_shim(folder: Path) -> tuple[str, Path]:
+    """A PATH whose `ffmpeg` logs its arguments (one line per run) and execs the real one; and the log."""
+    real, log = shutil.which("ffmpeg"), folder / "ffmpeg.log"
+    shim = folder / "ffmpeg"
+    folder.mkdir(parents=True, exist_ok=True)
+    shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    shim.chmod(0o755)
+    return f"{folder}{os.pathsep}{os.environ['PATH']}", log
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +104,57 @@ def checked(tmp_path_factory):
     assert run("campaign", "add", "课后服务2024", "--profile", "after-school-2024", "--year", "2024").returncode == 0
     imported = run("import", share, "--campaign", "课后服务2024", "--no-check")
     assert imported.returncode == 0, imported.stderr
-    p = run("check", "--deep", "--json")
+    path, _log = ffmpeg_shim(root / "shim")
+    p = _station_cli(db, path)("check", "--deep", "--json")  # every ffmpeg run of the check is logged
     assert p.returncode in (0, 1), p.stderr  # 1: the 960x540 clips fail the resolution rule
     rows = json.loads(p.stdout)
     return db, {r["school"]: r for r in rows}, run
+
+
+def test_deep_ocr_reads_the_frames_the_one_decode_kept_and_runs_no_ffmpeg_of_its_own(checked):
+    db, rows, _ = checked
+    runs = (db.parent.parent / "shim" / "ffmpeg.log").read_text("utf-8").splitlines()  # the check's ffmpeg runs
+    # one ffmpeg per video, the deep pass (its filter graph keeps the card's candidate frames); no seek
+    assert len(runs) == len(WORKS), runs
+    assert all("-filter_complex" in r and "tc-%02d.jpg" in r for r in runs), runs
+    assert not any(" -ss " in f" {r} " for r in runs), runs
+    station = Station(db)
+    for school, lines in WORKS.items():
+        sid = rows[school]["id"]
+        (sha,) = [
+            r[0]
+            for r in station.db().execute("SELECT sha256 FROM files WHERE submission_id = ? AND kind = 'video'", [sid])
+        ]
+        o = facts.cached(station.db(), sha, "O")
+        t = facts.cached(station.db(), sha, "T")
+        if lines is None:
+            assert o["card"] is False and t["frames_for"] == "fixed"
+            continue
+        # the card is a 5 s still: the deep pass kept one frame inside it, and the O tier read that one
+        assert t["source"] == "V" and t["frames_for"] == "card"
+        assert o["source"] == "v-decode" and o["frames"] == [at for at, _ in t["frames"]] and len(o["frames"]) == 1
+        assert 0.5 <= o["frames"][0] <= 4.5
+
+
+def test_a_short_card_ending_in_a_cut_is_read_from_frames_before_the_cut_and_once_when_they_are_alike(tmp_path):
+    """A 3.8 s still card, then a cut: too short for a still title card, so the frames come from before the
+    cut (two of them, at 0.4 and 0.85 of it); both show the same picture, so the second is not read."""
+    video = clip(tmp_path / "short.mp4", [f"《{TITLE}》", "金水区第一实验小学", f"主讲教师：{TEACHER}"], card=3.8)
+    store = tmp_path / "kept"
+    store.mkdir()
+
+    def keep(picture: Path) -> str:
+        name = f"{len(list(store.iterdir())):02d}"
+        shutil.copyfile(picture, store / name)
+        return name
+
+    title = analyse.deep(video, probe.metadata(video), keep=keep)["title"]
+    assert title["frames_for"] == "card" and any(3.5 <= c <= 4.0 for c in title["cuts"]), title
+    times = [at for at, _ in title["frames"]]
+    assert len(times) == 2 and all(at < 3.8 for at in times), times
+    o = ocr.read_title_card(video, title, [(at, store / name) for at, name in title["frames"]])
+    assert o["source"] == "v-decode" and o["frames"] == times and o["same"] == [times[1]]
+    assert textmatch.find("teacher", TEACHER, o["text"]) and textmatch.find("title", TITLE, o["text"])
 
 
 def _finding(row: dict) -> dict:

@@ -19,9 +19,10 @@ from workflows.profiles import load as profiles
 from workflows.profiles import roles
 
 # Bump a tier's version when its measuring code changes: cached results of older versions are redone.
-TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 5, "T": 1, "O": 1}  # V 5: storyboard and title-card frames
+# V 5: storyboard and title-card frames; V 6: the card's frames chosen by its stills and cuts; O 2: read from them
+TIER_VERSION = {"M": 2, "P": 1, "A": 4, "V": 6, "T": 1, "O": 2}
 DEFAULT_TIERS = ("M", "P", "T")
-DEEP_TIERS = ("M", "P", "T", "O", "V")  # O: the title card's text (OCR), from the frames T located
+DEEP_TIERS = ("M", "P", "T", "O", "V")  # O: the title card's text (OCR), from the frames the V decode kept
 SKIPPED = {"skipped": "not applicable"}  # a tier that does not apply to a file (no video, not media)
 SKIPPED_JSON = probe.dumps(SKIPPED)
 

@@ -84,8 +84,9 @@ def storyboards(station, submission_id: int) -> list[Board]:
 
 
 def titlecard_frames(station, sha256: str) -> list[tuple[float, Path]]:
-    """The full-size title-card frames (time, picture) the deep pass kept from the first 5 s of a video;
-    [] when the file had no deep pass yet (tier T keeps only its 640 px thumbnail)."""
+    """The full-size title-card frames (time, picture) the deep pass kept from the first 5 s of a video: the
+    one or two inside the title card its detectors found (the frames the OCR reads), or those at 1, 2.5 and
+    4 s when it found none; [] when the file had no deep pass yet (tier T keeps only its 640 px thumbnail)."""
     title = facts.cached(station.db(), sha256, "T") or {}
     return [(float(t), station.objects.path(sha)) for t, sha in title.get("frames", [])]
 

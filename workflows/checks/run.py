@@ -159,8 +159,24 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
     for task in tasks:
         task.weight = sum(_cost(task, t) for t in task.tiers)
     state["total"] = sum(t.weight for t in tasks)
+    state["left"] = len(tasks)
+    cpus = os.cpu_count() or 1
+
+    def threads() -> int | None:
+        """Decoding threads for the ffmpeg a worker starts now: the cores shared among the workers still busy
+        (one each for two workers on 2 cores); ffmpeg's own choice when this is the only task left."""
+        with state["lock"]:
+            busy = min(jobs, state["left"])
+        return max(1, cpus // busy) if busy > 1 else None
 
     def one(task: Task) -> None:
+        try:
+            measure(task)
+        finally:
+            with state["lock"]:
+                state["left"] -= 1
+
+    def measure(task: Task) -> None:
         path = station.objects.path(task.file.sha256)
         m = facts.cached(station.db(), task.file.sha256, "M")
         pending = list(task.tiers)
@@ -176,7 +192,7 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
                 return
             report(task, tier, 0.0)
             try:
-                data = _tier(station, tier, path, m, task, report, is_cancelled)
+                data = _tier(station, tier, path, m, task, report, is_cancelled, threads())
             except ffrun.Cancelled:
                 return
             if tier == "M":
@@ -196,7 +212,8 @@ def _measure(station, tasks, jobs, summary, progress, cancelled) -> None:
             report(task, tier, 1.0)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="check") as pool:
-        futures = [pool.submit(one, t) for t in tasks]
+        # longest first: the last tasks are short, so no worker is left alone on a long decode at the end
+        futures = [pool.submit(one, t) for t in sorted(tasks, key=lambda t: -t.weight)]
         try:
             for fut in as_completed(futures):
                 fut.result()
@@ -212,7 +229,7 @@ def _cost(task: Task, tier: str) -> float:
     return COST_WEIGHT[tier] * ((task.file.m or {}).get("general", {}).get("duration") or 60.0)
 
 
-def _tier(station, tier, path: Path, m, task, report, is_cancelled):
+def _tier(station, tier, path: Path, m, task, report, is_cancelled, threads: int | None = None):
     playable = bool(m and (m["video"] or m["audio"]))
     if tier == "M":
         return probe.metadata(path, PurePosixPath(task.file.path).suffix)
@@ -225,7 +242,7 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
             return SKIPPED
         thumb = station.spool / f"thumb-{task.file.sha256[:16]}-{threading.get_ident()}.jpg"
         try:
-            data = analyse.title_card(path, m, thumb, cancelled=is_cancelled)
+            data = analyse.title_card(path, m, thumb, cancelled=is_cancelled, threads=threads)
             if thumb.exists() and thumb.stat().st_size:
                 data["thumbnail_sha"] = station.objects.put_file(thumb)[0]
         finally:
@@ -235,18 +252,26 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
         t = facts.cached(station.db(), task.file.sha256, "T")
         if not m["video"] or t is None:
             return SKIPPED
+        kept = None
+        if t.get("source") == "V" and t.get("frames_for") == "card":
+            # the deep pass kept the card's frames from its one decode: no seek of our own
+            kept = [(float(at), station.objects.path(sha)) for at, sha in t.get("frames", [])]
         try:
-            return ocr.read_title_card(path, t)
+            return ocr.read_title_card(path, t, kept)
         except ocr.OcrUnavailable as e:
             return {"card": ocr.card_span(t) is not None, "unavailable": str(e)}
     if tier == "A":
         if not m["audio"]:
             return SKIPPED
-        return analyse.audio(path, m, progress=lambda f, s: report(task, "A", f, s), cancelled=is_cancelled)
+        return analyse.audio(
+            path, m, progress=lambda f, s: report(task, "A", f, s), cancelled=is_cancelled, threads=threads
+        )
     if tier == "V":
         if not m["video"]:
             return (
-                analyse.audio(path, m, progress=lambda f, s: report(task, "V", f, s), cancelled=is_cancelled)
+                analyse.audio(
+                    path, m, progress=lambda f, s: report(task, "V", f, s), cancelled=is_cancelled, threads=threads
+                )
                 if m["audio"]
                 else SKIPPED
             )
@@ -256,6 +281,7 @@ def _tier(station, tier, path: Path, m, task, report, is_cancelled):
             progress=lambda f, s: report(task, "V", f, s),
             cancelled=is_cancelled,
             keep=lambda picture: station.objects.put_file(picture)[0],
+            threads=threads,
         )
     raise ValueError(tier)
 

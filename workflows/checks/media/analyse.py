@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from workflows.checks.media import ffrun
+from workflows.checks.media import ffrun, ocr
 
 AUDIO_CHAIN = (
     "ebur128=peak=true:metadata=1,ametadata=print:file=ebur.txt,ametadata=delete,"
@@ -28,9 +28,10 @@ DETECT_CHAIN = (
 )  # every frame reaches the output, so the run's out_time is the decoded length
 # The deep pass also keeps pictures, from the same decode (branches of one split of the decoded frames,
 # each scaling only the frames it keeps and ending as soon as it has them, so nothing queues behind a
-# finished output): title-card frames at full size at 1, 2.5 and 4 s (the OCR of the title card reads
-# them), the thumbnail at 2.5 s (640 px, as tier T saves it) and the storyboard, one 160 px frame every
-# `every` seconds in the middle of each interval.
+# finished output): candidate title-card frames at full size every 0.5 s from 0.5 to 4.5 s (after the
+# decode, the stills and cuts the detectors found choose the one or two the OCR reads: `ocr.choose_frames`;
+# only those reach the content store), the thumbnail at 2.5 s (640 px, as tier T saves it) and the
+# storyboard, one 160 px frame every `every` seconds in the middle of each interval.
 TITLECARD_BRANCH = (
     "[tc]trim=end={tc_end},select='gte(t,{tc_first}+{tc_step}*selected_n)',"
     "metadata=add:key=station.frame:value=1,metadata=print:file=tc.txt[tcout]"
@@ -43,18 +44,29 @@ STORYBOARD_BRANCH = (
 IDET_BRANCH = "[head]trim=duration=15,idet,metadata=print:file=idet.txt,nullsink"
 DETECT_WIDTH = 320  # the detectors' copy: scaled down, never up (320 measures as 640 does: tests/test_storyboard.py)
 STORYBOARD_MAX = 24  # frames in a lesson: 12-24 from 24 s up
-TITLECARD_TIMES = (1.0, 2.5, 4.0)  # inside the 5 s title card the notices ask for
+TITLECARD_STEP = 0.5  # candidate title-card frames at 0.5, 1.0, ... 4.5 s: inside the 5 s card the notices ask for
+TITLECARD_TIMES = tuple(TITLECARD_STEP * k for k in range(1, 10))
 TITLE_SECONDS = 12
 THUMB_AT = 2.5
 
 Progress = Callable[[float, float], None]
 
 
-def audio(path: Path, m: dict, *, progress: Progress | None = None, cancelled=None) -> dict:
+def decoder_threads(threads: int | None) -> list[str]:
+    """ffmpeg's input option for THREADS decoding threads; none (ffmpeg's own choice, every core) for None.
+
+    Checks run one ffmpeg per worker: two deep passes at once on 2 cores, each with one decoding
+    thread, kept both cores busy for about 12 % less CPU than with ffmpeg's frame threads each
+    (benchmarks/checks.py, the batch of 8 works).
+    """
+    return ["-threads", str(threads)] if threads else []
+
+
+def audio(path: Path, m: dict, *, progress: Progress | None = None, cancelled=None, threads: int | None = None) -> dict:
     """Tier A: loudness, peaks, per-second levels and silences of the first audio track."""
     rate = int((m["audio"][0].get("rate") if m["audio"] else None) or 48000)
     graph = f"[0:a:0]{AUDIO_CHAIN.format(rate=rate)}[ao]"
-    return _run(path, m, graph, ["-map", "[ao]"], progress, cancelled, _read_audio)
+    return _run(path, m, graph, ["-map", "[ao]"], progress, cancelled, _read_audio, input_args=decoder_threads(threads))
 
 
 def storyboard_every(duration: float | None) -> int:
@@ -70,6 +82,7 @@ def deep(
     cancelled=None,
     keep: Callable[[Path], str] | None = None,
     detect_width: int = DETECT_WIDTH,
+    threads: int | None = None,
 ) -> dict:
     """Tier V: one decode pass with the video filters and, when there is audio, the audio chain.
 
@@ -97,16 +110,26 @@ def deep(
         if m["audio"]:
             out["audio"] = _read_audio(work)
         if keep is not None:
-            out["storyboard"] = {"every": every, "frames": _kept(work, "sb.txt", "sb-{:03d}.jpg", keep)}
+            out["storyboard"] = {"every": every, "frames": _keep(_written(work, "sb.txt", "sb-{:03d}.jpg"), keep)}
             thumb = work / "thumb.jpg"
-            out["title"] = title_from_deep(
-                out["video"],
-                keep(thumb) if thumb.exists() and thumb.stat().st_size else None,
-                _kept(work, "tc.txt", "tc-{:02d}.jpg", keep),
-            )
+            title = title_from_deep(out["video"], keep(thumb) if thumb.exists() and thumb.stat().st_size else None)
+            candidates = _written(work, "tc.txt", "tc-{:02d}.jpg")
+            title["frames"] = _keep(ocr.choose_frames(title, candidates), keep)
+            title["frames_for"] = "card" if ocr.card_span(title) else "fixed"
+            out["title"] = title
         return out
 
-    return _run(path, m, ";".join(parts), maps, progress, cancelled, read, null_output=False)
+    return _run(
+        path,
+        m,
+        ";".join(parts),
+        maps,
+        progress,
+        cancelled,
+        read,
+        null_output=False,
+        input_args=decoder_threads(threads),
+    )
 
 
 def needs_idet(m: dict) -> bool:
@@ -125,15 +148,15 @@ def video_graph(*, idet: bool, pictures: bool, every: int, detect_width: int = D
     if idet:
         parts.append(IDET_BRANCH)
     if pictures:
-        first, step = TITLECARD_TIMES[0], TITLECARD_TIMES[1] - TITLECARD_TIMES[0]
-        parts.append(TITLECARD_BRANCH.format(tc_end=TITLECARD_TIMES[-1] + 0.5, tc_first=first, tc_step=step))
+        first, step = TITLECARD_TIMES[0], TITLECARD_STEP
+        parts.append(TITLECARD_BRANCH.format(tc_end=TITLECARD_TIMES[-1] + step / 2, tc_first=first, tc_step=step))
         parts.append(THUMB_BRANCH.format(thumb_at=THUMB_AT))
         parts.append(STORYBOARD_BRANCH.format(every=every))
     parts.append(f"{source}scale=w='min({detect_width},iw)':h=-2:flags=fast_bilinear," + DETECT_CHAIN)
     return ";".join(parts)
 
 
-def title_from_deep(video: dict, thumbnail_sha: str | None, frames: list[list]) -> dict:
+def title_from_deep(video: dict, thumbnail_sha: str | None) -> dict:
     """What tier T measures, read from the deep pass: freezes and cuts in the first TITLE_SECONDS.
 
     The deep pass's freezedetect needs 2 s of stillness (T's 1 s): the title-card rule asks for a
@@ -145,22 +168,26 @@ def title_from_deep(video: dict, thumbnail_sha: str | None, frames: list[list]) 
         "cuts": [c for c in video["cuts"] if c <= TITLE_SECONDS],
         "thumbnail": thumbnail_sha is not None,
         "thumbnail_sha": thumbnail_sha,
-        "frames": frames,  # [[time, object id], ...] title-card frames at full size
         "source": "V",
-    }
+    }  # the caller adds "frames": [[time, object id], ...], the title-card frames at full size
 
 
-def _kept(work: Path, times: str, pattern: str, keep: Callable[[Path], str]) -> list[list]:
-    """[[pts_time, object id], ...]: the pictures an image2 output wrote, in order, with their times."""
-    kept = []
+def _written(work: Path, times: str, pattern: str) -> list[tuple[float, Path]]:
+    """[(pts_time, picture), ...]: the pictures an image2 output wrote, in order, with their times."""
+    written = []
     for i, (t, _values) in enumerate(_frames(work / times), start=1):
         picture = work / pattern.format(i)
         if picture.exists() and picture.stat().st_size:
-            kept.append([round(t, 2), keep(picture)])
-    return kept
+            written.append((round(t, 2), picture))
+    return written
 
 
-def title_card(path: Path, m: dict, thumbnail: Path, *, cancelled=None) -> dict:
+def _keep(pictures: list[tuple[float, Path]], keep: Callable[[Path], str]) -> list[list]:
+    """[[time, object id], ...]: the pictures stored with KEEP."""
+    return [[t, keep(picture)] for t, picture in pictures]
+
+
+def title_card(path: Path, m: dict, thumbnail: Path, *, cancelled=None, threads: int | None = None) -> dict:
     """Tier T: is the opening still (a title card) and is there a cut near 5 s? Saves a thumbnail."""
     graph = (
         f"[0:v:0]scale=640:-2,split=2[a][b];"
@@ -182,7 +209,7 @@ def title_card(path: Path, m: dict, thumbnail: Path, *, cancelled=None) -> dict:
         None,
         cancelled,
         read,
-        input_args=["-t", str(TITLE_SECONDS)],
+        input_args=[*decoder_threads(threads), "-t", str(TITLE_SECONDS)],
         null_output=False,
         duration=TITLE_SECONDS,
     )
