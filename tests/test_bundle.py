@@ -836,6 +836,25 @@ def test_kill_during_receive_changes_nothing(big_net):
     assert sizes == [320 * 2**20]
 
 
+def test_a_receive_removes_the_object_a_killed_receive_was_writing(net):
+    """A receive killed while it stored an object left `objects/tmp/in-<pid>-…` behind, and the re-run kept it:
+    the station then differed from a clean run (seen by test_interrupts under load)."""
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    tmp = net.city.objects.tmp
+    tmp.mkdir(parents=True, exist_ok=True)
+    leftover = tmp / f"in-{dead.pid}-half"
+    leftover.write_bytes(b"half an object")
+    live = tmp / f"in-{os.getpid()}-writing"  # a writer still running keeps its file
+    live.write_bytes(b"still writing")
+    r = do_receive(net, Path(do_export(net)["path"]))
+    assert r["imported"] >= 1
+    assert not leftover.exists() and live.exists()
+    live.unlink()
+
+
 def test_manifest_paths_are_percent_encoded_as_rfc_8493_says():
     """RFC 8493 2.1.3 encodes CR, LF and %; bagit-python 1.9 encodes only CR and LF, so the fixtures avoid %."""
     path = "data/submissions/1/满分 100%\n说明.txt"

@@ -154,6 +154,7 @@ def receive(
     override = (override or "").strip() or None
     staging_root = station.spool / "receive"
     clean_staging(staging_root)  # what a killed receive left, whatever this run then does
+    station.objects.clean_tmp()  # and the object it was writing when it was killed
     c = _check(station, path, override)
     if c.problems:
         raise Rejected(c.problems)

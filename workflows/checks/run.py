@@ -60,6 +60,7 @@ def run(
     progress: ProgressFn | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Summary:
+    station.objects.clean_tmp()  # the picture a killed check was writing into the content store
     db = station.db()
     works = facts.load_works(station, db, ids, campaign)
     tiers = tiers or (DEEP_TIERS if deep else DEFAULT_TIERS)
