@@ -5,7 +5,8 @@
 Builds a station database of ROWS submissions (authors, findings, search index) with plain SQL, then:
 
 1. What a user waits for: LAUNCHES new processes each of `station --reviewer 基准` and of a minimal Textual
-   app (one Label), started the same way in a pseudo-terminal of 80x24 (`pty`), alternately. The time runs
+   app (one Label), started the same way in a pseudo-terminal of 80x24 (`pty`, which answers DA1 as every
+   terminal does: the station asks for it to choose its picture mode), alternately. The time runs
    from just before exec to the first output in which the queue (a work's title) or the minimal app's label
    is on screen; the process is then asked to quit (ctrl+q). Medians, and the ratio (goal: at most 1.5x).
 2. In one process, headless at 80x24: the minimal app and the station app on the queue. First paint (the
@@ -50,6 +51,9 @@ from workflows import campaigns  # noqa: E402
 from workflows.station import Station  # noqa: E402
 
 STAGES = ["小学", "初中", "高中"]
+# Every terminal answers DA1 (`ESC [ c`) at once; the station's picture probe (tui/graphics.py) waits for that
+# answer, so a pty that never answers would time the probe's timeout instead of what a user waits for.
+DA1_QUERY, DA1_ANSWER = b"\x1b[c", b"\x1b[?62;22c"
 SUBJECTS = ["语文", "数学", "英语", "物理", "化学", "生物", "科学", "美术", "音乐", "体育", "信息技术"]
 TOPICS = [
     "分数的初步认识",
@@ -230,6 +234,8 @@ def launch(
             break
         if not chunk:
             break
+        if DA1_QUERY in chunk:  # answer as a terminal does (xterm without Sixel): the station asks at start
+            os.write(fd, DA1_ANSWER)
         raw += chunk
         seen = ANSI.sub("", raw.decode("utf-8", "ignore"))
         if ready.search(seen):

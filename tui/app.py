@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 1.0
 MOUNT_WAIT_SECONDS = 5.0
+WRITE_DELAY = 0.05  # at most this long a write waits for the frame that shows it (see write)
 KEY_WAIT_SECONDS = 2.0  # at most this long a key waits for the one before it to be handled (see _key_pump)  # at most this long a key waits for the screen it goes to (see on_event)
 # More unexpected errors than this within ERROR_WINDOW seconds: something is broken for good, stop.
 ERROR_LIMIT = 5
@@ -190,6 +191,7 @@ class StationApp(Guarded, App):
         self.fatal_error: BaseException | None = None
         self.fatal_text = ""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="station-writer")
+        self._writes: list[Callable[[], None]] = []  # writes waiting for the next frame (see write)
         self._data_version = None
         self._first_frame_out = False
         self._campaign_names: dict[int, str] = {}
@@ -223,6 +225,8 @@ class StationApp(Guarded, App):
         """Textual hands each frame to the driver here; after the first frame of a section or dialog (not
         Textual's blank default screen), start importing the rest."""
         super()._display(screen, renderable)
+        if renderable is not None and self._writes:
+            self.call_later(self._start_writes)
         if (
             renderable is not None
             and not self._first_frame_out
@@ -318,6 +322,7 @@ class StationApp(Guarded, App):
         task = getattr(self, "_key_task", None)
         if task is not None:
             task.cancel()
+        self._start_writes()  # a decision typed just before quitting is written before the app ends
         self._writer.shutdown(wait=True)
 
     # --- sections and help ---------------------------------------------------------------
@@ -496,8 +501,16 @@ class StationApp(Guarded, App):
             else:
                 target.post_message(done(result))
 
-        # After the next frame: the thread competes for the GIL, and the screen already shows the change.
-        self.call_after_refresh(self._writer.submit, job)
+        # After the next frame has gone to the terminal: the thread competes for the GIL (a write started before
+        # the frame held it back by about 1.5 ms), and the screen already shows the change. No frame within
+        # WRITE_DELAY (nothing on screen changed) starts it all the same.
+        self._writes.append(job)
+        self.set_timer(WRITE_DELAY, self._start_writes)
+
+    def _start_writes(self) -> None:
+        """Hand the waiting writes to the writer thread, in the order they came."""
+        while self._writes:
+            self._writer.submit(self._writes.pop(0))
 
     def show_refusal(self, error: BaseException | str, on_override: Callable[[str | None], None] | None = None) -> None:
         """A refused decision in plain Chinese; a hard quota rule can be overridden here with a reason."""

@@ -79,6 +79,7 @@ class QueueView(Widget, can_focus=True):
         self._layout_width = -1
         self._strips: dict[tuple, Strip] = {}
         self.extra: tuple[str, ...] = ()  # of OPTIONAL, shown before the check column
+        self._base: Style | None = None  # self.rich_style, which walks the ancestors' styles on every call
 
     def set_extra(self, extra: tuple[str, ...]) -> None:
         self.extra = tuple(k for k in OPTIONAL if k in extra)
@@ -142,6 +143,10 @@ class QueueView(Widget, can_focus=True):
         self.scroll_to_cursor()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        self._base = None  # the theme or the CSS changed
+        super().notify_style_update()
+
     # --- drawing -------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
@@ -149,7 +154,9 @@ class QueueView(Widget, can_focus=True):
         layout = self.columns(width)
         # The widget's own colours (both foreground and background) under every cell: text in the terminal's
         # default colours and colour names on its default background are unreadable on a light terminal.
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         if y == 0:
             return (
                 Strip([Segment(fit(header, w, right), HEADER) for _, header, w, right in layout])
