@@ -174,11 +174,11 @@ def cells(output: bytes) -> list[tuple[int, str, str | None, str | None]]:
 
 def full_frame(t: Terminal) -> bytes:
     """A complete repaint (a resize and back), all of it written with the current colours."""
-    t.read(quiet=0.5)
+    t.read(quiet=0.3)
     fcntl.ioctl(t.fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH - 1, 0, 0))
-    t.read(quiet=0.5, until=SYNC_END)
+    t.read(quiet=0.3, until=SYNC_END)
     fcntl.ioctl(t.fd, termios.TIOCSWINSZ, struct.pack("HHHH", HEIGHT, WIDTH, 0, 0))
-    return t.read(quiet=0.8, until=SYNC_END)
+    return t.read(quiet=0.5, until=SYNC_END)  # UNTIL: the whole frame, however slow the machine
 
 
 def colour_of(runs, text: str) -> str | None:
