@@ -268,7 +268,8 @@ def test_both_layers_validate_with_bagit_python(net, tmp_path):
     assert inner.info["External-Identifier"] == outer.info["External-Identifier"]
     # and bagit-python notices damage, so the checks above are not vacuous
     target = next((tmp_path / "inner" / "data" / "submissions").rglob("资料.bin"))
-    target.write_bytes(target.read_bytes()[:-1] + b"!")
+    data = target.read_bytes()
+    target.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))  # always a change (the file is random bytes)
     with pytest.raises(bagit_py.BagValidationError):
         bagit_py.Bag(str(tmp_path / "inner")).validate()
 
