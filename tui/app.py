@@ -270,29 +270,34 @@ class StationApp(Guarded, App):
         SSH link) were all queued at the old focus before the first one had acted: `2`, Enter and a path
         typed quickly all went to the queue screen, and the path's `4` and `b` acted there. Here a key waits
         until the one before it has done its work (or was taken by a field), the background imports are done,
-        and the screen it goes to is built."""
-        import time
-
+        and the screen it goes to is built. An error while a key is handled becomes the error dialog (as an
+        action's error does through the guard) and the pump goes on with the next key."""
         inbox = self._key_inbox
         assert inbox is not None
         while True:
             event = await inbox.get()
-            loader = getattr(self, "_loader", None)
-            if loader is not None and loader.is_alive():
-                await asyncio.to_thread(loader.join, 30)
-            await self._until_screen_mounted()
-            self._key_in_flight, self._key_done = event, False
             try:
-                await App.on_event(self, event)
-            except Exception as error:  # an action that fails becomes the app's error dialog, as before
-                self._handle_exception(error)
-                continue
-            deadline = time.monotonic() + KEY_WAIT_SECONDS
-            while event.is_forwarded and not self._key_done and time.monotonic() < deadline:
-                if event._stop_propagation:  # taken by a widget (a field typed into): its handler has run
-                    break
-                await asyncio.sleep(0.002)
-            await asyncio.sleep(0)
+                await self._hand_on(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # an action that fails becomes the error dialog, as through the guard
+                self.unexpected_error(error)
+
+    async def _hand_on(self, event) -> None:
+        import time
+
+        loader = getattr(self, "_loader", None)
+        if loader is not None and loader.is_alive():
+            await asyncio.to_thread(loader.join, 30)
+        await self._until_screen_mounted()
+        self._key_in_flight, self._key_done = event, False
+        await App.on_event(self, event)
+        deadline = time.monotonic() + KEY_WAIT_SECONDS
+        while event.is_forwarded and not self._key_done and time.monotonic() < deadline:
+            if event._stop_propagation:  # taken by a widget (a field typed into): its handler has run
+                break
+            await asyncio.sleep(0.002)
+        await asyncio.sleep(0)
 
     def _message_handled(self, message) -> None:
         if message is self._key_in_flight:
